@@ -1,0 +1,164 @@
+"""Admin for communities, scoped by role.
+
+A staff user sees the objects of the communities where they are moderator, brand manager
+or community admin, and edits branding, roles, categories and statuses only where they
+are community admin (PRODUCT.md §1). Superusers see and edit everything.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from community.models import Category, Community, Membership, Role, Status
+from community.selectors import communities_with_role
+from community.services import community_cache_clear, statuses_create_defaults
+
+ADMIN_ONLY = (Role.ADMIN,)
+
+
+class CommunityScopedAdmin(admin.ModelAdmin):
+    """Rows belong to a community through `community_field` ("" for Community itself)."""
+
+    community_field = "community"
+
+    def _community_of(self, obj) -> Community:
+        return obj if not self.community_field else getattr(obj, self.community_field)
+
+    def _ids(self, request: HttpRequest, roles=None) -> set[int]:
+        qs = communities_with_role(request.user) if roles is None else communities_with_role(request.user, roles)
+        return set(qs.values_list("pk", flat=True))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        lookup = "pk__in" if not self.community_field else f"{self.community_field}__in"
+        return qs.filter(**{lookup: self._ids(request)})
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or bool(self._ids(request))
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        if request.user.is_superuser:
+            return True
+        ids = self._ids(request)
+        return bool(ids) if obj is None else self._community_of(obj).pk in ids
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if request.user.is_superuser:
+            return True
+        ids = self._ids(request, ADMIN_ONLY)
+        return bool(ids) if obj is None else self._community_of(obj).pk in ids
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or bool(self._ids(request, ADMIN_ONLY))
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.has_change_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "community" and not request.user.is_superuser:
+            kwargs["queryset"] = communities_with_role(request.user, ADMIN_ONLY)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name.endswith("color"):
+            kwargs["widget"] = forms.TextInput(attrs={"type": "color"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+@admin.register(Community)
+class CommunityAdmin(CommunityScopedAdmin):
+    community_field = ""
+    list_display = ("name", "domain", "default_language", "moderation_mode", "is_default", "is_active")
+    list_filter = ("is_active", "default_language", "moderation_mode")
+    search_fields = ("name", "slug", "domain")
+    prepopulated_fields = {"slug": ("name",)}
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "domain", "is_default", "is_active", "default_language")}),
+        (_("Branding"), {"fields": ("tagline", "welcome_text", "logo", "favicon", "primary_color", "accent_color")}),
+        (
+            _("Rules"),
+            {
+                "fields": (
+                    "moderation_mode",
+                    "downvotes_allowed",
+                    "response_vote_threshold",
+                    "response_age_days",
+                    "response_needs_approval",
+                )
+            },
+        ),
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        # Which host serves a brand, and which brand is the fallback, is the operator's call.
+        return () if request.user.is_superuser else ("slug", "domain", "is_default", "is_active")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def save_model(self, request: HttpRequest, obj: Community, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            statuses_create_defaults(community=obj)
+        community_cache_clear()
+
+    def delete_model(self, request: HttpRequest, obj: Community) -> None:
+        super().delete_model(request, obj)
+        community_cache_clear()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        super().delete_queryset(request, queryset)
+        community_cache_clear()
+
+
+class MembershipForm(forms.ModelForm):
+    # Typed by username: staff who are not superusers cannot browse the user list.
+    user = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True),
+        to_field_name="username",
+        widget=forms.TextInput,
+        label=_("Username"),
+        error_messages={"invalid_choice": _("No active member has this username.")},
+    )
+
+    class Meta:
+        model = Membership
+        fields = ("community", "user", "role")
+
+
+@admin.register(Membership)
+class MembershipAdmin(CommunityScopedAdmin):
+    form = MembershipForm
+    list_display = ("user", "community", "role", "created_at")
+    list_filter = ("role", "community")
+    search_fields = ("user__username", "user__email", "user__display_name")
+    list_select_related = ("user", "community")
+
+
+class VocabularyAdmin(CommunityScopedAdmin):
+    list_display = ("name_fr", "name_en", "slug", "community", "order")
+    list_filter = ("community",)
+    search_fields = ("name_fr", "name_en", "slug")
+    prepopulated_fields = {"slug": ("name_en",)}
+    list_select_related = ("community",)
+
+
+@admin.register(Category)
+class CategoryAdmin(VocabularyAdmin):
+    pass
+
+
+@admin.register(Status)
+class StatusAdmin(VocabularyAdmin):
+    list_display = (*VocabularyAdmin.list_display, "is_closed", "on_roadmap")
+    list_filter = (*VocabularyAdmin.list_filter, "is_closed", "on_roadmap")

@@ -1,0 +1,105 @@
+"""The French demo community: a rail-travel company's idea lab, with one account per role."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+
+from accounts.models import Language, User
+from community.models import Category, Community, Membership, Role
+from community.services import community_cache_clear, statuses_create_defaults
+
+DEMO_PASSWORD = "cluetrain-demo"
+
+DEMO_COMMUNITY = {
+    "slug": "rail-horizon",
+    "name": "Lab Rail Horizon",
+    "tagline": "Vos idées pour des voyages en train plus simples, plus confortables, plus sûrs.",
+    "welcome_text": (
+        "Bienvenue dans le laboratoire d'idées de Rail Horizon !\n\n"
+        "Proposez vos idées pour les gares, les trains, les billets et l'application, votez pour "
+        "celles des autres voyageurs et suivez ce que nos équipes en font. Chaque idée reçoit une "
+        "réponse publique de nos équipes dès qu'elle rassemble assez de soutiens."
+    ),
+    "primary_color": "#0b3d6e",
+    "accent_color": "#f2a900",
+    "default_language": Language.FRENCH,
+    "response_vote_threshold": 25,
+    "response_age_days": 21,
+}
+
+# (slug, French, English, colour)
+DEMO_CATEGORIES = (
+    ("comfort", "Confort à bord", "On-board comfort", "#0e7490"),
+    ("stations", "Gares", "Stations", "#7c3aed"),
+    ("tickets", "Billets et tarifs", "Tickets and fares", "#b45309"),
+    ("app", "Application et site", "App and website", "#1d4ed8"),
+    ("accessibility", "Accessibilité", "Accessibility", "#15803d"),
+    ("information", "Ponctualité et information", "Punctuality and information", "#be123c"),
+)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    username: str
+    email: str
+    display_name: str
+    is_staff: bool = False
+    is_superuser: bool = False
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount(Role.MEMBER, "demo-membre", "membre@demo.cluetrain.test", "Camille (membre)"),
+    DemoAccount(Role.MODERATOR, "demo-moderateur", "moderateur@demo.cluetrain.test", "Sacha (modération)", True),
+    DemoAccount(Role.BRAND_MANAGER, "demo-marque", "marque@demo.cluetrain.test", "Rail Horizon (équipe)", True),
+    DemoAccount(Role.ADMIN, "demo-admin", "admin@demo.cluetrain.test", "Dominique (admin)", True),
+    DemoAccount("superuser", "demo-superuser", "superuser@demo.cluetrain.test", "Opérateur", True, True),
+)
+
+
+@transaction.atomic
+def demo_seed(*, known_passwords: bool) -> tuple[Community, list[tuple[DemoAccount, bool]]]:
+    """Create the demo community and accounts if missing; existing rows are left alone.
+
+    With `known_passwords` new accounts get DEMO_PASSWORD (for a local machine); otherwise
+    a random one that nobody sees (use the password reset to take an account over).
+    Returns the community and, per account, whether it was created now.
+    """
+    defaults = {key: value for key, value in DEMO_COMMUNITY.items() if key != "slug"}
+    defaults["is_default"] = not Community.objects.filter(is_default=True).exclude(slug=DEMO_COMMUNITY["slug"]).exists()
+    community, _created = Community.objects.get_or_create(slug=DEMO_COMMUNITY["slug"], defaults=defaults)
+    statuses_create_defaults(community=community)
+    for order, (slug, name_fr, name_en, color) in enumerate(DEMO_CATEGORIES):
+        Category.objects.get_or_create(
+            community=community,
+            slug=slug,
+            defaults={"name_fr": name_fr, "name_en": name_en, "color": color, "order": order * 10},
+        )
+
+    accounts = []
+    for account in DEMO_ACCOUNTS:
+        user, created = User.objects.get_or_create(
+            username=account.username,
+            defaults={
+                "email": account.email,
+                "display_name": account.display_name,
+                "language": Language.FRENCH,
+                "is_staff": account.is_staff,
+                "is_superuser": account.is_superuser,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD if known_passwords else secrets.token_urlsafe(24))
+            user.save(update_fields=["password"])
+        EmailAddress.objects.get_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
+        if not account.is_superuser:
+            Membership.objects.get_or_create(community=community, user=user, defaults={"role": account.role})
+        accounts.append((account, created))
+    community_cache_clear()
+    return community, accounts

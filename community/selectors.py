@@ -1,0 +1,57 @@
+"""Reads for communities: which community a host serves, who holds which role."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import QuerySet
+
+from accounts.models import User
+from community.models import STAFF_ROLES, Community, Membership, Role
+from community.services import CACHE_VERSION_KEY
+
+_NO_COMMUNITY = "none"
+
+
+def normalize_host(host: str) -> str:
+    """Lower-case host without port ("Idees.Example.com:8000" -> "idees.example.com")."""
+    host = host.strip().lower()
+    if host.startswith("["):  # IPv6 literal
+        return host.split("]")[0] + "]"
+    return host.rsplit(":", 1)[0] if ":" in host else host
+
+
+def community_for_host(host: str) -> Community | None:
+    """The community serving a host: its own by domain, else the default one.
+
+    An inactive community is returned as is (the middleware answers for it); an unknown
+    host gets the default community. Cached per host; any change in admin invalidates.
+    """
+    host = normalize_host(host)
+    version = cache.get_or_set(CACHE_VERSION_KEY, 1, timeout=None)
+    key = f"community:v{version}:host:{host}"
+    cached = cache.get(key)
+    if cached is not None:
+        return None if cached == _NO_COMMUNITY else cached
+    community = Community.objects.filter(domain=host).first() or Community.objects.filter(is_default=True).first()
+    cache.set(key, community or _NO_COMMUNITY, timeout=settings.COMMUNITY_CACHE_SECONDS)
+    return community
+
+
+def communities_with_role(user: User, roles: tuple[str, ...] = STAFF_ROLES) -> QuerySet[Community]:
+    """Communities where the user holds one of the roles; every community for superusers."""
+    if user.is_superuser:
+        return Community.objects.all()
+    if not user.is_authenticated:
+        return Community.objects.none()
+    return Community.objects.filter(memberships__user=user, memberships__role__in=roles).distinct()
+
+
+def role_in(user: User, community: Community) -> str | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, community=community).values_list("role", flat=True).first()
+
+
+def is_community_admin(user: User, community: Community) -> bool:
+    return user.is_superuser or role_in(user, community) == Role.ADMIN

@@ -1,0 +1,1 @@
+"""Ideas, votes and comments arrive with the ideas issue (#3)."""
