@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet
@@ -10,6 +12,7 @@ from accounts.models import User
 from community.models import STAFF_ROLES, Community, Membership, Role
 from community.services import CACHE_VERSION_KEY
 
+logger = logging.getLogger(__name__)
 _NO_COMMUNITY = "none"
 
 
@@ -28,14 +31,22 @@ def community_for_host(host: str) -> Community | None:
     host gets the default community. Cached per host; any change in admin invalidates.
     """
     host = normalize_host(host)
-    version = cache.get_or_set(CACHE_VERSION_KEY, 1, timeout=None)
-    key = f"community:v{version}:host:{host}"
-    cached = cache.get(key)
+    try:
+        version = cache.get_or_set(CACHE_VERSION_KEY, 1, timeout=None)
+        key = f"community:v{version}:host:{host}"
+        cached = cache.get(key)
+    except Exception:  # a cache outage must not take the site down: read the database
+        logger.warning("Cache unavailable for the community lookup", exc_info=True)
+        return _community_from_database(host)
     if cached is not None:
         return None if cached == _NO_COMMUNITY else cached
-    community = Community.objects.filter(domain=host).first() or Community.objects.filter(is_default=True).first()
+    community = _community_from_database(host)
     cache.set(key, community or _NO_COMMUNITY, timeout=settings.COMMUNITY_CACHE_SECONDS)
     return community
+
+
+def _community_from_database(host: str) -> Community | None:
+    return Community.objects.filter(domain=host).first() or Community.objects.filter(is_default=True).first()
 
 
 def communities_with_role(user: User, roles: tuple[str, ...] = STAFF_ROLES) -> QuerySet[Community]:

@@ -110,6 +110,10 @@ def redis_db(url: str) -> int:
 def read_email(name: str, default: str) -> dict[str, Any]:
     value = _raw(name) or default
     try:
-        return environ.Env.email_url_config(value)
+        config = environ.Env.email_url_config(value)
     except ImproperlyConfigured:
         raise _refuse(name, value, "a smtp://, smtp+tls://, smtp+ssl://, consolemail:// or filemail:// URL") from None
+    if urlsplit(value).scheme == "filemail":
+        # django-environ drops the leading slash of filemail:///abs/path; keep it absolute.
+        config["EMAIL_FILE_PATH"] = urlsplit(value).path
+    return config

@@ -1,0 +1,86 @@
+# Cluetrain developer commands. `make run` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The test suite runs against real services; these are the defaults on a developer machine.
+TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/cluetrain
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+TEST_OUTPUT ?= test-output
+
+.PHONY: run test lint format worker beat serve venv messages makemessages system-deps check-services clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Debian packages the suite needs: gettext (compilemessages) and chromium (browser tests).
+system-deps:
+	@missing=""; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+messages: $(STAMP)
+	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
+
+makemessages: $(STAMP)
+	$(BIN)/python manage.py makemessages -l fr -l en --ignore=.venv --ignore=var --no-obsolete
+	$(BIN)/python manage.py makemessages -d djangojs -l fr -l en --ignore=.venv --ignore=var --no-obsolete
+
+# The embedded default: SQLite under var/, tasks run eagerly, e-mail on the console.
+run: $(STAMP)
+	@command -v msgfmt >/dev/null || $(MAKE) system-deps
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(MAKE) --no-print-directory messages
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+check-services: $(STAMP)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m tests.check_services
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: $(STAMP) system-deps check-services lint messages
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python manage.py makemigrations --check --dry-run
+	@echo "== pytest on PostgreSQL and Redis =="
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) TEST_OUTPUT=$(TEST_OUTPUT) \
+	  $(BIN)/pytest -m "not browser"
+	@echo "== smoke set on the embedded default (SQLite, eager tasks, no Redis) =="
+	rm -f var/smoke.sqlite3
+	DATABASE_URL=sqlite:///var/smoke.sqlite3 REDIS_URL= TEST_OUTPUT=$(TEST_OUTPUT) \
+	  $(BIN)/pytest -m smoke -p no:cacheprovider
+	@echo "== browser journeys in headless chromium =="
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) TEST_OUTPUT=$(TEST_OUTPUT) \
+	  $(BIN)/pytest -m browser
+
+worker: $(STAMP)
+	$(BIN)/celery -A config worker -Q default,moderation,notifications,media --loglevel=INFO
+
+beat: $(STAMP)
+	$(BIN)/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+serve: $(STAMP)
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-$$(nproc)} --access-logfile -
+
+clean:
+	rm -rf $(VENV) var $(TEST_OUTPUT) .pytest_cache .ruff_cache
