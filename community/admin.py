@@ -100,6 +100,9 @@ class CommunityAdmin(CommunityScopedAdmin):
         # Which host serves a brand, and which brand is the fallback, is the operator's call.
         return () if request.user.is_superuser else ("slug", "domain", "is_default", "is_active")
 
+    def get_prepopulated_fields(self, request: HttpRequest, obj=None):
+        return self.prepopulated_fields if request.user.is_superuser else {}
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
 
