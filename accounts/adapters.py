@@ -33,3 +33,8 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         community = getattr(request, "community", None)
         return community is None or community.is_active
+
+
+def user_display(user) -> str:
+    """How allauth names a member in its messages and e-mails (ACCOUNT_USER_DISPLAY)."""
+    return user.public_name

@@ -12,7 +12,7 @@ from accounts.models import Language, User
 from community.models import Category, Community, Membership, Role
 from community.services import community_cache_clear, statuses_create_defaults
 
-DEMO_PASSWORD = "cluetrain-demo"
+DEMO_PASSWORD = "cluetrain-demo"  # noqa: S105 - printed for local demo accounts only
 
 DEMO_COMMUNITY = {
     "slug": "rail-horizon",
@@ -95,9 +95,7 @@ def demo_seed(*, known_passwords: bool) -> tuple[Community, list[tuple[DemoAccou
         if created:
             user.set_password(DEMO_PASSWORD if known_passwords else secrets.token_urlsafe(24))
             user.save(update_fields=["password"])
-        EmailAddress.objects.get_or_create(
-            user=user, email=user.email, defaults={"verified": True, "primary": True}
-        )
+        EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
         if not account.is_superuser:
             Membership.objects.get_or_create(community=community, user=user, defaults={"role": account.role})
         accounts.append((account, created))

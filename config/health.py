@@ -43,6 +43,6 @@ def health_report() -> tuple[bool, dict[str, dict[str, object]]]:
     for name, check in CHECKS.items():
         try:
             report[name] = {"ok": True, "detail": check()}
-        except Exception as error:  # noqa: BLE001 - any failure is what we report
+        except Exception as error:
             report[name] = {"ok": False, "detail": f"{type(error).__name__}: {error}"}
     return all(item["ok"] for item in report.values()), report

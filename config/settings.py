@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
-from kombu import Queue
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from config import env
 
@@ -20,7 +20,7 @@ VAR_DIR = BASE_DIR / "var"
 
 DEBUG = env.read_bool("DEBUG", default=True)
 
-_DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdef"
+_DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdef"  # noqa: S105 - refused unless DEBUG
 SECRET_KEY = env.read_str("SECRET_KEY")
 if SECRET_KEY is None:
     if not DEBUG:
@@ -200,6 +200,7 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "accounts.adapters.user_display"
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "fr"

@@ -16,4 +16,3 @@ def healthz(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if healthy else "unavailable", "failing": failing, "checks": checks},
         status=200 if healthy else 503,
     )
-

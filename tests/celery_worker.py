@@ -45,9 +45,27 @@ def celery_worker(extra_env: dict[str, str] | None = None, timeout: float = 30) 
     }
     app.control.purge()  # nothing left over from an earlier run
     hostname = f"test-{os.getpid()}@localhost"
-    process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", QUEUES, "--pool", "solo",
-         "--concurrency", "1", "--without-gossip", "--without-mingle", "-n", hostname, "--loglevel", "INFO"],
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            QUEUES,
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            hostname,
+            "--loglevel",
+            "INFO",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -30,7 +30,7 @@ def postgres_problem(url: str) -> str | None:
             connect_timeout=3,
         ) as connection:
             connection.execute("SELECT 1")
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         return f"PostgreSQL at {parts.hostname}:{parts.port or 5432} does not answer ({error}); {HINTS['PostgreSQL']}"
     return None
 
@@ -40,7 +40,7 @@ def redis_problem(url: str) -> str | None:
 
     try:
         redis.Redis.from_url(url, socket_connect_timeout=3).ping()
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         return f"Redis at {url} does not answer ({error}); {HINTS['Redis']}"
     return None
 

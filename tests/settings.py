@@ -12,7 +12,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1,.test")
 # Tasks run in-process unless a test starts a real worker (see tests/celery_worker.py).
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 
-from config.settings import *  # noqa: E402, F403
+from config.settings import *  # noqa: F403
 
 # Hashing passwords slowly protects production, not tests.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

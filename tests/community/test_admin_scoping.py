@@ -181,7 +181,7 @@ def test_an_unknown_username_gets_a_clear_error_and_keeps_the_form(client, admin
     client.force_login(admin_a)
     response = client.post(add_url(Membership), {"community": community_a.pk, "user": "ghost", "role": "moderator"})
     assert response.status_code == 200
-    assert "No active member has this username." in response.content.decode()
+    assert "Aucun membre actif n’a ce nom d’utilisateur." in response.content.decode()  # French first
     assert 'value="ghost"' in response.content.decode()
 
 

@@ -19,7 +19,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], str]] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append((envelope.mail_from, envelope.rcpt_tos, envelope.content.decode()))
         return "250 OK"
 
