@@ -142,7 +142,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing from a request must not hang when Redis is down: try briefly, then fail.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "clear-expired-sessions": {"task": "accounts.clear_expired_sessions", "schedule": 24 * 3600},
+}
 CELERY_IMPORTS = ["config.mail"]
 
 # --- E-mail ---------------------------------------------------------------------------
