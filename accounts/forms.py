@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from community.services import membership_join
 
 
 class SignupForm(forms.Form):
@@ -21,3 +22,6 @@ class SignupForm(forms.Form):
         user.display_name = self.cleaned_data["display_name"].strip()
         user.language = getattr(request, "LANGUAGE_CODE", "") or ""
         user.save(update_fields=["display_name", "language"])
+        community = getattr(request, "community", None)
+        if community is not None:
+            membership_join(community=community, user=user)

@@ -7,7 +7,8 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 
-from community.models import Community, Status
+from accounts.models import User
+from community.models import Community, Membership, Role, Status
 
 # PRODUCT.md §3: the statuses every new community starts with.
 # (slug, French, English, colour, closed, on the roadmap)
@@ -61,3 +62,11 @@ def community_cache_clear() -> None:
         cache.incr(CACHE_VERSION_KEY)
     except ValueError:
         cache.set(CACHE_VERSION_KEY, 2, timeout=None)
+
+
+def membership_join(*, community: Community, user: User) -> Membership:
+    """Make the user a member of the community; an existing role is kept as it is."""
+    membership, _created = Membership.objects.get_or_create(
+        community=community, user=user, defaults={"role": Role.MEMBER}
+    )
+    return membership

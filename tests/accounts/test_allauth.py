@@ -42,6 +42,9 @@ def test_sign_up_sends_a_verification_mail_and_confirming_allows_sign_in(
     assert response["Location"] == reverse("account_email_verification_sent")
     user = User.objects.get(username="camille")
     assert user.display_name == "Camille V."
+    assert user.language == "fr"
+    # Signing up on a community's site makes you one of its members.
+    assert list(user.memberships.values_list("community__slug", "role")) == [("brand-a", "member")]
     assert not EmailAddress.objects.get(user=user).verified
 
     [message] = mail.outbox
