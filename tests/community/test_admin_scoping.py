@@ -15,6 +15,8 @@ from community.models import Category, Community, Membership, Role, Status
 from tests.factories import CategoryFactory, UserFactory
 
 PERSONAS = ("superuser", "admin_a", "moderator_a", "brand_manager_a", "moderator_b", "member_a")
+# Who may change community A's settings, vocabularies and roles: its admin and the operator.
+EDITORS_OF_A = [(persona, persona in {"superuser", "admin_a"}) for persona in PERSONAS]
 
 
 @pytest.fixture
@@ -86,14 +88,7 @@ def test_opening_community_a_in_admin(client, people, community_a, persona, expe
 
 @pytest.mark.parametrize(
     ("persona", "may_edit"),
-    [
-        ("superuser", True),
-        ("admin_a", True),
-        ("moderator_a", False),
-        ("brand_manager_a", False),
-        ("moderator_b", False),
-        ("member_a", False),
-    ],
+    EDITORS_OF_A,
 )
 def test_editing_community_a_branding(client, people, community_a, persona, may_edit):
     client.force_login(people[persona])
@@ -113,14 +108,7 @@ def test_a_community_admin_cannot_move_their_community_to_another_domain(client,
 
 @pytest.mark.parametrize(
     ("persona", "may_add"),
-    [
-        ("superuser", True),
-        ("admin_a", True),
-        ("moderator_a", False),
-        ("brand_manager_a", False),
-        ("moderator_b", False),
-        ("member_a", False),
-    ],
+    EDITORS_OF_A,
 )
 def test_adding_a_category_to_community_a(client, people, community_a, persona, may_add):
     client.force_login(people[persona])
@@ -161,14 +149,7 @@ def test_a_community_admin_cannot_add_a_category_to_another_community(client, ad
 
 @pytest.mark.parametrize(
     ("persona", "may_grant"),
-    [
-        ("superuser", True),
-        ("admin_a", True),
-        ("moderator_a", False),
-        ("brand_manager_a", False),
-        ("moderator_b", False),
-        ("member_a", False),
-    ],
+    EDITORS_OF_A,
 )
 def test_granting_a_role_in_community_a(client, people, community_a, persona, may_grant):
     newcomer = UserFactory(username="newcomer")
