@@ -66,6 +66,18 @@ class CommunityScopedAdmin(admin.ModelAdmin):
             kwargs["queryset"] = communities_with_role(request.user, ADMIN_ONLY)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        community_cache_clear()  # host lookups and cached vocabularies
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        super().delete_model(request, obj)
+        community_cache_clear()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        super().delete_queryset(request, queryset)
+        community_cache_clear()
+
     def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name.endswith("color"):
             kwargs["widget"] = forms.TextInput(attrs={"type": "color"})
@@ -113,15 +125,7 @@ class CommunityAdmin(CommunityScopedAdmin):
         super().save_model(request, obj, form, change)
         if not change:
             statuses_create_defaults(community=obj)
-        community_cache_clear()
-
-    def delete_model(self, request: HttpRequest, obj: Community) -> None:
-        super().delete_model(request, obj)
-        community_cache_clear()
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        super().delete_queryset(request, queryset)
-        community_cache_clear()
+            community_cache_clear()
 
 
 class MembershipForm(forms.ModelForm):

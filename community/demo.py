@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Language, User
 from community.models import Category, Community, Membership, Role
@@ -61,6 +64,61 @@ DEMO_ACCOUNTS = (
 )
 
 
+DEMO_VOTERS = 220  # quiet accounts that only vote, so that popular ideas look popular
+
+
+def _demo_voters() -> list[User]:
+    existing = set(User.objects.filter(username__startswith="voyageur-").values_list("username", flat=True))
+    missing = [
+        User(username=name, email=f"{name}@demo.cluetrain.test", language=Language.FRENCH, password=make_password(None))
+        for name in (f"voyageur-{number:03d}" for number in range(1, DEMO_VOTERS + 1))
+        if name not in existing
+    ]
+    User.objects.bulk_create(missing)
+    return list(User.objects.filter(username__startswith="voyageur-").order_by("username"))
+
+
+def demo_seed_ideas(community: Community, people: dict[str, User]) -> int:
+    """Add the demo ideas the community lacks (matched by title); return how many were added."""
+    # Imported here: the ideas app builds on the community app, not the other way round.
+    from community.demo_ideas import DEMO_IDEAS
+    from ideas.models import Idea, IdeaStats, Vote
+    from ideas.services import comment_create, hot_epoch_of, idea_create, idea_set_status, stats_recount
+
+    existing = set(Idea.objects.filter(community=community).values_list("title", flat=True))
+    todo = [data for data in DEMO_IDEAS if data["title"] not in existing]
+    if not todo:
+        return 0
+    voters = _demo_voters()
+    authors = [people["demo-membre"], *voters[:25]]
+    commenters = [people["demo-membre"], people["demo-moderateur"], *voters[25:60]]
+    categories = {category.slug: category for category in community.categories.all()}
+    statuses = {status.slug: status for status in community.statuses.all()}
+    now = timezone.now()
+    for number, data in enumerate(todo):
+        idea = idea_create(
+            community=community,
+            author=authors[number % len(authors)],
+            title=data["title"],
+            body=data["body"],
+            category=categories.get(data["category"]),
+            tags=data["tags"],
+        )
+        created_at = now - timedelta(days=data["age_days"], hours=number)
+        Idea.objects.filter(pk=idea.pk).update(created_at=created_at)
+        IdeaStats.objects.filter(pk=idea.pk).update(created_at=created_at, hot_epoch=hot_epoch_of(created_at))
+        count = min(data["votes"], len(voters))
+        # A different slice of voters per idea, wrapping around the list.
+        chosen = [voters[(number * 7 + k) % len(voters)] for k in range(count)]
+        Vote.objects.bulk_create([Vote(idea=idea, user=voter, created_at=created_at) for voter in chosen])
+        for offset, text in enumerate(data["comments"]):
+            comment_create(idea=idea, author=commenters[(number + offset) % len(commenters)], body=text)
+        if data["status"] != "new":
+            idea_set_status(idea=idea, status=statuses[data["status"]], user=people["demo-marque"])
+        stats_recount(idea)
+    return len(todo)
+
+
 @transaction.atomic
 def demo_seed(*, known_passwords: bool) -> tuple[Community, list[tuple[DemoAccount, bool]]]:
     """Create the demo community and accounts if missing; existing rows are left alone.
@@ -81,6 +139,7 @@ def demo_seed(*, known_passwords: bool) -> tuple[Community, list[tuple[DemoAccou
         )
 
     accounts = []
+    people: dict[str, User] = {}
     for account in DEMO_ACCOUNTS:
         user, created = User.objects.get_or_create(
             username=account.username,
@@ -99,5 +158,7 @@ def demo_seed(*, known_passwords: bool) -> tuple[Community, list[tuple[DemoAccou
         if not account.is_superuser:
             Membership.objects.get_or_create(community=community, user=user, defaults={"role": account.role})
         accounts.append((account, created))
+        people[account.username] = user
+    demo_seed_ideas(community, people)
     community_cache_clear()
     return community, accounts

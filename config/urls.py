@@ -5,8 +5,9 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.views import language_switch
-from community.views import home
+from community.views import home, sitemap
 from config.views import healthz
+from ideas.views import roadmap
 
 admin.site.site_header = _("Cluetrain administration")
 admin.site.site_title = _("Cluetrain")
@@ -14,6 +15,9 @@ admin.site.site_title = _("Cluetrain")
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("ideas/", include("ideas.urls")),
+    path("roadmap/", roadmap, name="roadmap"),
+    path("sitemap.xml", sitemap, name="sitemap"),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", language_switch, name="set_language"),
     path("admin/", admin.site.urls),

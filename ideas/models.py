@@ -1,1 +1,256 @@
-"""Ideas, votes and comments arrive with the ideas issue (#3)."""
+"""Ideas and what members do with them: votes, comments, follows, images, status history.
+
+The idea row is wide (title, body, rendered HTML, search vector) and rarely written. What
+changes on every vote lives in `IdeaStats`, a narrow row per idea that also carries the
+columns listings filter on, so that a vote rewrites a few dozen bytes and every listing
+is an index scan on one table (the approach of Discourse's and Lemmy's aggregates).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+
+from community.models import Category, Community, Status
+
+
+class ModerationState(models.TextChoices):
+    PENDING = "pending", _("Awaiting review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    HIDDEN = "hidden", _("Hidden")
+
+
+class Idea(models.Model):
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="ideas")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="ideas", verbose_name=_("author")
+    )
+    title = models.CharField(_("title"), max_length=120)
+    slug = models.SlugField(max_length=80, allow_unicode=False)
+    body = models.TextField(_("description"), max_length=10_000)
+    body_html = models.TextField(editable=False)
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="ideas", verbose_name=_("category")
+    )
+    status = models.ForeignKey(Status, on_delete=models.PROTECT, related_name="ideas", verbose_name=_("status"))
+    moderation_state = models.CharField(
+        _("moderation"), max_length=10, choices=ModerationState.choices, default=ModerationState.PENDING
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_ideas",
+        verbose_name=_("merged into"),
+    )
+    tags = TaggableManager(_("tags"), blank=True)
+    # Filled on PostgreSQL only (title weighted A over body B, in the community's language).
+    search_vector = SearchVectorField(null=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("idea")
+        verbose_name_plural = _("ideas")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["author", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.slug = slugify(self.title)[:80] or "idee"
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("ideas:detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    @property
+    def is_public(self) -> bool:
+        return self.moderation_state == ModerationState.APPROVED
+
+
+class IdeaStats(models.Model):
+    """The narrow, often-written side of an idea: counters, ranking, listing filters.
+
+    `community`, `status`, `category` and `is_listed` copy the idea's values (kept in step
+    by the services) so that a listing never joins before it has its page of ids.
+    """
+
+    idea = models.OneToOneField(Idea, on_delete=models.CASCADE, primary_key=True, related_name="stats")
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    status = models.ForeignKey(Status, on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Approved and not merged: what the public lists show.
+    is_listed = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    votes = models.IntegerField(default=0)  # up-votes minus down-votes
+    upvotes = models.PositiveIntegerField(default=0)
+    downvotes = models.PositiveIntegerField(default=0)
+    comments = models.PositiveIntegerField(default=0)
+    followers = models.PositiveIntegerField(default=0)
+    # log10 of the score plus the creation time in units of three days: an idea needs ten
+    # times the votes to outrank one posted three days later. Set at creation and on each
+    # vote, never by a decay job.
+    hot = models.FloatField(default=0)
+    hot_epoch = models.FloatField(default=0)  # the creation-time term of `hot`
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("idea statistics")
+        verbose_name_plural = _("idea statistics")
+        indexes = (
+            [
+                models.Index(
+                    fields=["community", f"-{key}"], condition=models.Q(is_listed=True), name=f"ideastats_listed_{key}"
+                )
+                for key in ("hot", "votes", "created_at", "comments", "answered_at")
+            ]
+            + [
+                models.Index(
+                    fields=["community", "status", f"-{key}"],
+                    condition=models.Q(is_listed=True),
+                    name=f"ideastats_status_{key}",
+                )
+                for key in ("hot", "votes", "created_at")
+            ]
+            + [
+                models.Index(
+                    fields=["community", "category", "-hot"],
+                    condition=models.Q(is_listed=True),
+                    name="ideastats_category_hot",
+                )
+            ]
+        )
+
+    def __str__(self) -> str:
+        return f"{self.idea_id}: {self.votes} votes"
+
+
+class Vote(models.Model):
+    class Value(models.IntegerChoices):
+        UP = 1, _("Up")
+        DOWN = -1, _("Down")
+
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes")
+    value = models.SmallIntegerField(choices=Value.choices, default=Value.UP)
+    created_at = models.DateTimeField(default=timezone.now)  # kept as it was when a merge is undone
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        constraints = [
+            models.UniqueConstraint(fields=["idea", "user"], name="ideas_vote_one_per_member"),
+            models.CheckConstraint(condition=models.Q(value__in=[1, -1]), name="ideas_vote_value_is_one"),
+        ]
+        indexes = [models.Index(fields=["user", "idea"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.idea_id} ({self.value:+d})"
+
+
+class Comment(models.Model):
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="comments")
+    # Replies are one level deep: a reply's parent is always a top-level comment.
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
+    body = models.TextField(_("comment"), max_length=5_000)
+    body_html = models.TextField(editable=False)
+    moderation_state = models.CharField(max_length=10, choices=ModerationState.choices, default=ModerationState.PENDING)
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in")
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["idea", "created_at"]), models.Index(fields=["author", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.author_id} on {self.idea_id}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class Follow(models.Model):
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="follows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+        constraints = [models.UniqueConstraint(fields=["idea", "user"], name="ideas_follow_once")]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.idea_id}"
+
+
+class IdeaImage(models.Model):
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to="ideas/%Y/%m/", width_field="width", height_field="height")
+    thumbnail = models.ImageField(upload_to="ideas/thumbs/%Y/%m/", blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class StatusChange(models.Model):
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.ForeignKey(Status, on_delete=models.PROTECT, null=True, related_name="+")
+    to_status = models.ForeignKey(Status, on_delete=models.PROTECT, related_name="+")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["idea", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.idea_id}: {self.from_status_id} → {self.to_status_id}"
+
+
+class Merge(models.Model):
+    """A duplicate merged into an original, with what moved, so that it can be undone."""
+
+    duplicate = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="merges_as_duplicate")
+    original = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="merges_as_original")
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    previous_status = models.ForeignKey(Status, on_delete=models.PROTECT, related_name="+")
+    moved = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.duplicate_id} → {self.original_id}"

@@ -1,0 +1,85 @@
+"""Atom feeds (community, category, status) and the sitemap, with Django's own tools."""
+
+from __future__ import annotations
+
+from django.contrib.sitemaps import Sitemap
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+
+from community.models import Category, Status
+from ideas.selectors import listed_ideas
+
+FEED_SIZE = 30
+
+
+class IdeasFeed(Feed):
+    feed_type = Atom1Feed
+
+    def get_object(self, request, kind: str | None = None, slug: str | None = None):
+        community = request.community
+        if community is None:
+            raise Http404
+        scope = None
+        if kind == "category":
+            scope = get_object_or_404(Category, community=community, slug=slug)
+        elif kind == "status":
+            scope = get_object_or_404(Status, community=community, slug=slug)
+        self.request = request
+        return community, kind, scope
+
+    def title(self, obj) -> str:
+        community, _kind, scope = obj
+        return f"{community.name} · {scope.name}" if scope else community.name
+
+    def subtitle(self, obj) -> str:
+        return obj[0].tagline or _("The latest ideas")
+
+    def link(self, obj) -> str:
+        _community, kind, scope = obj
+        return f"/ideas/?{kind}={scope.slug}" if scope else "/ideas/"
+
+    def items(self, obj):
+        community, kind, scope = obj
+        ideas = listed_ideas(community)
+        if kind == "category":
+            ideas = ideas.filter(stats__category=scope)
+        elif kind == "status":
+            ideas = ideas.filter(stats__status=scope)
+        return ideas.order_by("-stats__created_at", "-pk")[:FEED_SIZE]
+
+    def item_title(self, item) -> str:
+        return item.title
+
+    def item_description(self, item) -> str:
+        return item.body_html
+
+    def item_author_name(self, item) -> str:
+        return item.author.public_name if item.author else _("Former member")
+
+    def item_pubdate(self, item):
+        return item.created_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_categories(self, item):
+        return [tag.name for tag in item.tags.all()]
+
+
+class IdeaSitemap(Sitemap):
+    changefreq = "daily"
+    limit = 5000
+
+    def __init__(self, community) -> None:
+        self.community = community
+
+    def items(self):
+        if self.community is None:
+            return []
+        return listed_ideas(self.community).order_by("-stats__created_at", "-pk")
+
+    def lastmod(self, item):
+        return item.updated_at

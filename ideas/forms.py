@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from community.models import Category, Community, Status
+from ideas.images import MAX_IMAGES, image_validate
+from ideas.selectors import SORTS, categories_of, statuses_of
+from ideas.services import MAX_TAGS
+
+
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Several images in one input, each checked by Pillow (ideas/images.py)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        if len(files) > MAX_IMAGES:
+            raise ValidationError(_("At most %(count)d images per idea.") % {"count": MAX_IMAGES})
+        errors = []
+        for upload in files:
+            upload = super().clean(upload, initial)
+            try:
+                image_validate(upload)
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+        return files
+
+
+def parse_tags(text: str) -> list[str]:
+    return [tag.strip() for tag in text.split(",") if tag.strip()]
+
+
+class IdeaForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title"),
+        min_length=5,
+        max_length=120,
+        help_text=_("Your idea in one sentence."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-similar-source": "true"}),
+    )
+    body = forms.CharField(
+        label=_("Description"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("What would it change, and for whom? Markdown works: **bold**, lists, [links](https://…)."),
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.none(), required=False, empty_label=_("No category")
+    )
+    tags = forms.CharField(
+        label=_("Tags"), required=False, max_length=300, help_text=_("Up to 5, separated by commas.")
+    )
+    images = MultipleImageField(
+        label=_("Images"), required=False, help_text=_("Up to 4 images (JPEG, PNG, WebP or GIF, 5 MB each).")
+    )
+
+    def __init__(self, *args, community: Community, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(community=community)
+
+    def clean_title(self) -> str:
+        title = " ".join(self.cleaned_data["title"].split())
+        if len(title) < 5:
+            raise ValidationError(_("The title needs at least 5 characters."))
+        return title
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise ValidationError(_("Describe your idea."))
+        return body
+
+    def clean_tags(self) -> list[str]:
+        tags = parse_tags(self.cleaned_data["tags"])
+        if len(tags) > MAX_TAGS:
+            raise ValidationError(_("At most %(count)d tags.") % {"count": MAX_TAGS})
+        if any(len(tag) > 50 for tag in tags):
+            raise ValidationError(_("A tag has at most 50 characters."))
+        return tags
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("Your comment"), max_length=5_000, widget=forms.Textarea(attrs={"rows": 4}))
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise ValidationError(_("Write something first."))
+        return body
+
+
+class VoteForm(forms.Form):
+    value = forms.TypedChoiceField(choices=[("1", "+1"), ("-1", "-1")], coerce=int, required=False, empty_value=1)
+
+
+class ListFilterForm(forms.Form):
+    """The list's query string; unknown values are refused rather than silently ignored."""
+
+    sort = forms.ChoiceField(choices=[(key, key) for key in [*SORTS, "relevance"]], required=False)
+    status = forms.SlugField(required=False)
+    category = forms.SlugField(required=False)
+    tag = forms.CharField(required=False, max_length=100)
+    q = forms.CharField(required=False, max_length=200)
+    mine = forms.BooleanField(required=False)
+    followed = forms.BooleanField(required=False)
+
+    def __init__(self, *args, community: Community, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.community = community
+
+    def _pick(self, slug: str, rows: list, label: str):
+        if not slug:
+            return None
+        for row in rows:
+            if row.slug == slug:
+                return row
+        raise ValidationError(_("Unknown %(what)s “%(slug)s”.") % {"what": label, "slug": slug})
+
+    def clean_status(self) -> Status | None:
+        return self._pick(self.cleaned_data["status"], statuses_of(self.community), _("status"))
+
+    def clean_category(self) -> Category | None:
+        return self._pick(self.cleaned_data["category"], categories_of(self.community), _("category"))
+
+    def clean_q(self) -> str:
+        return " ".join(self.cleaned_data["q"].split())

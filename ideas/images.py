@@ -1,0 +1,86 @@
+"""Uploaded images: judged by Pillow on their content, stored without metadata.
+
+PRODUCT.md §8: JPEG, PNG, WebP or GIF only, at most 5 MB, a bounded pixel count (so a
+small file that decompresses to gigabytes is refused), EXIF removed before the file is
+stored (phones write GPS positions there). Thumbnails are made later by a task.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_PIXELS = 30_000_000  # e.g. 6000 x 5000
+MAX_IMAGES = 4
+ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+THUMBNAIL_SIZE = (480, 480)
+
+
+def image_validate(upload: UploadedFile) -> str:
+    """Check an upload; return its format, or raise ValidationError with a clear message."""
+    if upload.size > MAX_BYTES:
+        raise ValidationError(
+            _("“%(name)s” is too big (%(size).1f MB); the limit is 5 MB.")
+            % {"name": upload.name, "size": upload.size / 1024 / 1024}
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            upload.seek(0)
+            with Image.open(upload) as image:
+                image_format = image.format
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    raise ValidationError(
+                        _("“%(name)s” has too many pixels (%(width)d × %(height)d).")
+                        % {"name": upload.name, "width": width, "height": height}
+                    )
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(_("“%(name)s” has too many pixels.") % {"name": upload.name}) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ValidationError(_("“%(name)s” is not an image we can read.") % {"name": upload.name}) from None
+    finally:
+        upload.seek(0)
+    if image_format not in ALLOWED_FORMATS:
+        raise ValidationError(
+            _("“%(name)s” is a %(format)s image; use JPEG, PNG, WebP or GIF.")
+            % {"name": upload.name, "format": image_format}
+        )
+    return image_format
+
+
+def image_without_metadata(upload: UploadedFile, image_format: str) -> ContentFile:
+    """Re-encode the image, keeping the pixels (turned upright) and dropping EXIF and comments."""
+    upload.seek(0)
+    output = io.BytesIO()
+    with Image.open(upload) as image:
+        if image_format == "GIF":
+            # Animated GIFs keep their frames; GIF carries no EXIF to begin with.
+            image.save(output, format="GIF", save_all=True)
+        else:
+            upright = ImageOps.exif_transpose(image)
+            if image_format == "JPEG" and upright.mode not in ("RGB", "L"):
+                upright = upright.convert("RGB")
+            options = {"quality": 88, "optimize": True} if image_format in ("JPEG", "WEBP") else {"optimize": True}
+            upright.save(output, format=image_format, **options)
+    return ContentFile(output.getvalue(), name=f"image.{ALLOWED_FORMATS[image_format]}")
+
+
+def thumbnail_of(path_or_file, image_format: str | None = None) -> ContentFile:
+    with Image.open(path_or_file) as image:
+        image.seek(0)
+        thumb = image.convert("RGBA") if image.mode in ("P", "LA") else image.copy()
+        thumb.thumbnail(THUMBNAIL_SIZE)
+        if thumb.mode not in ("RGB", "RGBA", "L"):
+            thumb = thumb.convert("RGB")
+        output = io.BytesIO()
+        thumb.save(output, format="WEBP", quality=80)
+    return ContentFile(output.getvalue(), name="thumb.webp")

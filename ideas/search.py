@@ -1,0 +1,67 @@
+"""Full-text and trigram search on PostgreSQL, with a plain fallback elsewhere."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramSimilarity
+from django.db import connection
+from django.db.models import F, Q, QuerySet, Value
+
+from community.models import Community
+
+WORD = re.compile(r"\w+", re.UNICODE)
+SEARCH_CONFIGS = {"fr": "cluetrain_fr", "en": "cluetrain_en"}  # created by ideas/migrations/0002
+TRIGRAM_THRESHOLD = 0.3
+
+
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def search_config(community: Community) -> str:
+    return SEARCH_CONFIGS.get(community.default_language, "cluetrain_fr")
+
+
+def idea_search_vector(community: Community) -> SearchVector:
+    """The title weighs more than the body."""
+    config = search_config(community)
+    return SearchVector("title", weight="A", config=config) + SearchVector("body", weight="B", config=config)
+
+
+def words_of(text: str, *, minimum: int = 3) -> list[str]:
+    return [word for word in WORD.findall(text.lower()) if len(word) >= minimum]
+
+
+def filter_by_text(ideas: QuerySet, community: Community, text: str) -> QuerySet:
+    """Ideas matching every word of `text`, ranked when the database can rank."""
+    if on_postgres():
+        query = SearchQuery(text, config=search_config(community), search_type="websearch")
+        return ideas.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+    words = words_of(text, minimum=1) or [text]
+    condition = Q()
+    for word in words:
+        condition &= Q(title__icontains=word) | Q(body__icontains=word)
+    return ideas.filter(condition).annotate(rank=Value(0.0))
+
+
+def filter_similar(ideas: QuerySet, community: Community, title: str) -> QuerySet:
+    """Ideas whose title looks like `title` or whose text shares its words, best first."""
+    words = words_of(title)
+    if on_postgres():
+        condition = Q(title__trigram_similar=title)
+        if words:
+            any_word = SearchQuery(" | ".join(words), config=search_config(community), search_type="raw")
+            condition |= Q(search_vector=any_word)
+            rank = SearchRank(F("search_vector"), any_word)
+        else:
+            rank = Value(0.0)
+        return (
+            ideas.filter(condition)
+            .annotate(similarity=TrigramSimilarity("title", title), rank=rank)
+            .order_by((F("similarity") + F("rank")).desc(), "-pk")
+        )
+    condition = Q()
+    for word in words[:8]:
+        condition |= Q(title__icontains=word)
+    return ideas.filter(condition) if words else ideas.none()

@@ -1,0 +1,192 @@
+"""Reads on ideas. The public sees approved content of the current community only; an
+author also sees their own held items; moderators of the community see everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from community.models import Category, Community, Status
+from community.services import CACHE_VERSION_KEY
+from ideas.models import Comment, Follow, Idea, IdeaImage, ModerationState, StatusChange, Vote
+from ideas.search import filter_by_text, filter_similar
+from ideas.services import is_moderator
+
+PAGE_SIZE = 20
+SORTS = {
+    "hot": ("-stats__hot", "-pk"),
+    "top": ("-stats__votes", "-pk"),
+    "new": ("-stats__created_at", "-pk"),
+    "discussed": ("-stats__comments", "-pk"),
+    "answered": ("-stats__answered_at", "-pk"),
+}
+
+
+def _card_queryset() -> QuerySet[Idea]:
+    """What an idea card shows, in a fixed number of queries whatever the page size."""
+    return Idea.objects.select_related("stats", "author", "status", "category").prefetch_related("tags")
+
+
+def listed_ideas(community: Community) -> QuerySet[Idea]:
+    """Approved, unmerged ideas of the community: what every public list starts from."""
+    return _card_queryset().filter(stats__community=community, stats__is_listed=True)
+
+
+def visible_ideas(community: Community, user: User) -> QuerySet[Idea]:
+    """Ideas a person may open: public ones (merged included), their own, all for moderators."""
+    ideas = _card_queryset().filter(community=community)
+    if is_moderator(user, community):
+        return ideas
+    public = Q(moderation_state=ModerationState.APPROVED)
+    if user.is_authenticated:
+        return ideas.filter(public | Q(author=user))
+    return ideas.filter(public)
+
+
+def get_idea_for_viewer(request, pk: int) -> Idea:
+    """The idea with this id in the request's community, if this person may see it; else 404."""
+    community = request.community
+    if community is None:
+        raise Http404
+    try:
+        return visible_ideas(community, request.user).select_related("merged_into").get(pk=pk)
+    except Idea.DoesNotExist:
+        raise Http404 from None
+
+
+@dataclass
+class ListingFilters:
+    sort: str = "hot"
+    status: Status | None = None
+    category: Category | None = None
+    tag: str = ""
+    q: str = ""
+    mine: bool = False
+    followed: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def ideas_for_listing(community: Community, user: User, filters: ListingFilters) -> QuerySet[Idea]:
+    if filters.mine and user.is_authenticated:
+        # My ideas, held ones included, so that I can see where they stand.
+        ideas = _card_queryset().filter(community=community, author=user, merged_into=None)
+    else:
+        ideas = listed_ideas(community)
+    if filters.followed and user.is_authenticated:
+        ideas = ideas.filter(follows__user=user)
+    if filters.status is not None:
+        ideas = ideas.filter(stats__status=filters.status)
+    if filters.category is not None:
+        ideas = ideas.filter(stats__category=filters.category)
+    if filters.tag:
+        ideas = ideas.filter(tags__slug=filters.tag)
+    if filters.q:
+        ideas = filter_by_text(ideas, community, filters.q)
+        if filters.sort == "relevance":
+            return ideas.order_by("-rank", "-pk")
+    return ideas.order_by(*SORTS.get(filters.sort, SORTS["hot"]))
+
+
+def paginate(ideas: QuerySet[Idea], page_number: str | int | None, per_page: int = PAGE_SIZE) -> Page:
+    return Paginator(ideas, per_page).get_page(page_number)
+
+
+def idea_search(community: Community, user: User, q: str) -> QuerySet[Idea]:
+    return ideas_for_listing(community, user, ListingFilters(q=q, sort="relevance"))
+
+
+def ideas_similar(community: Community, title: str, *, limit: int = 5) -> list[Idea]:
+    title = title.strip()[:120]
+    if len(title) < 4:
+        return []
+    return list(filter_similar(listed_ideas(community), community, title)[:limit])
+
+
+def ideas_hot(community: Community, *, limit: int = 10) -> list[Idea]:
+    return list(listed_ideas(community).order_by(*SORTS["hot"])[:limit])
+
+
+def roadmap_columns(community: Community, *, per_column: int = 20) -> list[tuple[Status, list[Idea]]]:
+    columns = []
+    for status in statuses_of(community):
+        if status.on_roadmap:
+            ideas = list(listed_ideas(community).filter(stats__status=status).order_by(*SORTS["top"])[:per_column])
+            columns.append((status, ideas))
+    return columns
+
+
+def member_votes(user: User, ideas: list[Idea]) -> dict[int, int]:
+    """{idea id: the member's vote} for the ideas shown; one query."""
+    if not user.is_authenticated or not ideas:
+        return {}
+    return dict(Vote.objects.filter(user=user, idea__in=[idea.pk for idea in ideas]).values_list("idea_id", "value"))
+
+
+def member_follows(user: User, ideas: list[Idea]) -> set[int]:
+    if not user.is_authenticated or not ideas:
+        return set()
+    return set(Follow.objects.filter(user=user, idea__in=[idea.pk for idea in ideas]).values_list("idea_id", flat=True))
+
+
+def comment_thread(idea: Idea, user: User) -> list[Comment]:
+    """Top-level comments with `.thread_replies`, in one query.
+
+    Shown: approved comments, the viewer's own held ones, and deleted ones as
+    placeholders when they have replies to keep the thread readable.
+    """
+    visible = Q(moderation_state=ModerationState.APPROVED)
+    if is_moderator(user, idea.community):
+        visible = Q()
+    elif user.is_authenticated:
+        visible |= Q(author=user)
+    comments = list(Comment.objects.filter(visible, idea=idea).select_related("author").order_by("created_at", "pk"))
+    top_level = []
+    replies: dict[int, list[Comment]] = {}
+    for comment in comments:
+        if comment.parent_id is None:
+            top_level.append(comment)
+        else:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    thread = []
+    for comment in top_level:
+        comment.thread_replies = replies.get(comment.pk, [])
+        if comment.is_deleted and not comment.thread_replies:
+            continue
+        thread.append(comment)
+    return thread
+
+
+def idea_images(idea: Idea) -> list[IdeaImage]:
+    return list(idea.images.all())
+
+
+def idea_history(idea: Idea) -> list[StatusChange]:
+    return list(idea.status_changes.select_related("from_status", "to_status"))
+
+
+def statuses_of(community: Community) -> list[Status]:
+    return _vocabulary(community, "statuses", Status)
+
+
+def categories_of(community: Community) -> list[Category]:
+    return _vocabulary(community, "categories", Category)
+
+
+def _vocabulary(community: Community, name: str, model) -> list:
+    """A community's statuses or categories, cached until any community change in admin."""
+    try:
+        version = cache.get_or_set(CACHE_VERSION_KEY, 1, timeout=None)
+        key = f"community:v{version}:{community.pk}:{name}"
+        rows = cache.get(key)
+        if rows is None:
+            rows = list(model.objects.filter(community=community).order_by("order", "pk"))
+            cache.set(key, rows, timeout=3600)
+        return rows
+    except Exception:
+        return list(model.objects.filter(community=community).order_by("order", "pk"))

@@ -1,0 +1,547 @@
+"""Writes on ideas: post, edit, vote, comment, follow, merge.
+
+Every function takes keyword-only arguments, checks the rules it owns (raising `Refused`
+with a message for the member), and runs in one transaction. Counters live in
+`IdeaStats` and only ever change through `F()` updates or recounts, never by writing a
+value read in Python.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Abs, Greatest, Ln, Sign
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from community.models import Category, Community, ModerationMode, Role, Status
+from community.selectors import role_in
+from community.services import membership_join
+from ideas.exceptions import Refused
+from ideas.images import MAX_IMAGES, image_validate, image_without_metadata
+from ideas.models import (
+    Comment,
+    Follow,
+    Idea,
+    IdeaImage,
+    IdeaStats,
+    Merge,
+    ModerationState,
+    StatusChange,
+    Vote,
+)
+from ideas.rendering import mentioned_usernames, render_markdown
+from ideas.search import idea_search_vector, on_postgres
+
+COMMENT_EDIT_WINDOW = timedelta(minutes=15)
+IDEA_EDIT_WINDOW = timedelta(minutes=60)
+MAX_TAGS = 5
+HOT_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+HOT_TIME_UNIT = 3 * 24 * 3600  # seconds per order of magnitude of votes
+MODERATOR_ROLES = (Role.MODERATOR, Role.ADMIN)
+
+
+# --- Shared rules ------------------------------------------------------------------------
+
+
+def initial_moderation_state(community: Community) -> str:
+    """Until the moderation pipeline lands: post-moderation publishes, pre-moderation holds."""
+    return ModerationState.PENDING if community.moderation_mode == ModerationMode.PRE else ModerationState.APPROVED
+
+
+def is_moderator(user: User, community: Community) -> bool:
+    return user.is_authenticated and (user.is_superuser or role_in(user, community) in MODERATOR_ROLES)
+
+
+def _require_member(user: User, community: Community) -> None:
+    if not user.is_authenticated or not user.is_active:
+        raise Refused(_("Sign in to take part."), status=403)
+    membership_join(community=community, user=user)
+
+
+def _require_open(idea: Idea) -> None:
+    if idea.merged_into_id:
+        raise Refused(_("This idea was merged into another one; take part there."), status=409)
+    if idea.moderation_state != ModerationState.APPROVED:
+        raise Refused(_("This idea is not public yet."), status=409)
+
+
+def hot_epoch_of(created_at: datetime) -> float:
+    return (created_at - HOT_EPOCH).total_seconds() / HOT_TIME_UNIT
+
+
+def hot_score(votes: int, epoch: float) -> float:
+    """Python twin of the SQL expression in `_hot_expression`, for new rows and tests."""
+    return math.copysign(math.log10(max(abs(votes), 1)), votes) + epoch
+
+
+def _hot_expression(votes_expression):
+    return Sign(votes_expression) * Ln(Greatest(Abs(votes_expression), Value(1))) / Value(math.log(10)) + F("hot_epoch")
+
+
+def _normalize_tags(tags: Iterable[str]) -> list[str]:
+    cleaned = []
+    for tag in tags:
+        tag = " ".join(tag.strip().lower().split())[:50]
+        if tag and tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > MAX_TAGS:
+        raise Refused(_("At most %(count)d tags.") % {"count": MAX_TAGS})
+    return cleaned
+
+
+def _check_vocabulary(community: Community, category: Category | None) -> None:
+    if category is not None and category.community_id != community.pk:
+        raise Refused(_("Unknown category."))
+
+
+def _refresh_search_vector(idea: Idea) -> None:
+    if on_postgres():
+        Idea.objects.filter(pk=idea.pk).update(search_vector=idea_search_vector(idea.community))
+
+
+def _sync_stats_columns(idea: Idea) -> None:
+    """Copy the idea's listing columns into its stats row."""
+    IdeaStats.objects.filter(pk=idea.pk).update(
+        status=idea.status_id,
+        category=idea.category_id,
+        is_listed=idea.moderation_state == ModerationState.APPROVED and idea.merged_into_id is None,
+    )
+
+
+def _images_add(idea: Idea, uploads: Sequence[UploadedFile]) -> list[IdeaImage]:
+    existing = idea.images.count()
+    if existing + len(uploads) > MAX_IMAGES:
+        raise Refused(_("At most %(count)d images per idea.") % {"count": MAX_IMAGES})
+    images = []
+    for position, upload in enumerate(uploads, start=existing):
+        image_format = image_validate(upload)
+        images.append(
+            IdeaImage.objects.create(idea=idea, image=image_without_metadata(upload, image_format), position=position)
+        )
+    if images:
+        from ideas.tasks import make_thumbnails
+
+        ids = [image.pk for image in images]
+        transaction.on_commit(lambda: make_thumbnails.delay(ids))
+    return images
+
+
+def default_status(community: Community) -> Status:
+    status = community.statuses.filter(slug="new").first() or community.statuses.order_by("order").first()
+    if status is None:
+        raise Refused(_("This community has no statuses yet."), status=409)
+    return status
+
+
+# --- Ideas -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def idea_create(
+    *,
+    community: Community,
+    author: User,
+    title: str,
+    body: str,
+    category: Category | None = None,
+    tags: Iterable[str] = (),
+    images: Sequence[UploadedFile] = (),
+) -> Idea:
+    """Post an idea; its author follows it. Images are validated before anything is kept."""
+    _require_member(author, community)
+    _check_vocabulary(community, category)
+    tag_names = _normalize_tags(tags)
+    for upload in images:
+        image_validate(upload)
+    idea = Idea.objects.create(
+        community=community,
+        author=author,
+        title=title.strip(),
+        body=body,
+        body_html=render_markdown(body),
+        category=category,
+        status=default_status(community),
+        moderation_state=initial_moderation_state(community),
+    )
+    epoch = hot_epoch_of(idea.created_at)
+    IdeaStats.objects.create(
+        idea=idea,
+        community=community,
+        status=idea.status,
+        category=category,
+        is_listed=idea.moderation_state == ModerationState.APPROVED,
+        created_at=idea.created_at,
+        hot_epoch=epoch,
+        hot=hot_score(0, epoch),
+    )
+    if tag_names:
+        idea.tags.set(tag_names)
+    _refresh_search_vector(idea)
+    _images_add(idea, images)
+    follow_ensure(idea=idea, user=author)
+    return idea
+
+
+def can_edit_idea(idea: Idea, user: User) -> bool:
+    if not user.is_authenticated:
+        return False
+    if is_moderator(user, idea.community):
+        return True
+    return idea.author_id == user.pk and timezone.now() - idea.created_at <= IDEA_EDIT_WINDOW
+
+
+@transaction.atomic
+def idea_update(
+    *,
+    idea: Idea,
+    user: User,
+    title: str,
+    body: str,
+    category: Category | None = None,
+    tags: Iterable[str] = (),
+    images: Sequence[UploadedFile] = (),
+) -> Idea:
+    """Edit an idea: its author within the edit window, a moderator at any time."""
+    if not can_edit_idea(idea, user):
+        raise Refused(_("You can no longer edit this idea."), status=403)
+    _check_vocabulary(idea.community, category)
+    tag_names = _normalize_tags(tags)
+    for upload in images:
+        image_validate(upload)
+    idea.title = title.strip()
+    idea.body = body
+    idea.body_html = render_markdown(body)
+    idea.category = category
+    idea.save()
+    idea.tags.set(tag_names)
+    _sync_stats_columns(idea)
+    _refresh_search_vector(idea)
+    _images_add(idea, images)
+    return idea
+
+
+@transaction.atomic
+def idea_set_status(*, idea: Idea, status: Status, user: User | None, reason: str = "") -> StatusChange | None:
+    """Move an idea to another status of its community and record it in the history."""
+    if status.community_id != idea.community_id:
+        raise Refused(_("Unknown status."))
+    if status.pk == idea.status_id:
+        return None
+    change = StatusChange.objects.create(
+        idea=idea, from_status_id=idea.status_id, to_status=status, changed_by=user, reason=reason
+    )
+    idea.status = status
+    idea.save(update_fields=["status", "updated_at"])
+    _sync_stats_columns(idea)
+    return change
+
+
+# --- Votes -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    value: int | None  # the member's vote after the toggle, None when withdrawn
+    votes: int  # the idea's score after the toggle
+
+
+def vote_toggle(*, idea: Idea, user: User, value: int = 1) -> VoteResult:
+    """Cast, withdraw or flip a vote; exact under concurrency.
+
+    The vote row is the truth: a unique (idea, member) constraint refuses a second row,
+    and each change of a row moves the counters by the same amount with one `F()`
+    update, which also recomputes the hot score. Two identical requests racing each
+    other count once: the loser of the insert race does nothing.
+    """
+    if value not in (1, -1):
+        raise Refused(_("A vote is 1 or -1."))
+    _require_member(user, idea.community)
+    _require_open(idea)
+    if idea.status.is_closed:
+        raise Refused(_("Voting is closed for this idea."), status=409)
+    if value == -1 and not idea.community.downvotes_allowed:
+        raise Refused(_("This community does not use down-votes."))
+
+    with transaction.atomic():
+        existing = Vote.objects.filter(idea=idea, user=user).first()
+        if existing is None:
+            try:
+                with transaction.atomic():
+                    Vote.objects.create(idea=idea, user=user, value=value)
+            except IntegrityError:
+                # The same member's other request won the race: its vote stands.
+                return VoteResult(value=value, votes=_current_votes(idea))
+            _move_counters(idea, votes=value, up=int(value == 1), down=int(value == -1))
+            new_value = value
+        elif existing.value == value:
+            deleted, _rows = Vote.objects.filter(pk=existing.pk, value=value).delete()
+            if deleted:
+                _move_counters(idea, votes=-value, up=-int(value == 1), down=-int(value == -1))
+            new_value = None
+        else:
+            changed = Vote.objects.filter(pk=existing.pk, value=existing.value).update(value=value)
+            if changed:
+                _move_counters(idea, votes=2 * value, up=value, down=-value)
+            new_value = value
+    if new_value is not None:
+        follow_ensure(idea=idea, user=user)
+    return VoteResult(value=new_value, votes=_current_votes(idea))
+
+
+def _move_counters(idea: Idea, *, votes: int, up: int, down: int) -> None:
+    new_votes = F("votes") + votes
+    IdeaStats.objects.filter(pk=idea.pk).update(
+        votes=new_votes, upvotes=F("upvotes") + up, downvotes=F("downvotes") + down, hot=_hot_expression(new_votes)
+    )
+
+
+def _current_votes(idea: Idea) -> int:
+    return IdeaStats.objects.filter(pk=idea.pk).values_list("votes", flat=True).get()
+
+
+# --- Follows -----------------------------------------------------------------------------
+
+
+def follow_ensure(*, idea: Idea, user: User) -> bool:
+    """Follow if not yet following; return whether a follow was added."""
+    try:
+        with transaction.atomic():
+            Follow.objects.create(idea=idea, user=user)
+    except IntegrityError:
+        return False
+    IdeaStats.objects.filter(pk=idea.pk).update(followers=F("followers") + 1)
+    return True
+
+
+@transaction.atomic
+def follow_toggle(*, idea: Idea, user: User) -> bool:
+    """Follow or stop following; return whether the member follows afterwards."""
+    _require_member(user, idea.community)
+    deleted, _rows = Follow.objects.filter(idea=idea, user=user).delete()
+    if deleted:
+        IdeaStats.objects.filter(pk=idea.pk).update(followers=F("followers") - 1)
+        return False
+    return follow_ensure(idea=idea, user=user) or True
+
+
+# --- Comments ----------------------------------------------------------------------------
+
+
+def _record_mentions(comment: Comment) -> None:
+    usernames = mentioned_usernames(comment.body)
+    users = User.objects.filter(username__in=usernames, is_active=True).exclude(pk=comment.author_id)
+    comment.mentions.set(users)
+
+
+def _comment_counts(comment: Comment) -> bool:
+    return comment.moderation_state == ModerationState.APPROVED and comment.deleted_at is None
+
+
+@transaction.atomic
+def comment_create(*, idea: Idea, author: User, body: str, parent: Comment | None = None) -> Comment:
+    """Comment on an idea, or reply to a comment (a reply to a reply joins its thread)."""
+    _require_member(author, idea.community)
+    _require_open(idea)
+    if parent is not None:
+        if parent.idea_id != idea.pk:
+            raise Refused(_("This reply does not belong to this idea."))
+        if parent.parent_id is not None:
+            parent = parent.parent
+    comment = Comment.objects.create(
+        idea=idea,
+        author=author,
+        parent=parent,
+        body=body,
+        body_html=render_markdown(body),
+        moderation_state=initial_moderation_state(idea.community),
+    )
+    _record_mentions(comment)
+    if _comment_counts(comment):
+        IdeaStats.objects.filter(pk=idea.pk).update(comments=F("comments") + 1)
+    follow_ensure(idea=idea, user=author)
+    return comment
+
+
+def can_edit_comment(comment: Comment, user: User) -> bool:
+    return (
+        user.is_authenticated
+        and comment.author_id == user.pk
+        and comment.deleted_at is None
+        and timezone.now() - comment.created_at <= COMMENT_EDIT_WINDOW
+    )
+
+
+@transaction.atomic
+def comment_update(*, comment: Comment, user: User, body: str) -> Comment:
+    if not can_edit_comment(comment, user):
+        raise Refused(_("Comments can be edited by their author for 15 minutes."), status=403)
+    comment.body = body
+    comment.body_html = render_markdown(body)
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "body_html", "edited_at"])
+    _record_mentions(comment)
+    return comment
+
+
+def can_delete_comment(comment: Comment, user: User) -> bool:
+    return user.is_authenticated and (comment.author_id == user.pk or is_moderator(user, comment.idea.community))
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment, user: User) -> Comment:
+    """Soft delete: the text goes, the place in the thread (and its replies) stays."""
+    if not can_delete_comment(comment, user):
+        raise Refused(_("You cannot delete this comment."), status=403)
+    locked = Comment.objects.select_for_update().get(pk=comment.pk)
+    if locked.deleted_at is not None:
+        return locked
+    counted = _comment_counts(locked)
+    locked.deleted_at = timezone.now()
+    locked.body = ""
+    locked.body_html = ""
+    locked.save(update_fields=["deleted_at", "body", "body_html"])
+    locked.mentions.clear()
+    if counted:
+        IdeaStats.objects.filter(pk=locked.idea_id).update(comments=F("comments") - 1)
+    return locked
+
+
+# --- Merge -------------------------------------------------------------------------------
+
+
+def stats_recount(idea: Idea) -> None:
+    """Recompute an idea's counters from the rows (after bulk moves such as a merge)."""
+    votes = Vote.objects.filter(idea=idea)
+    up = votes.filter(value=1).count()
+    down = votes.filter(value=-1).count()
+    comments = Comment.objects.filter(idea=idea, moderation_state=ModerationState.APPROVED, deleted_at=None).count()
+    followers = Follow.objects.filter(idea=idea).count()
+    IdeaStats.objects.filter(pk=idea.pk).update(
+        votes=up - down,
+        upvotes=up,
+        downvotes=down,
+        comments=comments,
+        followers=followers,
+        hot=_hot_expression(Value(up - down)),
+    )
+
+
+def _duplicate_status(community: Community) -> Status:
+    status = community.statuses.filter(slug="duplicate").first()
+    if status is None:
+        raise Refused(_("This community has no “duplicate” status."), status=409)
+    return status
+
+
+@transaction.atomic
+def idea_merge(*, duplicate: Idea, original: Idea, user: User) -> Merge:
+    """Merge a duplicate into its original: votes (one per member), followers, comments and
+    images move; the duplicate points at the original with the status "duplicate".
+
+    What moved is recorded on the `Merge` row so that `idea_unmerge` can put it back.
+    """
+    if not is_moderator(user, duplicate.community):
+        raise Refused(_("Only moderators merge ideas."), status=403)
+    if duplicate.pk == original.pk:
+        raise Refused(_("An idea cannot be merged into itself."))
+    if duplicate.community_id != original.community_id:
+        raise Refused(_("Ideas of different communities cannot be merged."))
+    if duplicate.merged_into_id:
+        raise Refused(_("This idea is already merged."), status=409)
+    if original.merged_into_id:
+        raise Refused(_("The original is itself merged into another idea."), status=409)
+
+    voters_of_original = set(Vote.objects.filter(idea=original).values_list("user_id", flat=True))
+    followers_of_original = set(Follow.objects.filter(idea=original).values_list("user_id", flat=True))
+    votes = list(Vote.objects.filter(idea=duplicate).values("pk", "user_id", "value", "created_at"))
+    follows = list(Follow.objects.filter(idea=duplicate).values("pk", "user_id", "created_at"))
+    moved_votes = [v["pk"] for v in votes if v["user_id"] not in voters_of_original]
+    dropped_votes = [v for v in votes if v["user_id"] in voters_of_original]
+    moved_follows = [f["pk"] for f in follows if f["user_id"] not in followers_of_original]
+    dropped_follows = [f for f in follows if f["user_id"] in followers_of_original]
+
+    record = Merge.objects.create(
+        duplicate=duplicate,
+        original=original,
+        merged_by=user,
+        previous_status=duplicate.status,
+        moved={
+            "votes": moved_votes,
+            "dropped_votes": [
+                {"user_id": v["user_id"], "value": v["value"], "created_at": v["created_at"].isoformat()}
+                for v in dropped_votes
+            ],
+            "follows": moved_follows,
+            "dropped_follows": [
+                {"user_id": f["user_id"], "created_at": f["created_at"].isoformat()} for f in dropped_follows
+            ],
+            "comments": list(Comment.objects.filter(idea=duplicate).values_list("pk", flat=True)),
+            "images": list(IdeaImage.objects.filter(idea=duplicate).values_list("pk", flat=True)),
+        },
+    )
+    Vote.objects.filter(pk__in=moved_votes).update(idea=original)
+    Vote.objects.filter(idea=duplicate).delete()
+    Follow.objects.filter(pk__in=moved_follows).update(idea=original)
+    Follow.objects.filter(idea=duplicate).delete()
+    Comment.objects.filter(pk__in=record.moved["comments"]).update(idea=original)
+    IdeaImage.objects.filter(pk__in=record.moved["images"]).update(idea=original)
+
+    idea_set_status(idea=duplicate, status=_duplicate_status(duplicate.community), user=user)
+    duplicate.merged_into = original
+    duplicate.save(update_fields=["merged_into", "updated_at"])
+    _sync_stats_columns(duplicate)
+    stats_recount(duplicate)
+    stats_recount(original)
+    return record
+
+
+@transaction.atomic
+def idea_unmerge(*, merge: Merge, user: User) -> Idea:
+    """Undo a merge: what moved goes back, dropped duplicate votes and follows come back."""
+    duplicate, original = merge.duplicate, merge.original
+    if not is_moderator(user, duplicate.community):
+        raise Refused(_("Only moderators merge ideas."), status=403)
+    if merge.undone_at is not None:
+        raise Refused(_("This merge was already undone."), status=409)
+    moved = merge.moved
+    Vote.objects.filter(pk__in=moved["votes"], idea=original).update(idea=duplicate)
+    Vote.objects.bulk_create(
+        [
+            Vote(
+                idea=duplicate,
+                user_id=v["user_id"],
+                value=v["value"],
+                created_at=datetime.fromisoformat(v["created_at"]),
+            )
+            for v in moved["dropped_votes"]
+        ],
+        ignore_conflicts=True,
+    )
+    Follow.objects.filter(pk__in=moved["follows"], idea=original).update(idea=duplicate)
+    Follow.objects.bulk_create(
+        [
+            Follow(idea=duplicate, user_id=f["user_id"], created_at=datetime.fromisoformat(f["created_at"]))
+            for f in moved["dropped_follows"]
+        ],
+        ignore_conflicts=True,
+    )
+    Comment.objects.filter(pk__in=moved["comments"], idea=original).update(idea=duplicate)
+    IdeaImage.objects.filter(pk__in=moved["images"], idea=original).update(idea=duplicate)
+
+    duplicate.merged_into = None
+    duplicate.save(update_fields=["merged_into", "updated_at"])
+    idea_set_status(idea=duplicate, status=merge.previous_status, user=user)
+    _sync_stats_columns(duplicate)
+    merge.undone_at = timezone.now()
+    merge.save(update_fields=["undone_at"])
+    stats_recount(duplicate)
+    stats_recount(original)
+    return duplicate

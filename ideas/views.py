@@ -1,0 +1,282 @@
+"""Thin views: validate, call one service or selector, answer.
+
+POST endpoints answer a plain form with a redirect and a script (Accept: application/json)
+with JSON, so every page works without JavaScript and better with it.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from ideas import selectors, services
+from ideas.exceptions import Refused
+from ideas.forms import CommentForm, IdeaForm, ListFilterForm, VoteForm
+from ideas.models import Comment
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def refuse(request: HttpRequest, message: str, status: int = 400, idea=None) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse({"error": message}, status=status)
+    return render(request, "ideas/refused.html", {"message": message, "idea": idea}, status=status)
+
+
+def member_required(view):
+    """Visitors are sent to sign in (a form) or told so (a script), never shown a 500."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if request.community is None:
+            raise Http404
+        if not request.user.is_authenticated:
+            if wants_json(request):
+                return JsonResponse(
+                    {"error": _("Sign in to take part."), "login": reverse("account_login")}, status=401
+                )
+            return redirect_to_login(request.get_full_path())
+        try:
+            return view(request, *args, **kwargs)
+        except Refused as refusal:
+            return refuse(request, refusal.message, refusal.status)
+
+    return wrapper
+
+
+def _back_to(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+def _listing_context(request: HttpRequest, ideas: list) -> dict:
+    return {
+        "my_votes": selectors.member_votes(request.user, ideas),
+        "statuses": selectors.statuses_of(request.community),
+        "categories": selectors.categories_of(request.community),
+    }
+
+
+@require_GET
+def idea_list(request: HttpRequest) -> HttpResponse:
+    community = request.community
+    if community is None:
+        raise Http404
+    form = ListFilterForm(request.GET, community=community)
+    if not form.is_valid():
+        context = {"form": form, "page": None, **_listing_context(request, [])}
+        return render(request, "ideas/idea_list.html", context, status=400)
+    data = form.cleaned_data
+    default_sort = "relevance" if data["q"] else "hot"
+    filters = selectors.ListingFilters(
+        sort=data["sort"] or default_sort,
+        status=data["status"],
+        category=data["category"],
+        tag=data["tag"],
+        q=data["q"],
+        mine=data["mine"],
+        followed=data["followed"],
+    )
+    page = selectors.paginate(selectors.ideas_for_listing(community, request.user, filters), request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "filters": filters,
+        "query_without_page": query.urlencode(),
+        **_listing_context(request, page.object_list),
+    }
+    return render(request, "ideas/idea_list.html", context)
+
+
+@require_GET
+def idea_redirect(request: HttpRequest, pk: int) -> HttpResponse:
+    return redirect(selectors.get_idea_for_viewer(request, pk), permanent=True)
+
+
+@require_GET
+def idea_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    idea = selectors.get_idea_for_viewer(request, pk)
+    if slug != idea.slug:
+        return redirect(idea, permanent=True)
+    return render(request, "ideas/idea_detail.html", _detail_context(request, idea, CommentForm()))
+
+
+def _detail_context(request: HttpRequest, idea, comment_form: CommentForm) -> dict:
+    user = request.user
+    return {
+        "idea": idea,
+        "images": selectors.idea_images(idea),
+        "thread": selectors.comment_thread(idea, user),
+        "history": selectors.idea_history(idea),
+        "my_vote": selectors.member_votes(user, [idea]).get(idea.pk),
+        "following": idea.pk in selectors.member_follows(user, [idea]),
+        "can_edit": services.can_edit_idea(idea, user),
+        "comment_form": comment_form,
+        "absolute_url": request.build_absolute_uri(idea.get_absolute_url()),
+    }
+
+
+@member_required
+def idea_create(request: HttpRequest) -> HttpResponse:
+    form = IdeaForm(request.POST or None, request.FILES or None, community=request.community)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        idea = services.idea_create(
+            community=request.community,
+            author=request.user,
+            title=data["title"],
+            body=data["body"],
+            category=data["category"],
+            tags=data["tags"],
+            images=data["images"],
+        )
+        return redirect(idea)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "ideas/idea_form.html", {"form": form}, status=status)
+
+
+@member_required
+def idea_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    idea = selectors.get_idea_for_viewer(request, pk)
+    if not services.can_edit_idea(idea, request.user):
+        return refuse(request, _("You can no longer edit this idea."), 403, idea)
+    initial = {
+        "title": idea.title,
+        "body": idea.body,
+        "category": idea.category,
+        "tags": ", ".join(tag.name for tag in idea.tags.all()),
+    }
+    form = IdeaForm(request.POST or None, request.FILES or None, community=request.community, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.idea_update(
+            idea=idea,
+            user=request.user,
+            title=data["title"],
+            body=data["body"],
+            category=data["category"],
+            tags=data["tags"],
+            images=data["images"],
+        )
+        return redirect(idea)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "ideas/idea_form.html", {"form": form, "idea": idea}, status=status)
+
+
+@require_POST
+@member_required
+def vote(request: HttpRequest, pk: int) -> HttpResponse:
+    idea = selectors.get_idea_for_viewer(request, pk)
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        return refuse(request, _("A vote is 1 or -1."), 400, idea)
+    result = services.vote_toggle(idea=idea, user=request.user, value=form.cleaned_data["value"])
+    if wants_json(request):
+        return JsonResponse({"value": result.value, "votes": result.votes})
+    return redirect(_back_to(request, idea.get_absolute_url()))
+
+
+@require_POST
+@member_required
+def follow(request: HttpRequest, pk: int) -> HttpResponse:
+    idea = selectors.get_idea_for_viewer(request, pk)
+    following = services.follow_toggle(idea=idea, user=request.user)
+    if wants_json(request):
+        idea.stats.refresh_from_db(fields=["followers"])
+        return JsonResponse({"following": following, "followers": idea.stats.followers})
+    return redirect(_back_to(request, idea.get_absolute_url()))
+
+
+@require_POST
+@member_required
+def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    idea = selectors.get_idea_for_viewer(request, pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        if wants_json(request):
+            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+        return render(request, "ideas/idea_detail.html", _detail_context(request, idea, form), status=400)
+    parent = None
+    if form.cleaned_data["parent"]:
+        parent = Comment.objects.filter(pk=form.cleaned_data["parent"], idea=idea).first()
+        if parent is None:
+            return refuse(request, _("The comment you reply to does not exist."), 400, idea)
+    comment = services.comment_create(idea=idea, author=request.user, body=form.cleaned_data["body"], parent=parent)
+    if wants_json(request):
+        comment.thread_replies = []
+        html = render_to_string("ideas/_comment.html", {"comment": comment, "idea": idea}, request=request)
+        return JsonResponse({"id": comment.pk, "parent": comment.parent_id, "html": html}, status=201)
+    return redirect(f"{idea.get_absolute_url()}#comment-{comment.pk}")
+
+
+def _comment_for_viewer(request: HttpRequest, comment_pk: int) -> Comment:
+    comment = get_object_or_404(Comment.objects.select_related("idea"), pk=comment_pk)
+    selectors.get_idea_for_viewer(request, comment.idea_id)  # 404 unless the idea is visible here
+    return comment
+
+
+@member_required
+def comment_edit(request: HttpRequest, comment_pk: int) -> HttpResponse:
+    comment = _comment_for_viewer(request, comment_pk)
+    if not services.can_edit_comment(comment, request.user):
+        return refuse(request, _("Comments can be edited by their author for 15 minutes."), 403, comment.idea)
+    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        services.comment_update(comment=comment, user=request.user, body=form.cleaned_data["body"])
+        return redirect(f"{comment.idea.get_absolute_url()}#comment-{comment.pk}")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "ideas/comment_form.html", {"form": form, "comment": comment}, status=status)
+
+
+@require_POST
+@member_required
+def comment_delete(request: HttpRequest, comment_pk: int) -> HttpResponse:
+    comment = _comment_for_viewer(request, comment_pk)
+    services.comment_delete(comment=comment, user=request.user)
+    if wants_json(request):
+        return JsonResponse({"deleted": True})
+    return redirect(f"{comment.idea.get_absolute_url()}#comment-{comment.pk}")
+
+
+@require_GET
+def similar(request: HttpRequest) -> JsonResponse:
+    if request.community is None:
+        raise Http404
+    title = request.GET.get("title", "")
+    if len(title) > 200:
+        return JsonResponse({"error": _("The title is too long.")}, status=400)
+    ideas = selectors.ideas_similar(request.community, title)
+    return JsonResponse(
+        [
+            {
+                "id": idea.pk,
+                "title": idea.title,
+                "url": idea.get_absolute_url(),
+                "votes": idea.stats.votes,
+                "status": idea.status.name,
+            }
+            for idea in ideas
+        ],
+        safe=False,
+    )
+
+
+@require_GET
+def roadmap(request: HttpRequest) -> HttpResponse:
+    if request.community is None:
+        raise Http404
+    return render(request, "ideas/roadmap.html", {"columns": selectors.roadmap_columns(request.community)})

@@ -1,0 +1,110 @@
+// Ideas: votes, follows and comments update in place; similar ideas while typing a title.
+// Every form posts normally without this file.
+(function () {
+  "use strict";
+
+  function postForm(form) {
+    return fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    }).then(function (response) {
+      if (response.status === 401) { window.location = form.action; throw new Error("sign in"); }
+      return response.json().then(function (data) {
+        if (!response.ok) { throw new Error(data.error || "error"); }
+        return data;
+      });
+    });
+  }
+
+  function announce(form, message) {
+    var note = form.querySelector("[data-error]");
+    if (!note) {
+      note = document.createElement("p");
+      note.setAttribute("data-error", "");
+      note.setAttribute("role", "alert");
+      note.className = "errorlist";
+      form.appendChild(note);
+    }
+    note.textContent = message;
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.matches("[data-vote-form]")) {
+      event.preventDefault();
+      var button = form.querySelector("button");
+      button.disabled = true;
+      postForm(form).then(function (data) {
+        form.querySelector("[data-vote-count]").textContent = data.votes;
+        var active = data.value === 1;
+        button.classList.toggle("is-active", active);
+        button.setAttribute("aria-pressed", active ? "true" : "false");
+      }).catch(function (error) { announce(form, error.message); })
+        .finally(function () { button.disabled = false; });
+    } else if (form.matches("[data-follow-form]")) {
+      event.preventDefault();
+      var followButton = form.querySelector("button");
+      postForm(form).then(function (data) {
+        followButton.setAttribute("aria-pressed", data.following ? "true" : "false");
+        followButton.textContent = data.following ? followButton.dataset.followLabelOn : followButton.dataset.followLabelOff;
+        form.querySelector("[data-followers-count]").textContent = data.followers;
+      }).catch(function (error) { announce(form, error.message); });
+    } else if (form.matches("[data-comment-form]")) {
+      event.preventDefault();
+      postForm(form).then(function (data) {
+        var template = document.createElement("template");
+        template.innerHTML = data.html.trim();
+        var item = template.content.firstElementChild;
+        var list;
+        if (data.parent) {
+          var parent = document.getElementById("comment-" + data.parent);
+          list = parent.querySelector(".comment-list--replies");
+          if (!list) {
+            list = document.createElement("ol");
+            list.className = "comment-list comment-list--replies";
+            parent.insertBefore(list, parent.querySelector("details"));
+          }
+        } else {
+          list = document.querySelector("[data-comment-list]");
+        }
+        list.appendChild(item);
+        form.reset();
+        var details = form.closest("details");
+        if (details) { details.open = false; }
+        item.scrollIntoView({ block: "nearest" });
+      }).catch(function (error) { announce(form, error.message === "error" ? form.dataset.errorText || error.message : error.message); });
+    }
+  });
+
+  // Similar ideas as the title is typed, so that votes go to an existing idea.
+  var title = document.querySelector("[data-similar-source]");
+  var box = document.querySelector("[data-similar-results]");
+  if (title && box) {
+    var timer = null;
+    var list = box.querySelector("ul");
+    title.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var text = title.value.trim();
+        if (text.length < 4) { box.hidden = true; return; }
+        fetch(box.dataset.similarUrl + "?title=" + encodeURIComponent(text), { headers: { Accept: "application/json" } })
+          .then(function (response) { return response.ok ? response.json() : []; })
+          .then(function (ideas) {
+            list.textContent = "";
+            ideas.forEach(function (idea) {
+              var item = document.createElement("li");
+              var link = document.createElement("a");
+              link.href = idea.url;
+              link.textContent = idea.title;
+              item.appendChild(link);
+              item.appendChild(document.createTextNode(" · " + idea.status + " · ▲ " + idea.votes));
+              list.appendChild(item);
+            });
+            box.hidden = ideas.length === 0;
+          });
+      }, 250);
+    });
+  }
+})();
