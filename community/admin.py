@@ -147,14 +147,14 @@ class MembershipForm(forms.ModelForm):
 class MembershipAdmin(CommunityScopedAdmin):
     form = MembershipForm
     list_display = ("user", "community", "role", "created_at")
-    list_filter = ("role", "community")
+    list_filter = ("role", ("community", admin.RelatedOnlyFieldListFilter))
     search_fields = ("user__username", "user__email", "user__display_name")
     list_select_related = ("user", "community")
 
 
 class VocabularyAdmin(CommunityScopedAdmin):
     list_display = ("name_fr", "name_en", "slug", "community", "order")
-    list_filter = ("community",)
+    list_filter = (("community", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("name_fr", "name_en", "slug")
     prepopulated_fields = {"slug": ("name_en",)}
     list_select_related = ("community",)

@@ -12,6 +12,9 @@ from community.selectors import community_for_host
 
 # Paths an operator needs even on a community that has been switched off.
 ALWAYS_OPEN = ("/admin/", "/healthz", "/static/", "/i18n/")
+# Paths that must answer without the community lookup (a load balancer's health check
+# must get its JSON 503, not an error page, when the database is down).
+NO_COMMUNITY = ("/healthz",)
 
 
 class CommunityMiddleware:
@@ -19,6 +22,9 @@ class CommunityMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(NO_COMMUNITY):
+            request.community = None
+            return self.get_response(request)
         community = community_for_host(request.get_host())
         request.community = community
         if community is not None and not community.is_active and not request.path.startswith(ALWAYS_OPEN):

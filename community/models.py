@@ -91,11 +91,16 @@ class Community(models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
-        if self.domain:
-            self.domain = self.domain.strip().lower()
-        else:
-            self.domain = None  # NULLs do not collide on the unique index
+        self.domain = self.normalized_domain()
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        # Before uniqueness is checked, so that "IDEAS.example.com" meets "ideas.example.com".
+        self.domain = self.normalized_domain()
+
+    def normalized_domain(self) -> str | None:
+        # NULL, not "", when there is none: NULLs do not collide on the unique index.
+        return (self.domain or "").strip().lower().rstrip(".") or None
 
     @property
     def text_on_primary(self) -> str:

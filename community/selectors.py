@@ -7,6 +7,7 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet
+from django.http.request import split_domain_port
 
 from accounts.models import User
 from community.models import STAFF_ROLES, Community, Membership, Role
@@ -17,11 +18,9 @@ _NO_COMMUNITY = "none"
 
 
 def normalize_host(host: str) -> str:
-    """Lower-case host without port ("Idees.Example.com:8000" -> "idees.example.com")."""
-    host = host.strip().lower()
-    if host.startswith("["):  # IPv6 literal
-        return host.split("]")[0] + "]"
-    return host.rsplit(":", 1)[0] if ":" in host else host
+    """Lower-case host without port or trailing dot ("Idees.Example.com.:8000" -> "idees.example.com")."""
+    domain, _port = split_domain_port(host.strip())
+    return domain.rstrip(".")
 
 
 def community_for_host(host: str) -> Community | None:
@@ -41,7 +40,10 @@ def community_for_host(host: str) -> Community | None:
     if cached is not None:
         return None if cached == _NO_COMMUNITY else cached
     community = _community_from_database(host)
-    cache.set(key, community or _NO_COMMUNITY, timeout=settings.COMMUNITY_CACHE_SECONDS)
+    try:
+        cache.set(key, community or _NO_COMMUNITY, timeout=settings.COMMUNITY_CACHE_SECONDS)
+    except Exception:
+        logger.warning("Cache unavailable for the community lookup", exc_info=True)
     return community
 
 

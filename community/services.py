@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.cache import cache
@@ -22,6 +23,7 @@ DEFAULT_STATUSES: tuple[tuple[str, str, str, str, bool, bool], ...] = (
     ("duplicate", "Doublon", "Duplicate", "#6b7280", True, False),
 )
 
+logger = logging.getLogger(__name__)
 CACHE_VERSION_KEY = "community:version"
 
 
@@ -57,11 +59,21 @@ def community_create(*, name: str, slug: str, **fields: Any) -> Community:
 
 
 def community_cache_clear() -> None:
-    """Invalidate every cached host lookup (they are keyed by this version)."""
+    """Invalidate every cached host lookup and vocabulary (they are keyed by this version).
+
+    Done once the transaction commits: bumping earlier would let a concurrent request
+    cache the old rows under the new version.
+    """
+    transaction.on_commit(_bump_cache_version)
+
+
+def _bump_cache_version() -> None:
     try:
         cache.incr(CACHE_VERSION_KEY)
     except ValueError:
         cache.set(CACHE_VERSION_KEY, 2, timeout=None)
+    except Exception:  # a cache outage must not fail the save; entries expire on their own
+        logger.warning("Could not invalidate the community cache", exc_info=True)
 
 
 def membership_join(*, community: Community, user: User) -> Membership:

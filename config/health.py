@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from django.conf import settings
@@ -34,15 +35,21 @@ def check_broker() -> str:
     return "ok"
 
 
+logger = logging.getLogger(__name__)
+
 CHECKS = {"database": check_database, "cache": check_cache, "broker": check_broker}
 
 
 def health_report() -> tuple[bool, dict[str, dict[str, object]]]:
-    """Run every check; a failing one is reported by name with its error, never raised."""
+    """Run every check; a failing one is reported by name, never raised.
+
+    The endpoint is public: the error itself (hosts, user names) goes to the log only.
+    """
     report: dict[str, dict[str, object]] = {}
     for name, check in CHECKS.items():
         try:
             report[name] = {"ok": True, "detail": check()}
-        except Exception as error:
-            report[name] = {"ok": False, "detail": f"{type(error).__name__}: {error}"}
+        except Exception:
+            logger.exception("Health check %s failed", name)
+            report[name] = {"ok": False, "detail": "unavailable"}
     return all(item["ok"] for item in report.values()), report

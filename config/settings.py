@@ -234,7 +234,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 # --- Security -------------------------------------------------------------------------
 # Secure by default whenever DEBUG is off; each can be relaxed by its own variable
 # (e.g. SECURE_SSL_REDIRECT=false behind a proxy that already redirects).
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.read_bool("BEHIND_PROXY", not DEBUG) else None
+# Trust X-Forwarded-Proto only when told that a proxy in front sets it (and strips it
+# from clients); behind a TLS-terminating proxy, set BEHIND_PROXY=true.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.read_bool("BEHIND_PROXY", False) else None
 SECURE_SSL_REDIRECT = env.read_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env.read_bool("SESSION_COOKIE_SECURE", not DEBUG)

@@ -54,11 +54,12 @@ def test_the_page_wears_the_community_brand(client, community_a):
     assert "Nos voyageurs ont des idées" in content
 
 
-def test_a_new_domain_is_served_at_once_despite_the_cache(client, community_a):
+def test_a_new_domain_is_served_at_once_despite_the_cache(client, community_a, django_capture_on_commit_callbacks):
     # The lookup for this host is cached as "default community"...
     assert client.get("/", HTTP_HOST="new-brand.test").wsgi_request.community == community_a
-    # ...until a community claims it through the service, which invalidates the cache.
-    created = community_create(name="New brand", slug="new-brand", domain="new-brand.test")
+    # ...until a community claims it through the service, which invalidates the cache on commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        created = community_create(name="New brand", slug="new-brand", domain="new-brand.test")
     assert client.get("/", HTTP_HOST="new-brand.test").wsgi_request.community == created
 
 
@@ -68,3 +69,41 @@ def test_without_any_community_the_home_page_explains_what_to_do(client, db):
     assert response.status_code == 200
     assert response.wsgi_request.community is None
     assert "seed_demo" in response.content.decode()
+
+
+def test_a_trailing_dot_host_is_the_same_community(client, community_a, community_b):
+    community_b.is_active = False
+    community_b.save()
+    response = client.get("/", HTTP_HOST="ideas.brand-b.test.")
+    assert response.status_code == 404
+    assert "Brand A" not in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_edit_is_served_at_once_despite_the_cache(client):
+    from django.urls import reverse
+
+    from tests.community.test_admin_scoping import as_post_data
+    from tests.factories import CommunityFactory, UserFactory
+
+    default = CommunityFactory(name="Default", slug="default", domain=None, is_default=True)
+    brand = CommunityFactory(name="Brand B", slug="brand-b", domain="ideas.brand-b.test")
+    assert client.get("/", HTTP_HOST="ideas.brand-b.test").wsgi_request.community == brand  # now cached
+    client.force_login(UserFactory(username="operator", is_staff=True, is_superuser=True))
+    url = reverse("admin:community_community_change", args=[brand.pk])
+    response = client.post(url, as_post_data(brand, domain="idees.brand-b.test"))
+    assert response.status_code == 302
+    assert client.get("/", HTTP_HOST="ideas.brand-b.test").wsgi_request.community == default
+    assert client.get("/", HTTP_HOST="idees.brand-b.test").wsgi_request.community == brand
+
+
+def test_a_domain_differing_only_in_case_is_refused_with_a_message(client, superuser, community_a, community_b):
+    from django.urls import reverse
+
+    from tests.community.test_admin_scoping import as_post_data
+
+    client.force_login(superuser)
+    url = reverse("admin:community_community_change", args=[community_b.pk])
+    response = client.post(url, as_post_data(community_b, domain="IDEAS.BRAND-A.TEST"))
+    assert response.status_code == 200
+    assert "domain" in response.context["adminform"].form.errors

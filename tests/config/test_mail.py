@@ -21,11 +21,19 @@ def test_mail_is_sent_only_when_the_transaction_commits(db, django_capture_on_co
     assert [message.subject for message in mail.outbox] == ["Bonjour"]
 
 
-def test_mail_is_not_sent_when_the_transaction_rolls_back(db, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+@pytest.mark.django_db(transaction=True)
+def test_mail_is_not_sent_when_the_transaction_rolls_back():
+    from django.db import transaction
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort), transaction.atomic():
         send_mail("Never", "Corps", "from@example.test", ["to@example.test"])
-    assert len(callbacks) == 1  # queued for the commit, which never comes
+        raise Abort
     assert mail.outbox == []
+    send_mail("Sent", "Corps", "from@example.test", ["to@example.test"])  # autocommit: at once
+    assert [message.subject for message in mail.outbox] == ["Sent"]
 
 
 def test_html_alternatives_headers_and_attachments_survive_the_trip(db, django_capture_on_commit_callbacks):
