@@ -22,9 +22,13 @@ ADMIN_ONLY = (Role.ADMIN,)
 
 
 class CommunityScopedAdmin(admin.ModelAdmin):
-    """Rows belong to a community through `community_field` ("" for Community itself)."""
+    """Rows belong to a community through `community_field` ("" for Community itself).
+
+    Staff with any staff role there see them; `editor_roles` may change them.
+    """
 
     community_field = "community"
+    editor_roles: tuple[str, ...] = ADMIN_ONLY
 
     def _community_of(self, obj) -> Community:
         return obj if not self.community_field else getattr(obj, self.community_field)
@@ -52,18 +56,18 @@ class CommunityScopedAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         if request.user.is_superuser:
             return True
-        ids = self._ids(request, ADMIN_ONLY)
+        ids = self._ids(request, self.editor_roles)
         return bool(ids) if obj is None else self._community_of(obj).pk in ids
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser or bool(self._ids(request, ADMIN_ONLY))
+        return request.user.is_superuser or bool(self._ids(request, self.editor_roles))
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return self.has_change_permission(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "community" and not request.user.is_superuser:
-            kwargs["queryset"] = communities_with_role(request.user, ADMIN_ONLY)
+            kwargs["queryset"] = communities_with_role(request.user, self.editor_roles)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:

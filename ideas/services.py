@@ -229,6 +229,15 @@ def idea_update(
 
 
 @transaction.atomic
+def idea_refresh(*, idea: Idea) -> None:
+    """Bring derived data in step after an edit made outside `idea_update` (the admin):
+    rendered HTML, the stats row's listing columns and the search vector."""
+    Idea.objects.filter(pk=idea.pk).update(body_html=render_markdown(idea.body))
+    _sync_stats_columns(idea)
+    _refresh_search_vector(idea)
+
+
+@transaction.atomic
 def idea_set_status(*, idea: Idea, status: Status, user: User | None, reason: str = "") -> StatusChange | None:
     """Move an idea to another status of its community and record it in the history."""
     if status.community_id != idea.community_id:

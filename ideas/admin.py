@@ -1,0 +1,170 @@
+"""Ideas in /admin/: scoped to the moderator's communities, with merge and unmerge."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from community.admin import CommunityScopedAdmin
+from community.models import Role
+from ideas.exceptions import Refused
+from ideas.models import Comment, Idea, Merge, StatusChange
+from ideas.services import idea_merge, idea_refresh, idea_set_status, idea_unmerge
+
+MODERATION_ROLES = (Role.MODERATOR, Role.ADMIN)
+
+
+class MergeForm(forms.Form):
+    original = forms.IntegerField(
+        label=_("Merge into the idea with id"), min_value=1, help_text=_("The idea that stays, with every vote.")
+    )
+
+
+@admin.register(Idea)
+class IdeaAdmin(CommunityScopedAdmin):
+    editor_roles = MODERATION_ROLES
+    list_display = ("title", "community", "status", "moderation_state", "votes", "author", "created_at")
+    list_filter = (("community", admin.RelatedOnlyFieldListFilter), "moderation_state", "status__slug")
+    search_fields = ("title", "author__username")
+    list_select_related = ("community", "status", "author", "stats")
+    readonly_fields = ("community", "author", "body_html", "merged_into", "created_at", "updated_at")
+    fields = (
+        "title",
+        "body",
+        "category",
+        "tags",
+        "status",
+        "moderation_state",
+        "community",
+        "author",
+        "merged_into",
+        "created_at",
+        "updated_at",
+    )
+    actions = ("merge_into",)
+
+    @admin.display(description=_("votes"), ordering="stats__votes")
+    def votes(self, idea: Idea) -> int:
+        return idea.stats.votes
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        idea = getattr(request, "_admin_idea", None)
+        if idea is not None and db_field.name in {"status", "category"}:
+            field.queryset = field.queryset.filter(community=idea.community)
+        return field
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        request._admin_idea = obj
+        return super().get_form(request, obj, change, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Idea, form, change: bool) -> None:
+        new_status = form.cleaned_data.get("status")
+        if change and "status" in form.changed_data:
+            obj.status_id = form.initial["status"]  # the service moves it and writes the history
+        super().save_model(request, obj, form, change)
+        if change and "status" in form.changed_data:
+            idea_set_status(idea=obj, status=new_status, user=request.user)
+        idea_refresh(idea=obj)
+
+    @admin.action(description=_("Merge the selected ideas into another idea"))
+    def merge_into(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        if "apply" in request.POST:
+            form = MergeForm(request.POST)
+            if form.is_valid():
+                original = self.get_queryset(request).filter(pk=form.cleaned_data["original"]).first()
+                if original is None:
+                    form.add_error("original", _("No idea with this id in your communities."))
+                else:
+                    merged = 0
+                    for duplicate in queryset:
+                        try:
+                            idea_merge(duplicate=duplicate, original=original, user=request.user)
+                            merged += 1
+                        except Refused as refusal:
+                            self.message_user(request, f"{duplicate}: {refusal.message}", messages.ERROR)
+                    if merged:
+                        self.message_user(
+                            request,
+                            _("%(count)d idea(s) merged into “%(title)s”.") % {"count": merged, "title": original},
+                        )
+                    return None
+        else:
+            form = MergeForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Merge ideas"),
+            "ideas": queryset,
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/ideas/merge_form.html", context)
+
+
+@admin.register(Merge)
+class MergeAdmin(CommunityScopedAdmin):
+    community_field = "duplicate__community"
+    editor_roles = MODERATION_ROLES
+    list_display = ("duplicate", "original", "merged_by", "created_at", "undone_at")
+    list_select_related = ("duplicate", "original", "merged_by")
+    readonly_fields = ("duplicate", "original", "merged_by", "previous_status", "moved", "created_at", "undone_at")
+    actions = ("undo",)
+
+    def _community_of(self, obj):
+        return obj.duplicate.community
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # the record is how a merge is undone, and the audit of it
+
+    @admin.action(description=_("Undo the selected merges"))
+    def undo(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for merge in queryset.select_related("duplicate__community", "original"):
+            try:
+                idea_unmerge(merge=merge, user=request.user)
+                self.message_user(request, _("“%(title)s” is separate again.") % {"title": merge.duplicate})
+            except Refused as refusal:
+                self.message_user(request, f"{merge}: {refusal.message}", messages.ERROR)
+
+
+@admin.register(Comment)
+class CommentAdmin(CommunityScopedAdmin):
+    community_field = "idea__community"
+    editor_roles = MODERATION_ROLES
+    list_display = ("__str__", "idea", "moderation_state", "created_at", "deleted_at")
+    list_filter = ("moderation_state",)
+    list_select_related = ("idea", "author")
+    readonly_fields = ("idea", "author", "parent", "body_html", "created_at", "edited_at", "deleted_at")
+    exclude = ("mentions",)
+
+    def _community_of(self, obj):
+        return obj.idea.community
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(CommunityScopedAdmin):
+    community_field = "idea__community"
+    list_display = ("idea", "from_status", "to_status", "changed_by", "created_at")
+    list_select_related = ("idea", "from_status", "to_status", "changed_by")
+
+    def _community_of(self, obj):
+        return obj.idea.community
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
