@@ -93,8 +93,8 @@ def ideas_for_listing(community: Community, user: User, filters: ListingFilters)
     return ideas.order_by(*SORTS.get(filters.sort, SORTS["hot"]))
 
 
-def paginate(ideas: QuerySet[Idea], page_number: str | int | None, per_page: int = PAGE_SIZE) -> Page:
-    return Paginator(ideas, per_page).get_page(page_number)
+def paginate(ideas: QuerySet[Idea], page_number: str | int | None, per_page: int | None = None) -> Page:
+    return Paginator(ideas, per_page or PAGE_SIZE).get_page(page_number)
 
 
 def idea_search(community: Community, user: User, q: str) -> QuerySet[Idea]:

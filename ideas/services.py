@@ -41,6 +41,9 @@ from ideas.rendering import mentioned_usernames, render_markdown
 from ideas.search import idea_search_vector, on_postgres
 
 COMMENT_EDIT_WINDOW = timedelta(minutes=15)
+# A second toggle this soon after a vote is a double submission (a double click, a
+# resent form), not a change of mind: the vote stands.
+DOUBLE_SUBMIT_WINDOW = timedelta(seconds=2)
 IDEA_EDIT_WINDOW = timedelta(minutes=60)
 MAX_TAGS = 5
 HOT_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
@@ -267,8 +270,9 @@ def vote_toggle(*, idea: Idea, user: User, value: int = 1) -> VoteResult:
 
     The vote row is the truth: a unique (idea, member) constraint refuses a second row,
     and each change of a row moves the counters by the same amount with one `F()`
-    update, which also recomputes the hot score. Two identical requests racing each
-    other count once: the loser of the insert race does nothing.
+    update, which also recomputes the hot score. Two identical requests count once: the
+    loser of the insert race does nothing, and a toggle arriving within
+    DOUBLE_SUBMIT_WINDOW of the vote leaves it in place.
     """
     if value not in (1, -1):
         raise Refused(_("A vote is 1 or -1."))
@@ -291,6 +295,8 @@ def vote_toggle(*, idea: Idea, user: User, value: int = 1) -> VoteResult:
             _move_counters(idea, votes=value, up=int(value == 1), down=int(value == -1))
             new_value = value
         elif existing.value == value:
+            if timezone.now() - existing.created_at < DOUBLE_SUBMIT_WINDOW:
+                return VoteResult(value=value, votes=_current_votes(idea))
             deleted, _rows = Vote.objects.filter(pk=existing.pk, value=value).delete()
             if deleted:
                 _move_counters(idea, votes=-value, up=-int(value == 1), down=-int(value == -1))

@@ -91,3 +91,16 @@ def moderator_b(community_b):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="operator", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def member_b(community_b):
+    return _person("member-b", community_b, Role.MEMBER, staff=False)
+
+
+@pytest.fixture
+def idea_a(community_a, member_a):
+    """An approved idea of community A, posted by member_a."""
+    from tests.factories import make_idea
+
+    return make_idea(community_a, member_a, title="Du Wi-Fi stable dans tous les trains")

@@ -58,3 +58,15 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"category-{n}")
     name_fr = factory.Sequence(lambda n: f"Catégorie {n}")
     name_en = factory.Sequence(lambda n: f"Category {n}")
+
+
+def make_idea(
+    community, author=None, *, title="Des prises électriques à chaque siège", body="Pour travailler.", **fields
+):
+    """An idea created through the service, as a member would post it (approved in a
+    post-moderation community)."""
+    from ideas.services import idea_create
+
+    if author is None:
+        author = UserFactory()
+    return idea_create(community=community, author=author, title=title, body=body, **fields)

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from ideas.exceptions import Refused
+from ideas.models import Follow, Idea, IdeaStats, Vote
+from ideas.services import hot_score, idea_set_status, vote_toggle
+from tests.factories import UserFactory, make_idea
+
+
+def stats(idea) -> IdeaStats:
+    return IdeaStats.objects.get(pk=idea.pk)
+
+
+def age_votes(idea, seconds: int = 5) -> None:
+    """Make the votes a few seconds old: a toggle right after a vote is a double submission."""
+    for vote in Vote.objects.filter(idea=idea):
+        Vote.objects.filter(pk=vote.pk).update(created_at=vote.created_at - timedelta(seconds=seconds))
+
+
+def test_a_vote_toggles_on_and_off(member_b, idea_a):
+    assert vote_toggle(idea=idea_a, user=member_b).votes == 1
+    assert stats(idea_a).upvotes == 1
+    age_votes(idea_a)
+    result = vote_toggle(idea=idea_a, user=member_b)
+    assert (result.value, result.votes) == (None, 0)
+    assert not Vote.objects.filter(idea=idea_a).exists()
+
+
+def test_a_double_submission_keeps_the_vote(member_b, idea_a):
+    vote_toggle(idea=idea_a, user=member_b)
+    result = vote_toggle(idea=idea_a, user=member_b)  # the same click, sent twice
+    assert (result.value, result.votes) == (1, 1)
+
+
+def test_voting_follows_the_idea(member_b, idea_a):
+    vote_toggle(idea=idea_a, user=member_b)
+    assert Follow.objects.filter(idea=idea_a, user=member_b).exists()
+    assert stats(idea_a).followers == 2  # the author and the voter
+
+
+def test_a_down_vote_flips_an_up_vote_where_the_community_allows_it(member_b, idea_a, community_a):
+    community_a.downvotes_allowed = True
+    community_a.save()
+    idea_a.refresh_from_db()
+    vote_toggle(idea=idea_a, user=member_b, value=1)
+    result = vote_toggle(idea=idea_a, user=member_b, value=-1)
+    assert (result.value, result.votes) == (-1, -1)
+    row = stats(idea_a)
+    assert (row.upvotes, row.downvotes) == (0, 1)
+
+
+def test_down_votes_are_refused_where_the_community_does_not_use_them(member_b, idea_a):
+    with pytest.raises(Refused):
+        vote_toggle(idea=idea_a, user=member_b, value=-1)
+
+
+def test_closed_ideas_take_no_votes(member_b, idea_a, community_a):
+    idea_set_status(idea=idea_a, status=community_a.statuses.get(slug="done"), user=None)
+    idea_a.refresh_from_db()
+    with pytest.raises(Refused) as refusal:
+        vote_toggle(idea=idea_a, user=member_b)
+    assert refusal.value.status == 409
+    assert stats(idea_a).votes == 0
+
+
+def test_the_hot_score_follows_the_votes_in_the_same_write(member_b, idea_a):
+    before = stats(idea_a)
+    assert before.hot == pytest.approx(hot_score(0, before.hot_epoch))
+    for _ in range(9):
+        vote_toggle(idea=idea_a, user=UserFactory())
+    vote_toggle(idea=idea_a, user=member_b)
+    after = stats(idea_a)
+    assert after.votes == 10
+    assert after.hot == pytest.approx(hot_score(10, before.hot_epoch))
+    assert after.hot == pytest.approx(before.hot + 1)  # ten votes: one order of magnitude
+
+
+def test_a_vote_does_not_rewrite_the_idea_row(member_b, idea_a):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        vote_toggle(idea=idea_a, user=member_b)
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("UPDATE", "INSERT", "DELETE"))]
+    assert writes, "the vote wrote nothing"
+    assert not any('"ideas_idea"' in sql.split(" WHERE ")[0] for sql in writes if sql.startswith("UPDATE"))
+
+
+def test_the_vote_endpoint_answers_json_for_scripts(client, member_b, idea_a):
+    client.force_login(member_b)
+    response = client.post(reverse("ideas:vote", args=[idea_a.pk]), {"value": "1"}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    assert response.json() == {"value": 1, "votes": 1}
+
+
+def test_the_vote_endpoint_redirects_a_plain_form_back(client, member_b, idea_a):
+    client.force_login(member_b)
+    response = client.post(reverse("ideas:vote", args=[idea_a.pk]), {"value": "1", "next": "/ideas/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/ideas/"
+    response = client.post(reverse("ideas:vote", args=[idea_a.pk]), {"next": "https://evil.test/"})
+    assert response["Location"] == idea_a.get_absolute_url()
+
+
+def _race(workers):
+    barrier = threading.Barrier(len(workers))
+    errors = []
+
+    def run(work):
+        try:
+            barrier.wait(timeout=10)
+            work()
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(work,)) for work in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_members_voting_at_once_count_twenty(community_a):
+    idea = make_idea(community_a, title="Des fontaines à eau dans les gares")
+    voters = [UserFactory() for _ in range(20)]
+
+    def vote_as(user):
+        return lambda: vote_toggle(idea=Idea.objects.select_related("community", "status").get(pk=idea.pk), user=user)
+
+    _race([vote_as(user) for user in voters])
+    row = stats(idea)
+    assert Vote.objects.filter(idea=idea).count() == 20
+    assert (row.votes, row.upvotes) == (20, 20)
+    assert row.hot == pytest.approx(hot_score(20, row.hot_epoch))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_member_voting_twice_at_once_counts_once(community_a):
+    idea = make_idea(community_a, title="Des fontaines à eau dans les gares")
+    voter = UserFactory()
+
+    def vote():
+        vote_toggle(idea=Idea.objects.select_related("community", "status").get(pk=idea.pk), user=voter)
+
+    _race([vote, vote])
+    assert Vote.objects.filter(idea=idea).count() == 1
+    assert stats(idea).votes == 1
