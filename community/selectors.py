@@ -61,9 +61,15 @@ def communities_with_role(user: User, roles: tuple[str, ...] = STAFF_ROLES) -> Q
 
 
 def role_in(user: User, community: Community) -> str | None:
+    """The user's role in the community, remembered on the user object for the request."""
     if not user.is_authenticated:
         return None
-    return Membership.objects.filter(user=user, community=community).values_list("role", flat=True).first()
+    remembered = user.__dict__.setdefault("_roles_by_community", {})
+    if community.pk not in remembered:
+        remembered[community.pk] = (
+            Membership.objects.filter(user=user, community=community).values_list("role", flat=True).first()
+        )
+    return remembered[community.pk]
 
 
 def is_community_admin(user: User, community: Community) -> bool:

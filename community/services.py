@@ -78,7 +78,9 @@ def _bump_cache_version() -> None:
 
 def membership_join(*, community: Community, user: User) -> Membership:
     """Make the user a member of the community; an existing role is kept as it is."""
-    membership, _created = Membership.objects.get_or_create(
+    membership, created = Membership.objects.get_or_create(
         community=community, user=user, defaults={"role": Role.MEMBER}
     )
+    if created:
+        user.__dict__.get("_roles_by_community", {}).pop(community.pk, None)
     return membership

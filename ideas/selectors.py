@@ -19,6 +19,7 @@ from ideas.search import filter_by_text, filter_similar
 from ideas.services import is_moderator
 
 PAGE_SIZE = 20
+HOME_SIZE = 10
 SORTS = {
     "hot": ("-stats__hot", "-pk"),
     "top": ("-stats__votes", "-pk"),
@@ -55,9 +56,11 @@ def get_idea_for_viewer(request, pk: int) -> Idea:
     if community is None:
         raise Http404
     try:
-        return visible_ideas(community, request.user).select_related("merged_into").get(pk=pk)
+        idea = visible_ideas(community, request.user).select_related("merged_into").get(pk=pk)
     except Idea.DoesNotExist:
         raise Http404 from None
+    idea.community = community  # the same row, already loaded by the middleware
+    return idea
 
 
 @dataclass
@@ -108,8 +111,8 @@ def ideas_similar(community: Community, title: str, *, limit: int = 5) -> list[I
     return list(filter_similar(listed_ideas(community), community, title)[:limit])
 
 
-def ideas_hot(community: Community, *, limit: int = 10) -> list[Idea]:
-    return list(listed_ideas(community).order_by(*SORTS["hot"])[:limit])
+def ideas_hot(community: Community, *, limit: int | None = None) -> list[Idea]:
+    return list(listed_ideas(community).order_by(*SORTS["hot"])[: limit or HOME_SIZE])
 
 
 def roadmap_columns(community: Community, *, per_column: int = 20) -> list[tuple[Status, list[Idea]]]:

@@ -58,7 +58,7 @@ def test_a_deleted_comment_keeps_its_replies_readable(client, member_b, member_a
     content = client.get(idea_a.get_absolute_url()).content.decode()
     assert "Texte qui va partir" not in content
     assert "Une réponse qui reste" in content
-    assert 'id="comment-%d"' % top.pk in content  # the placeholder keeps the thread together
+    assert f'id="comment-{top.pk}"' in content  # the placeholder keeps the thread together
 
 
 def test_deleting_twice_counts_once(member_b, idea_a):
