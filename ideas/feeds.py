@@ -23,6 +23,8 @@ class IdeasFeed(Feed):
         if community is None:
             raise Http404
         scope = None
+        if kind not in (None, "category", "status"):
+            raise Http404
         if kind == "category":
             scope = get_object_or_404(Category, community=community, slug=slug)
         elif kind == "status":
