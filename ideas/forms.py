@@ -27,11 +27,12 @@ class MultipleImageField(forms.FileField):
             raise ValidationError(_("At most %(count)d images per idea.") % {"count": MAX_IMAGES})
         errors = []
         for upload in files:
-            upload = super().clean(upload, initial)
             try:
+                upload = super().clean(upload, initial)
                 image_validate(upload)
             except ValidationError as error:
-                errors.extend(error.messages)
+                name = getattr(upload, "name", "")
+                errors.extend(message if name in message else f"“{name}” : {message}" for message in error.messages)
         if errors:
             raise ValidationError(errors)
         return files

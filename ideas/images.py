@@ -43,6 +43,11 @@ def image_validate(upload: UploadedFile) -> str:
                         % {"name": upload.name, "width": width, "height": height}
                     )
                 image.verify()
+            # verify() checks the structure but decodes no pixels: a file cut short in
+            # its image data would pass and fail later, when it is re-encoded.
+            upload.seek(0)
+            with Image.open(upload) as image:
+                image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(_("“%(name)s” has too many pixels.") % {"name": upload.name}) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):

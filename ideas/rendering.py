@@ -38,6 +38,9 @@ def render_markdown(text: str) -> str:
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel="nofollow ugc noopener",
+        # Only absolute http(s)/mailto links: a relative href is also how obfuscated
+        # schemes ("java\u200bscript:") would slip past the scheme allow-list.
+        url_relative="deny",
         strip_comments=True,
     )
 

@@ -214,7 +214,11 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     if form.cleaned_data["parent"]:
         parent = Comment.objects.filter(pk=form.cleaned_data["parent"], idea=idea).first()
         if parent is None:
-            return refuse(request, _("The comment you reply to does not exist."), 400, idea)
+            form.add_error("parent", _("The comment you reply to does not exist."))
+            if wants_json(request):
+                return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+            # The page comes back with the text in the main comment box: nothing typed is lost.
+            return render(request, "ideas/idea_detail.html", _detail_context(request, idea, form), status=400)
     comment = services.comment_create(idea=idea, author=request.user, body=form.cleaned_data["body"], parent=parent)
     if wants_json(request):
         comment.thread_replies = []
