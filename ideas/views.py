@@ -15,12 +15,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from ideas import selectors, services
 from ideas.exceptions import Refused
 from ideas.forms import CommentForm, IdeaForm, ListFilterForm, VoteForm
-from ideas.models import Comment
+from ideas.models import Comment, IdeaStats
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -223,7 +224,12 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     if wants_json(request):
         comment.thread_replies = []
         html = render_to_string("ideas/_comment.html", {"comment": comment, "idea": idea}, request=request)
-        return JsonResponse({"id": comment.pk, "parent": comment.parent_id, "html": html}, status=201)
+        count = IdeaStats.objects.values_list("comments", flat=True).get(pk=idea.pk)
+        label = ngettext("%(counter)s comment", "%(counter)s comments", count) % {"counter": count}
+        return JsonResponse(
+            {"id": comment.pk, "parent": comment.parent_id, "html": html, "comments": count, "comments_label": label},
+            status=201,
+        )
     return redirect(f"{idea.get_absolute_url()}#comment-{comment.pk}")
 
 

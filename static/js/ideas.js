@@ -10,12 +10,30 @@
       headers: { Accept: "application/json" },
       credentials: "same-origin",
     }).then(function (response) {
-      if (response.status === 401) { window.location = form.action; throw new Error("sign in"); }
       return response.json().then(function (data) {
-        if (!response.ok) { throw new Error(data.error || "error"); }
+        if (response.status === 401 && data.login) {
+          // Visitors sign in, then come back to this page.
+          window.location = data.login + "?next=" + encodeURIComponent(window.location.pathname);
+          throw new Error(data.error);
+        }
+        if (!response.ok) { throw new Error(data.error || firstFormError(data.errors) || response.statusText); }
         return data;
       });
     });
+  }
+
+  // A Django form's errors as JSON ({field: [{message}]}): the first message to show.
+  function firstFormError(errors) {
+    if (!errors) { return ""; }
+    for (var field in errors) {
+      if (errors[field].length) { return errors[field][0].message; }
+    }
+    return "";
+  }
+
+  function clearError(form) {
+    var note = form.querySelector("[data-error]");
+    if (note) { note.remove(); }
   }
 
   function announce(form, message) {
@@ -37,6 +55,7 @@
       var button = form.querySelector("button");
       button.disabled = true;
       postForm(form).then(function (data) {
+        clearError(form);
         form.querySelector("[data-vote-count]").textContent = data.votes;
         var active = data.value === 1;
         button.classList.toggle("is-active", active);
@@ -54,6 +73,9 @@
     } else if (form.matches("[data-comment-form]")) {
       event.preventDefault();
       postForm(form).then(function (data) {
+        clearError(form);
+        var heading = document.getElementById("comments-title");
+        if (heading && data.comments_label) { heading.textContent = data.comments_label; }
         var template = document.createElement("template");
         template.innerHTML = data.html.trim();
         var item = template.content.firstElementChild;
@@ -74,7 +96,7 @@
         var details = form.closest("details");
         if (details) { details.open = false; }
         item.scrollIntoView({ block: "nearest" });
-      }).catch(function (error) { announce(form, error.message === "error" ? form.dataset.errorText || error.message : error.message); });
+      }).catch(function (error) { announce(form, error.message); });
     }
   });
 
