@@ -60,7 +60,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 test: $(STAMP) system-deps check-services lint messages
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py makemigrations --check --dry-run
 	@echo "== pytest on PostgreSQL and Redis =="
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) TEST_OUTPUT=$(TEST_OUTPUT) \
 	  $(BIN)/pytest -m "not browser"

@@ -6,7 +6,7 @@ import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramSimilarity
 from django.db import connection
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import Case, F, Q, QuerySet, Value, When
 
 from community.models import Community
 
@@ -40,9 +40,12 @@ def filter_by_text(ideas: QuerySet, community: Community, text: str) -> QuerySet
         return ideas.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
     words = words_of(text, minimum=1) or [text]
     condition = Q()
+    title_hits = Value(0.0)
     for word in words:
         condition &= Q(title__icontains=word) | Q(body__icontains=word)
-    return ideas.filter(condition).annotate(rank=Value(0.0))
+        title_hits = title_hits + Case(When(title__icontains=word, then=Value(1.0)), default=Value(0.0))
+    # Without stemming, rank by how many of the words are in the title.
+    return ideas.filter(condition).annotate(rank=title_hits)
 
 
 def filter_similar(ideas: QuerySet, community: Community, title: str) -> QuerySet:

@@ -10,6 +10,9 @@ from ideas.models import Comment, IdeaStats
 from ideas.services import comment_create, comment_delete, comment_update
 from tests.factories import UserFactory
 
+# Runs on the embedded default (SQLite) as well.
+pytestmark = pytest.mark.smoke
+
 
 def comments_count(idea) -> int:
     return IdeaStats.objects.get(pk=idea.pk).comments

@@ -7,6 +7,9 @@ from ideas.models import Comment, Follow, IdeaStats, Merge, Vote
 from ideas.services import comment_create, follow_toggle, idea_merge, idea_unmerge, vote_toggle
 from tests.factories import UserFactory, make_idea
 
+# Runs on the embedded default (SQLite) as well.
+pytestmark = pytest.mark.smoke
+
 
 def counters(idea) -> tuple[int, int, int]:
     row = IdeaStats.objects.get(pk=idea.pk)

@@ -12,6 +12,9 @@ from ideas.models import Vote
 from ideas.services import comment_create, follow_toggle, idea_set_status, vote_toggle
 from tests.factories import CategoryFactory, UserFactory, make_idea
 
+# Runs on the embedded default (SQLite) as well.
+pytestmark = pytest.mark.smoke
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 

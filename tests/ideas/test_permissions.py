@@ -16,6 +16,9 @@ from ideas.models import Comment, Follow, Idea, Vote
 from ideas.services import idea_merge
 from tests.factories import UserFactory, make_idea
 
+# Runs on the embedded default (SQLite) as well.
+pytestmark = pytest.mark.smoke
+
 HOST_A = "ideas.brand-a.test"
 HOST_B = "ideas.brand-b.test"
 

@@ -10,6 +10,9 @@ from ideas import selectors
 from ideas.services import comment_create, vote_toggle
 from tests.factories import UserFactory, make_idea
 
+# Runs on the embedded default (SQLite) as well.
+pytestmark = pytest.mark.smoke
+
 LIST_AND_HOME_BUDGET = 8
 DETAIL_BUDGET = 12
 

@@ -88,3 +88,10 @@ def test_similar_ideas_show_only_public_ideas(community_a, member_a):
     community_a.save()
     make_idea(community_a, member_a, title="Du Wi-Fi en attente de relecture")
     assert ideas_similar(community_a, "wifi en attente") == []
+
+
+@pytest.mark.smoke
+def test_search_and_similar_ideas_work_on_every_database(french_ideas, community_a, member_a):
+    # On SQLite (the smoke set) this exercises the plain fallback of ideas/search.py.
+    assert titles(idea_search(community_a, member_a, "réservation"))[0] == "Simplifier la réservation des places vélo"
+    assert "Du Wi-Fi stable dans tous les trains" in titles(ideas_similar(community_a, "wi-fi dans les trains"))
