@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "community.middleware.CommunityMiddleware",
@@ -146,6 +147,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "clear-expired-sessions": {"task": "accounts.clear_expired_sessions", "schedule": 24 * 3600},
+    # Re-queues moderation items left unchecked (a lost task, a dead worker, Redis down).
+    "moderation-sweep": {"task": "moderation.sweep", "schedule": 60},
 }
 CELERY_IMPORTS = ["config.mail"]
 
@@ -255,8 +258,18 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.read_str("LOG_LEVEL", "INFO")},
+    # One line per task is the worker's job; in-process (eager) runs stay quiet.
+    "loggers": {"celery.app.trace": {"level": "WARNING"}},
 }
 
 # --- Cluetrain ------------------------------------------------------------------------
 # Seconds a host -> community lookup stays cached; changes in admin clear it at once.
 COMMUNITY_CACHE_SECONDS = env.read_int("COMMUNITY_CACHE_SECONDS", 300)
+
+# --- Moderation -----------------------------------------------------------------------
+# An Akismet-compatible comment-check URL; unset: no external check.
+MODERATION_SPAM_CHECK_URL = env.read_str("MODERATION_SPAM_CHECK_URL", "")
+MODERATION_SPAM_CHECK_SITE = env.read_str("MODERATION_SPAM_CHECK_SITE", "https://localhost/")
+MODERATION_SPAM_CHECK_TIMEOUT = env.read_int("MODERATION_SPAM_CHECK_TIMEOUT", 3, minimum=1)
+# Items still unchecked after this many seconds are queued again by the sweeper.
+MODERATION_SWEEP_AFTER = env.read_int("MODERATION_SWEEP_AFTER", 120, minimum=1)

@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Category, Community, Status
+from community.models import Category, Community, Flag, Status
 from ideas.images import MAX_IMAGES, image_validate
 from ideas.selectors import SORTS, categories_of, statuses_of
 from ideas.services import MAX_TAGS
@@ -137,3 +137,8 @@ class ListFilterForm(forms.Form):
 
     def clean_q(self) -> str:
         return " ".join(self.cleaned_data["q"].split())
+
+
+class FlagForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Why?"), choices=Flag.Reason.choices)
+    note = forms.CharField(label=_("Details (optional)"), required=False, max_length=500)

@@ -20,6 +20,8 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 30_000_000  # e.g. 6000 x 5000
 MAX_IMAGES = 4
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+# Many phones write JPEGs with extra frames (MPO); they are stored as plain JPEG.
+STORED_AS = {"MPO": "JPEG"}
 THUMBNAIL_SIZE = (480, 480)
 
 
@@ -54,6 +56,7 @@ def image_validate(upload: UploadedFile) -> str:
         raise ValidationError(_("“%(name)s” is not an image we can read.") % {"name": upload.name}) from None
     finally:
         upload.seek(0)
+    image_format = STORED_AS.get(image_format, image_format)
     if image_format not in ALLOWED_FORMATS:
         raise ValidationError(
             _("“%(name)s” is a %(format)s image; use JPEG, PNG, WebP or GIF.")

@@ -43,6 +43,8 @@ class Idea(models.Model):
     moderation_state = models.CharField(
         _("moderation"), max_length=10, choices=ModerationState.choices, default=ModerationState.PENDING
     )
+    # Bumped by every edit; moderation checks a (content, revision) pair once.
+    revision = models.PositiveIntegerField(default=1, editable=False)
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -167,6 +169,7 @@ class Comment(models.Model):
     body_html = models.TextField(editable=False)
     moderation_state = models.CharField(max_length=10, choices=ModerationState.choices, default=ModerationState.PENDING)
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in")
+    revision = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -25,7 +25,7 @@ SORTS = {
     "top": ("-stats__votes", "-pk"),
     "new": ("-stats__created_at", "-pk"),
     "discussed": ("-stats__comments", "-pk"),
-    "answered": ("-stats__answered_at", "-pk"),
+    "answered": (F("stats__answered_at").desc(nulls_last=True), "-pk"),
 }
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from community.models import Category, Community, ModerationMode, Role, Status
+from community.moderation.services import ClientInfo, active_sanction, moderation_submit, sanction_message
 from community.selectors import role_in
 from community.services import membership_join
 from ideas.exceptions import Refused
@@ -64,8 +65,12 @@ def is_moderator(user: User, community: Community) -> bool:
 
 
 def _require_member(user: User, community: Community) -> None:
+    """Signed in, active and not sanctioned here; joins the community on first action."""
     if not user.is_authenticated or not user.is_active:
         raise Refused(_("Sign in to take part."), status=403)
+    sanction = active_sanction(user, community)
+    if sanction is not None:
+        raise Refused(sanction_message(sanction), status=403)
     membership_join(community=community, user=user)
 
 
@@ -157,8 +162,13 @@ def idea_create(
     category: Category | None = None,
     tags: Iterable[str] = (),
     images: Sequence[UploadedFile] = (),
+    client: ClientInfo | None = None,
 ) -> Idea:
-    """Post an idea; its author follows it. Images are validated before anything is kept."""
+    """Post an idea; its author follows it. Images are validated before anything is kept.
+
+    The idea goes through moderation: public at once in a post-moderation community
+    (hidden again if a rule trips), pending until checked in a pre-moderation one.
+    """
     _require_member(author, community)
     _check_vocabulary(community, category)
     tag_names = _normalize_tags(tags)
@@ -190,6 +200,7 @@ def idea_create(
     _refresh_search_vector(idea)
     _images_add(idea, images)
     follow_ensure(idea=idea, user=author)
+    moderation_submit(content=idea, client=client)
     return idea
 
 
@@ -198,7 +209,11 @@ def can_edit_idea(idea: Idea, user: User) -> bool:
         return False
     if is_moderator(user, idea.community):
         return True
-    return idea.author_id == user.pk and timezone.now() - idea.created_at <= IDEA_EDIT_WINDOW
+    return (
+        idea.author_id == user.pk
+        and idea.moderation_state not in (ModerationState.REJECTED, ModerationState.HIDDEN)
+        and timezone.now() - idea.created_at <= IDEA_EDIT_WINDOW
+    )
 
 
 @transaction.atomic
@@ -211,8 +226,13 @@ def idea_update(
     category: Category | None = None,
     tags: Iterable[str] = (),
     images: Sequence[UploadedFile] = (),
+    client: ClientInfo | None = None,
 ) -> Idea:
-    """Edit an idea: its author within the edit window, a moderator at any time."""
+    """Edit an idea: its author within the edit window, a moderator at any time.
+
+    The new revision is moderated again; in a pre-moderation community it leaves the
+    public pages until checked.
+    """
     if not can_edit_idea(idea, user):
         raise Refused(_("You can no longer edit this idea."), status=403)
     _check_vocabulary(idea.community, category)
@@ -223,11 +243,15 @@ def idea_update(
     idea.body = body
     idea.body_html = render_markdown(body)
     idea.category = category
+    idea.revision += 1  # edits of one idea are serial: its author, or a moderator
+    if idea.community.moderation_mode == ModerationMode.PRE and not is_moderator(user, idea.community):
+        idea.moderation_state = ModerationState.PENDING
     idea.save()
     idea.tags.set(tag_names)
     _sync_stats_columns(idea)
     _refresh_search_vector(idea)
     _images_add(idea, images)
+    moderation_submit(content=idea, client=client)
     return idea
 
 
@@ -361,7 +385,9 @@ def _comment_counts(comment: Comment) -> bool:
 
 
 @transaction.atomic
-def comment_create(*, idea: Idea, author: User, body: str, parent: Comment | None = None) -> Comment:
+def comment_create(
+    *, idea: Idea, author: User, body: str, parent: Comment | None = None, client: ClientInfo | None = None
+) -> Comment:
     """Comment on an idea, or reply to a comment (a reply to a reply joins its thread)."""
     _require_member(author, idea.community)
     _require_open(idea)
@@ -382,6 +408,7 @@ def comment_create(*, idea: Idea, author: User, body: str, parent: Comment | Non
     if _comment_counts(comment):
         IdeaStats.objects.filter(pk=idea.pk).update(comments=F("comments") + 1)
     follow_ensure(idea=idea, user=author)
+    moderation_submit(content=comment, client=client)
     return comment
 
 
@@ -390,19 +417,24 @@ def can_edit_comment(comment: Comment, user: User) -> bool:
         user.is_authenticated
         and comment.author_id == user.pk
         and comment.deleted_at is None
+        and comment.moderation_state not in (ModerationState.REJECTED, ModerationState.HIDDEN)
         and timezone.now() - comment.created_at <= COMMENT_EDIT_WINDOW
     )
 
 
 @transaction.atomic
-def comment_update(*, comment: Comment, user: User, body: str) -> Comment:
+def comment_update(*, comment: Comment, user: User, body: str, client: ClientInfo | None = None) -> Comment:
     if not can_edit_comment(comment, user):
         raise Refused(_("Comments can be edited by their author for 15 minutes."), status=403)
     comment.body = body
     comment.body_html = render_markdown(body)
     comment.edited_at = timezone.now()
-    comment.save(update_fields=["body", "body_html", "edited_at"])
+    comment.revision += 1
+    comment.save(update_fields=["body", "body_html", "edited_at", "revision"])
+    if comment.idea.community.moderation_mode == ModerationMode.PRE:
+        content_set_moderation_state(content=comment, state=ModerationState.PENDING)
     _record_mentions(comment)
+    moderation_submit(content=comment, client=client)
     return comment
 
 
@@ -427,6 +459,26 @@ def comment_delete(*, comment: Comment, user: User) -> Comment:
     if counted:
         IdeaStats.objects.filter(pk=locked.idea_id).update(comments=F("comments") - 1)
     return locked
+
+
+# --- Moderation states ---------------------------------------------------------------------
+
+
+def content_set_moderation_state(*, content: Idea | Comment, state: str) -> None:
+    """Set an idea's or comment's moderation state, keeping the public counters right."""
+    if isinstance(content, Idea):
+        Idea.objects.filter(pk=content.pk).update(moderation_state=state)
+        content.moderation_state = state
+        _sync_stats_columns(content)
+        return
+    locked = Comment.objects.select_for_update().get(pk=content.pk)
+    counted_before = _comment_counts(locked)
+    locked.moderation_state = state
+    locked.save(update_fields=["moderation_state"])
+    content.moderation_state = state
+    counted_after = _comment_counts(locked)
+    if counted_before != counted_after:
+        IdeaStats.objects.filter(pk=locked.idea_id).update(comments=F("comments") + (1 if counted_after else -1))
 
 
 # --- Merge -------------------------------------------------------------------------------
@@ -473,6 +525,9 @@ def idea_merge(*, duplicate: Idea, original: Idea, user: User) -> Merge:
         raise Refused(_("This idea is already merged."), status=409)
     if original.merged_into_id:
         raise Refused(_("The original is itself merged into another idea."), status=409)
+    if Merge.objects.filter(original=duplicate, undone_at=None).exists():
+        # Undoing the earlier merge would then have nothing to take back.
+        raise Refused(_("Other ideas are merged into this one; merge the original instead."), status=409)
 
     voters_of_original = set(Vote.objects.filter(idea=original).values_list("user_id", flat=True))
     followers_of_original = set(Follow.objects.filter(idea=original).values_list("user_id", flat=True))

@@ -18,4 +18,6 @@ urlpatterns = [
     path("<int:pk>/vote/", views.vote, name="vote"),
     path("<int:pk>/comments/", views.comment_create, name="comment"),
     path("<int:pk>/follow/", views.follow, name="follow"),
+    path("<int:pk>/flag/", views.flag_idea, name="flag"),
+    path("comments/<int:comment_pk>/flag/", views.flag_comment, name="comment_flag"),
 ]

@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from community.moderation.services import FlagRefused, client_info, flag_create
 from ideas import selectors, services
 from ideas.exceptions import Refused
-from ideas.forms import CommentForm, IdeaForm, ListFilterForm, VoteForm
+from ideas.forms import CommentForm, FlagForm, IdeaForm, ListFilterForm, VoteForm
 from ideas.models import Comment, IdeaStats
 
 
@@ -136,16 +137,23 @@ def idea_create(request: HttpRequest) -> HttpResponse:
     form = IdeaForm(request.POST or None, request.FILES or None, community=request.community)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        idea = services.idea_create(
-            community=request.community,
-            author=request.user,
-            title=data["title"],
-            body=data["body"],
-            category=data["category"],
-            tags=data["tags"],
-            images=data["images"],
-        )
-        return redirect(idea)
+        try:
+            idea = services.idea_create(
+                community=request.community,
+                author=request.user,
+                title=data["title"],
+                body=data["body"],
+                category=data["category"],
+                tags=data["tags"],
+                images=data["images"],
+                client=client_info(request),
+            )
+        except Refused as refusal:
+            if refusal.status == 403:
+                raise
+            form.add_error(None, refusal.message)  # the form comes back with what was typed
+        else:
+            return redirect(idea)
     status = 400 if request.method == "POST" else 200
     return render(request, "ideas/idea_form.html", {"form": form}, status=status)
 
@@ -164,16 +172,23 @@ def idea_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = IdeaForm(request.POST or None, request.FILES or None, community=request.community, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.idea_update(
-            idea=idea,
-            user=request.user,
-            title=data["title"],
-            body=data["body"],
-            category=data["category"],
-            tags=data["tags"],
-            images=data["images"],
-        )
-        return redirect(idea)
+        try:
+            services.idea_update(
+                idea=idea,
+                user=request.user,
+                title=data["title"],
+                body=data["body"],
+                category=data["category"],
+                tags=data["tags"],
+                images=data["images"],
+                client=client_info(request),
+            )
+        except Refused as refusal:
+            if refusal.status == 403:
+                raise
+            form.add_error(None, refusal.message)
+        else:
+            return redirect(idea)
     status = 400 if request.method == "POST" else 200
     return render(request, "ideas/idea_form.html", {"form": form, "idea": idea}, status=status)
 
@@ -213,14 +228,19 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "ideas/idea_detail.html", _detail_context(request, idea, form), status=400)
     parent = None
     if form.cleaned_data["parent"]:
-        parent = Comment.objects.filter(pk=form.cleaned_data["parent"], idea=idea).first()
+        # Only a comment this member can see can be replied to.
+        parent = next(
+            (c for c in selectors.comment_thread(idea, request.user) if c.pk == form.cleaned_data["parent"]), None
+        )
         if parent is None:
             form.add_error("parent", _("The comment you reply to does not exist."))
             if wants_json(request):
                 return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
             # The page comes back with the text in the main comment box: nothing typed is lost.
             return render(request, "ideas/idea_detail.html", _detail_context(request, idea, form), status=400)
-    comment = services.comment_create(idea=idea, author=request.user, body=form.cleaned_data["body"], parent=parent)
+    comment = services.comment_create(
+        idea=idea, author=request.user, body=form.cleaned_data["body"], parent=parent, client=client_info(request)
+    )
     if wants_json(request):
         comment.thread_replies = []
         html = render_to_string("ideas/_comment.html", {"comment": comment, "idea": idea}, request=request)
@@ -246,7 +266,9 @@ def comment_edit(request: HttpRequest, comment_pk: int) -> HttpResponse:
         return refuse(request, _("Comments can be edited by their author for 15 minutes."), 403, comment.idea)
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
-        services.comment_update(comment=comment, user=request.user, body=form.cleaned_data["body"])
+        services.comment_update(
+            comment=comment, user=request.user, body=form.cleaned_data["body"], client=client_info(request)
+        )
         return redirect(f"{comment.idea.get_absolute_url()}#comment-{comment.pk}")
     status = 400 if request.method == "POST" else 200
     return render(request, "ideas/comment_form.html", {"form": form, "comment": comment}, status=status)
@@ -290,3 +312,36 @@ def roadmap(request: HttpRequest) -> HttpResponse:
     if request.community is None:
         raise Http404
     return render(request, "ideas/roadmap.html", {"columns": selectors.roadmap_columns(request.community)})
+
+
+def _flag(request: HttpRequest, content, idea) -> HttpResponse:
+    form = FlagForm(request.POST)
+    if not form.is_valid():
+        return refuse(request, _("Pick a reason."), 400, idea)
+    try:
+        flag_create(
+            content=content, flagger=request.user, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
+        )
+    except FlagRefused as refusal:
+        return refuse(request, refusal.message, refusal.status, idea)
+    message = _("Thank you: the moderators will look at it.")
+    if wants_json(request):
+        return JsonResponse({"flagged": True, "message": message})
+    from django.contrib import messages
+
+    messages.success(request, message)
+    return redirect(_back_to(request, idea.get_absolute_url()))
+
+
+@require_POST
+@member_required
+def flag_idea(request: HttpRequest, pk: int) -> HttpResponse:
+    idea = selectors.get_idea_for_viewer(request, pk)
+    return _flag(request, idea, idea)
+
+
+@require_POST
+@member_required
+def flag_comment(request: HttpRequest, comment_pk: int) -> HttpResponse:
+    comment = _comment_for_viewer(request, comment_pk)
+    return _flag(request, comment, comment.idea)

@@ -130,6 +130,8 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    # Set by a moderator's "approve and trust": the new-member hold no longer applies.
+    trusted_at = models.DateTimeField(_("trusted since"), null=True, blank=True)
     created_at = models.DateTimeField(_("since"), auto_now_add=True)
 
     class Meta:

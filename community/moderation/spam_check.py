@@ -1,0 +1,91 @@
+"""An Akismet-compatible spam checker over HTTP, behind a circuit breaker.
+
+`MODERATION_SPAM_CHECK_URL` points at the service's comment-check endpoint (for Akismet:
+https://<key>.rest.akismet.com/1.1/comment-check). Each call has a short timeout. After
+`FAILURES_TO_OPEN` failures in a row the circuit opens for `OPEN_SECONDS`: no call is made
+and items are held for a human (never approved blindly, never lost). The breaker's state
+lives in the shared cache, so every worker process sees it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from enum import Enum
+
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+FAILURES_KEY = "moderation:spamcheck:failures"
+OPEN_UNTIL_KEY = "moderation:spamcheck:open_until"
+FAILURES_TO_OPEN = 3
+OPEN_SECONDS = 60
+
+
+class Verdict(Enum):
+    HAM = "ham"
+    SPAM = "spam"
+    DISCARD = "discard"  # spam so blatant that it can be rejected without a human
+    UNAVAILABLE = "unavailable"
+    NOT_CONFIGURED = "not_configured"
+
+
+def circuit_is_open() -> bool:
+    return (cache.get(OPEN_UNTIL_KEY) or 0) > time.time()
+
+
+def _record_failure() -> None:
+    try:
+        failures = cache.incr(FAILURES_KEY)
+    except ValueError:
+        cache.set(FAILURES_KEY, 1, timeout=3600)
+        failures = 1
+    if failures >= FAILURES_TO_OPEN:
+        cache.set(OPEN_UNTIL_KEY, time.time() + OPEN_SECONDS, timeout=OPEN_SECONDS)
+        logger.warning("Spam checker failed %d times in a row: circuit open for %d s", failures, OPEN_SECONDS)
+
+
+def _record_success() -> None:
+    cache.delete_many([FAILURES_KEY, OPEN_UNTIL_KEY])
+
+
+def check(*, content: str, author_name: str, author_email: str, ip: str | None, user_agent: str, kind: str) -> Verdict:
+    url = settings.MODERATION_SPAM_CHECK_URL
+    if not url:
+        return Verdict.NOT_CONFIGURED
+    if circuit_is_open():
+        return Verdict.UNAVAILABLE
+    data = urllib.parse.urlencode(
+        {
+            "blog": settings.MODERATION_SPAM_CHECK_SITE,
+            "user_ip": ip or "",
+            "user_agent": user_agent,
+            "comment_type": "forum-post" if kind == "idea" else "reply",
+            "comment_author": author_name,
+            "comment_author_email": author_email,
+            "comment_content": content,
+            "blog_lang": "fr, en",
+        }
+    ).encode()
+    request = urllib.request.Request(url, data=data, method="POST")  # noqa: S310 - the operator's URL
+    try:
+        with urllib.request.urlopen(request, timeout=settings.MODERATION_SPAM_CHECK_TIMEOUT) as response:  # noqa: S310
+            answer = response.read(64).decode(errors="replace").strip()
+            discard = response.headers.get("X-akismet-pro-tip", "") == "discard"
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        logger.warning("Spam checker unavailable: %s", error)
+        _record_failure()
+        return Verdict.UNAVAILABLE
+    if answer not in ("true", "false"):
+        logger.warning("Spam checker answered %r", answer)
+        _record_failure()
+        return Verdict.UNAVAILABLE
+    _record_success()
+    if answer == "false":
+        return Verdict.HAM
+    return Verdict.DISCARD if discard else Verdict.SPAM
