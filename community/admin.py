@@ -173,3 +173,9 @@ class CategoryAdmin(VocabularyAdmin):
 class StatusAdmin(VocabularyAdmin):
     list_display = (*VocabularyAdmin.list_display, "is_closed", "on_roadmap")
     list_filter = (*VocabularyAdmin.list_filter, "is_closed", "on_roadmap")
+
+
+admin.site.index_template = "admin/cluetrain_index.html"
+
+# Registered here so that the admin's autodiscovery (community.admin) finds them.
+from community.moderation import admin as moderation_admin  # noqa: E402, F401

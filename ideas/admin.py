@@ -18,6 +18,48 @@ from ideas.services import idea_merge, idea_refresh, idea_set_status, idea_unmer
 MODERATION_ROLES = (Role.MODERATOR, Role.ADMIN)
 
 
+REASON_REQUIRED = {"declined", "duplicate"}  # PRODUCT.md §5: these need a public reason
+
+
+class IdeaAdminForm(forms.ModelForm):
+    status_reason = forms.CharField(
+        label=_("Public reason for the status change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when an idea is declined or marked as a duplicate; shown in its history."),
+    )
+
+    class Meta:
+        model = Idea
+        fields = ("title", "body", "category", "tags", "status")
+
+    def clean(self):
+        data = super().clean()
+        status = data.get("status")
+        needs_reason = "status" in self.changed_data and status and status.slug in REASON_REQUIRED
+        if needs_reason and not (data.get("status_reason") or "").strip():
+            self.add_error("status_reason", _("Say publicly why."))
+        return data
+
+
+class ScopedStatusFilter(admin.SimpleListFilter):
+    """Statuses of the moderator's own communities only."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        from community.models import Status
+        from community.selectors import communities_with_role
+
+        statuses = Status.objects.filter(community__in=communities_with_role(request.user)).select_related("community")
+        return [(status.pk, f"{status.name} · {status.community}") for status in statuses]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(status_id=value) if value and value.isdigit() else queryset
+
+
 class MergeForm(forms.Form):
     original = forms.IntegerField(
         label=_("Merge into the idea with id"), min_value=1, help_text=_("The idea that stays, with every vote.")
@@ -28,16 +70,19 @@ class MergeForm(forms.Form):
 class IdeaAdmin(CommunityScopedAdmin):
     editor_roles = MODERATION_ROLES
     list_display = ("title", "community", "status", "moderation_state", "votes", "author", "created_at")
-    list_filter = (("community", admin.RelatedOnlyFieldListFilter), "moderation_state", "status__slug")
+    form = IdeaAdminForm
+    list_filter = (("community", admin.RelatedOnlyFieldListFilter), "moderation_state", ScopedStatusFilter)
     search_fields = ("title", "author__username")
     list_select_related = ("community", "status", "author", "stats")
-    readonly_fields = ("community", "author", "body_html", "merged_into", "created_at", "updated_at")
+    # The moderation state changes through the moderation queue, which keeps the audit log.
+    readonly_fields = ("community", "author", "moderation_state", "merged_into", "created_at", "updated_at")
     fields = (
         "title",
         "body",
         "category",
         "tags",
         "status",
+        "status_reason",
         "moderation_state",
         "community",
         "author",
@@ -46,6 +91,12 @@ class IdeaAdmin(CommunityScopedAdmin):
         "updated_at",
     )
     actions = ("merge_into",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # ideas are posted on the site (ideas.services.idea_create)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser  # moderators hide or merge; they do not erase
 
     @admin.display(description=_("votes"), ordering="stats__votes")
     def votes(self, idea: Idea) -> int:
@@ -68,7 +119,12 @@ class IdeaAdmin(CommunityScopedAdmin):
             obj.status_id = form.initial["status"]  # the service moves it and writes the history
         super().save_model(request, obj, form, change)
         if change and "status" in form.changed_data:
-            idea_set_status(idea=obj, status=new_status, user=request.user)
+            idea_set_status(
+                idea=obj,
+                status=new_status,
+                user=request.user,
+                reason=form.cleaned_data.get("status_reason", "").strip(),
+            )
         idea_refresh(idea=obj)
 
     @admin.action(description=_("Merge the selected ideas into another idea"))
@@ -141,8 +197,16 @@ class CommentAdmin(CommunityScopedAdmin):
     list_display = ("__str__", "idea", "moderation_state", "created_at", "deleted_at")
     list_filter = ("moderation_state",)
     list_select_related = ("idea", "author")
-    readonly_fields = ("idea", "author", "parent", "body_html", "created_at", "edited_at", "deleted_at")
-    exclude = ("mentions",)
+    # Read-only: comments are moderated through the queue (hide, reject), which keeps the
+    # counters and the audit log right.
+    fields = ("idea", "author", "parent", "body", "moderation_state", "created_at", "edited_at", "deleted_at")
+    readonly_fields = fields
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
     def _community_of(self, obj):
         return obj.idea.community
