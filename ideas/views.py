@@ -18,7 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from community.moderation.services import FlagRefused, client_info, flag_create
+from community.moderation.services import (
+    FlagRefused,
+    active_sanction,
+    client_info,
+    flag_create,
+    sanction_message,
+    typical_wait,
+)
 from ideas import selectors, services
 from ideas.exceptions import Refused
 from ideas.forms import CommentForm, FlagForm, IdeaForm, ListFilterForm, VoteForm
@@ -129,11 +136,16 @@ def _detail_context(request: HttpRequest, idea, comment_form: CommentForm) -> di
         "can_edit": services.can_edit_idea(idea, user),
         "comment_form": comment_form,
         "absolute_url": request.build_absolute_uri(idea.get_absolute_url()),
+        "typical_wait": typical_wait(idea.community) if idea.moderation_state == "pending" else None,
+        "flag_form": FlagForm(),
     }
 
 
 @member_required
 def idea_create(request: HttpRequest) -> HttpResponse:
+    sanction = active_sanction(request.user, request.community)
+    if sanction is not None:  # told before typing, not after
+        return refuse(request, sanction_message(sanction), 403)
     form = IdeaForm(request.POST or None, request.FILES or None, community=request.community)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
