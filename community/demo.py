@@ -119,6 +119,42 @@ def demo_seed_ideas(community: Community, people: dict[str, User]) -> int:
     return len(todo)
 
 
+DEMO_REASONS = (
+    (
+        "Hors sujet",
+        "Merci pour votre message. Il ne porte pas sur nos trains ni nos gares : nous ne l’avons pas publié.",
+    ),
+    ("Propos irrespectueux", "Votre message contenait des propos irrespectueux. Reformulez-le et il sera le bienvenu."),
+    ("Doublon", "Une idée proche existe déjà : votez pour elle pour lui donner plus de poids."),
+)
+DEMO_HELD_TITLE = "Ces tarifs sont une ARNAQUE, remboursez tout le monde"
+
+
+def demo_seed_moderation(community: Community, people: dict[str, User]) -> None:
+    """Reason templates, a banned word, and one held idea so the demo queue is not empty."""
+    from community.models import ReasonTemplate
+    from community.moderation.services import rule_for
+    from ideas.models import Idea
+    from ideas.services import idea_create
+
+    for order, (label, message) in enumerate(DEMO_REASONS):
+        ReasonTemplate.objects.get_or_create(
+            community=community, label=label, defaults={"message": message, "order": order}
+        )
+    rule = rule_for(community)
+    if not rule.banned_words:
+        rule.banned_words = "arnaque\nescroquerie"
+        rule.save(update_fields=["banned_words"])
+    if not Idea.objects.filter(community=community, title=DEMO_HELD_TITLE).exists():
+        voter = User.objects.get(username="voyageur-200")
+        idea_create(
+            community=community,
+            author=voter,
+            title=DEMO_HELD_TITLE,
+            body="Le prix des billets a encore augmenté, c’est une arnaque pure et simple.",
+        )
+
+
 @transaction.atomic
 def demo_seed(*, known_passwords: bool) -> tuple[Community, list[tuple[DemoAccount, bool]]]:
     """Create the demo community and accounts if missing; existing rows are left alone.
@@ -160,5 +196,6 @@ def demo_seed(*, known_passwords: bool) -> tuple[Community, list[tuple[DemoAccou
         accounts.append((account, created))
         people[account.username] = user
     demo_seed_ideas(community, people)
+    demo_seed_moderation(community, people)
     community_cache_clear()
     return community, accounts

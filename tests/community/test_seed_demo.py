@@ -37,7 +37,7 @@ def test_seed_demo_twice_gives_the_same_rows(db, settings):
     assert len(first["Community"]) == 1
     assert len(first["Category"]) >= 5
     assert len(first["Status"]) == 7
-    assert len(first["Idea"]) == 40
+    assert len(first["Idea"]) == 41  # 40 published, and one held for the moderators
     assert len(first["Vote"]) > 1000
 
 
@@ -49,6 +49,18 @@ def test_the_demo_looks_alive(db, settings):
     assert stats[len(stats) // 2] <= 30  # ...most have a handful
     assert Idea.objects.exclude(status__slug="new").count() >= 20
     assert Comment.objects.filter(mentions__isnull=False).exists()
+
+
+def test_the_demo_queue_has_an_item_for_the_moderator(db, settings, django_capture_on_commit_callbacks):
+    from community.models import ModerationItem, ReasonTemplate
+
+    settings.DEBUG = True
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", verbosity=0)
+    held = ModerationItem.objects.get(state="held")
+    assert held.reasons == "banned_words"
+    assert held.idea.moderation_state == "pending"
+    assert ReasonTemplate.objects.count() == 3
     # Counters match the rows they count.
     for stat in IdeaStats.objects.all():
         assert stat.votes == Vote.objects.filter(idea_id=stat.pk).count()
