@@ -258,8 +258,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.read_str("LOG_LEVEL", "INFO")},
-    # One line per task is the worker's job; in-process (eager) runs stay quiet.
-    "loggers": {"celery.app.trace": {"level": "WARNING"}},
+    # A line per task belongs in a worker's log; tasks run in-process (eager) stay quiet.
+    "loggers": {"celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"}},
 }
 
 # --- Cluetrain ------------------------------------------------------------------------

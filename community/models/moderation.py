@@ -77,6 +77,9 @@ class ModerationItem(models.Model):
     state = models.CharField(_("state"), max_length=12, choices=ItemState.choices, default=ItemState.PENDING)
     # Space-separated reason codes (see community/moderation/rules.py), e.g. "links new_member".
     reasons = models.CharField(_("reasons"), max_length=255, blank=True)
+    # Fingerprint of the normalized text (rules.text_fingerprint): finds the same text
+    # posted again with one indexed lookup.
+    text_hash = models.CharField(max_length=40, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=255, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -101,6 +104,7 @@ class ModerationItem(models.Model):
         indexes = [
             models.Index(fields=["community", "state", "created_at"]),
             models.Index(fields=["state", "enqueued_at"], name="moderation_item_sweep"),
+            models.Index(fields=["community", "author", "created_at"], name="moderation_item_author_recent"),
         ]
 
     def __str__(self) -> str:

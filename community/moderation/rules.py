@@ -6,6 +6,7 @@ both sides without a worker. `evaluate` runs them all and returns the reason cod
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
@@ -65,6 +66,15 @@ def is_shouting(text: str) -> bool:
 
 def normalized_for_duplicates(text: str) -> str:
     return " ".join(WORD.findall(fold(text)))
+
+
+def text_fingerprint(text: str) -> str:
+    """The same for texts that differ only by case, accents, spacing or punctuation;
+    empty for texts too short to call a repeat."""
+    normalized = normalized_for_duplicates(text)
+    if len(normalized) < 20:
+        return ""
+    return hashlib.sha1(normalized.encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,7 @@ def moderation_submit(*, content, client: ClientInfo | None = None) -> Moderatio
         defaults={
             "community": _community_of(content),
             "author_id": content.author_id,
+            "text_hash": rules.text_fingerprint(_text_of(content)),
             "ip": client.ip,
             "user_agent": client.user_agent,
         },
@@ -139,43 +140,41 @@ def _text_of(content) -> str:
     return f"{content.title}\n\n{content.body}" if hasattr(content, "title") else content.body
 
 
-def submission_for(item: ModerationItem, content) -> rules.Submission:
+def submission_for(item: ModerationItem, content, rule: ModerationRule) -> rules.Submission:
+    """What the rules need, in as few queries as the community's rules allow (two at most)."""
     from ideas.models import Comment, Idea, ModerationState
 
     author_id = content.author_id
     community = item.community
-    approved_before = (
-        Idea.objects.filter(community=community, author_id=author_id, moderation_state=ModerationState.APPROVED)
-        .exclude(pk=content.pk if item.kind == "idea" else None)
-        .count()
-        + Comment.objects.filter(
-            idea__community=community, author_id=author_id, moderation_state=ModerationState.APPROVED
-        )
-        .exclude(pk=content.pk if item.kind == "comment" else None)
-        .count()
-    )
-    trusted = Membership.objects.filter(
-        Q(trusted_at__isnull=False) | Q(role__in=[Role.MODERATOR, Role.BRAND_MANAGER, Role.ADMIN]),
-        community=community,
-        user_id=author_id,
-    ).exists()
     hour_ago = timezone.now() - timedelta(hours=1)
-    posts_last_hour = ModerationItem.objects.filter(
-        community=community, author_id=author_id, revision=1, created_at__gte=hour_ago
-    ).count()
-    normalized = rules.normalized_for_duplicates(_text_of(content))
-    same_text = False
-    if author_id is not None and len(normalized) >= 20:
-        since = timezone.now() - rules.DUPLICATE_WINDOW
-        if item.kind == "idea":
-            others = Idea.objects.filter(community=community, author_id=author_id, created_at__gte=since).exclude(
-                pk=content.pk
+    recent = ModerationItem.objects.filter(community=community, author_id=author_id).aggregate(
+        posts_last_hour=Count("pk", filter=Q(revision=1, created_at__gte=hour_ago)),
+        same_text=Count(
+            "pk",
+            filter=Q(text_hash=item.text_hash, created_at__gte=timezone.now() - rules.DUPLICATE_WINDOW)
+            & ~Q(**{item.kind: content})
+            & ~Q(text_hash=""),
+        ),
+    )
+    approved_before, trusted = 0, True
+    if rule.new_member_hold_count and author_id is not None:
+        # Only communities that hold newcomers pay for these counts.
+        trusted = Membership.objects.filter(
+            Q(trusted_at__isnull=False) | Q(role__in=[Role.MODERATOR, Role.BRAND_MANAGER, Role.ADMIN]),
+            community=community,
+            user_id=author_id,
+        ).exists()
+        if not trusted:
+            approved_before = (
+                Idea.objects.filter(community=community, author_id=author_id, moderation_state=ModerationState.APPROVED)
+                .exclude(pk=content.pk if item.kind == "idea" else None)
+                .count()
+                + Comment.objects.filter(
+                    idea__community=community, author_id=author_id, moderation_state=ModerationState.APPROVED
+                )
+                .exclude(pk=content.pk if item.kind == "comment" else None)
+                .count()
             )
-        else:
-            others = Comment.objects.filter(
-                idea__community=community, author_id=author_id, created_at__gte=since, deleted_at=None
-            ).exclude(pk=content.pk)
-        same_text = any(rules.normalized_for_duplicates(_text_of(other)) == normalized for other in others[:200])
     return rules.Submission(
         text=_text_of(content),
         author_id=author_id,
@@ -184,8 +183,8 @@ def submission_for(item: ModerationItem, content) -> rules.Submission:
         content_id=content.pk,
         approved_before=approved_before,
         trusted=trusted,
-        posts_last_hour=posts_last_hour,
-        same_text_elsewhere=same_text,
+        posts_last_hour=recent["posts_last_hour"] if author_id is not None else 0,
+        same_text_elsewhere=bool(recent["same_text"]) if author_id is not None else False,
     )
 
 
@@ -193,10 +192,15 @@ def moderation_check(item_id: int) -> str | None:
     """Run the rule chain for one item; return the outcome, or None when there was nothing to do.
 
     Idempotent: only a `pending` item whose revision is the content's current one is
-    decided; a second run, or a run for a stale revision, changes nothing.
+    decided, and the decision claims the item with a conditional UPDATE, so a second run,
+    a run racing this one, or a run for a stale revision changes nothing.
     """
-    item = ModerationItem.objects.select_related("community", "idea", "comment__idea", "author").get(pk=item_id)
-    if item.state != ItemState.PENDING:
+    item = (
+        ModerationItem.objects.select_related("community__moderation_rule", "idea", "comment__idea", "author")
+        .filter(pk=item_id)
+        .first()
+    )
+    if item is None or item.state != ItemState.PENDING:
         return None
     content = item.content
     if content is None or content.revision != item.revision:
@@ -205,8 +209,8 @@ def moderation_check(item_id: int) -> str | None:
         )
         return None
 
-    rule = rule_for(item.community)
-    reasons = rules.evaluate(submission_for(item, content), rule)
+    rule = _rule_of(item.community)
+    reasons = rules.evaluate(submission_for(item, content, rule), rule)
     verdict = spam_check.Verdict.NOT_CONFIGURED
     if rule.use_spam_check:
         author = item.author
@@ -231,11 +235,25 @@ def moderation_check(item_id: int) -> str | None:
         outcome = Outcome.APPROVE
 
     with transaction.atomic():
-        locked = ModerationItem.objects.select_for_update().get(pk=item.pk)
-        if locked.state != ItemState.PENDING:
+        claimed = ModerationItem.objects.filter(pk=item.pk, state=ItemState.PENDING).update(
+            state=_ITEM_STATE[outcome],
+            reasons=" ".join(dict.fromkeys(reasons))[:255],
+            decided_at=None if outcome == Outcome.HOLD else timezone.now(),
+        )
+        if not claimed:
             return None  # another run got there first
-        _apply(locked, content, outcome, reasons=reasons, automatic=True, moderator=None, message="")
+        _apply_to_content(content, outcome)
+        ModerationDecision.objects.create(
+            item_id=item.pk, outcome=outcome, automatic=True, reasons=" ".join(dict.fromkeys(reasons))[:255]
+        )
     return outcome
+
+
+def _rule_of(community: Community) -> ModerationRule:
+    try:
+        return community.moderation_rule
+    except ModerationRule.DoesNotExist:
+        return rule_for(community)
 
 
 _CONTENT_STATE = {
@@ -252,10 +270,15 @@ _ITEM_STATE = {
 }
 
 
-def _apply(item, content, outcome, *, reasons, automatic, moderator, message, trust=False) -> ModerationDecision:
+def _apply_to_content(content, outcome: str) -> None:
     from ideas.services import content_set_moderation_state
 
-    content_set_moderation_state(content=content, state=_CONTENT_STATE[outcome])
+    if content.moderation_state != _CONTENT_STATE[outcome]:  # post-moderation approvals change nothing
+        content_set_moderation_state(content=content, state=_CONTENT_STATE[outcome])
+
+
+def _apply(item, content, outcome, *, reasons, automatic, moderator, message, trust=False) -> ModerationDecision:
+    _apply_to_content(content, outcome)
     item.state = _ITEM_STATE[outcome]
     item.reasons = " ".join(dict.fromkeys(reasons))[:255]
     item.decided_at = None if outcome == Outcome.HOLD else timezone.now()
