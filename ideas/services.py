@@ -68,10 +68,14 @@ def _require_member(user: User, community: Community) -> None:
     """Signed in, active and not sanctioned here; joins the community on first action."""
     if not user.is_authenticated or not user.is_active:
         raise Refused(_("Sign in to take part."), status=403)
+    _require_not_sanctioned(user, community)
+    membership_join(community=community, user=user)
+
+
+def _require_not_sanctioned(user: User, community: Community) -> None:
     sanction = active_sanction(user, community)
     if sanction is not None:
         raise Refused(sanction_message(sanction), status=403)
-    membership_join(community=community, user=user)
 
 
 def _require_open(idea: Idea) -> None:
@@ -233,6 +237,7 @@ def idea_update(
     The new revision is moderated again; in a pre-moderation community it leaves the
     public pages until checked.
     """
+    _require_not_sanctioned(user, idea.community)
     if not can_edit_idea(idea, user):
         raise Refused(_("You can no longer edit this idea."), status=403)
     _check_vocabulary(idea.community, category)
@@ -424,6 +429,7 @@ def can_edit_comment(comment: Comment, user: User) -> bool:
 
 @transaction.atomic
 def comment_update(*, comment: Comment, user: User, body: str, client: ClientInfo | None = None) -> Comment:
+    _require_not_sanctioned(user, comment.idea.community)
     if not can_edit_comment(comment, user):
         raise Refused(_("Comments can be edited by their author for 15 minutes."), status=403)
     comment.body = body

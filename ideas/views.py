@@ -173,6 +173,9 @@ def idea_create(request: HttpRequest) -> HttpResponse:
 @member_required
 def idea_edit(request: HttpRequest, pk: int) -> HttpResponse:
     idea = selectors.get_idea_for_viewer(request, pk)
+    sanction = active_sanction(request.user, request.community)
+    if sanction is not None:
+        return refuse(request, sanction_message(sanction), 403, idea)
     if not services.can_edit_idea(idea, request.user):
         return refuse(request, _("You can no longer edit this idea."), 403, idea)
     initial = {
@@ -274,6 +277,9 @@ def _comment_for_viewer(request: HttpRequest, comment_pk: int) -> Comment:
 @member_required
 def comment_edit(request: HttpRequest, comment_pk: int) -> HttpResponse:
     comment = _comment_for_viewer(request, comment_pk)
+    sanction = active_sanction(request.user, request.community)
+    if sanction is not None:
+        return refuse(request, sanction_message(sanction), 403, comment.idea)
     if not services.can_edit_comment(comment, request.user):
         return refuse(request, _("Comments can be edited by their author for 15 minutes."), 403, comment.idea)
     form = CommentForm(request.POST or None, initial={"body": comment.body})

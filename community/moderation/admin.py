@@ -20,7 +20,7 @@ from community.admin import CommunityScopedAdmin
 from community.models import Flag, ModerationDecision, ModerationItem, ModerationRule, ReasonTemplate, Role, Sanction
 from community.models.moderation import OPEN_STATES, ItemState, Outcome
 from community.moderation.rules import REASONS
-from community.moderation.services import NotAllowed, moderation_decide
+from community.moderation.services import NotAllowed, StaleItem, moderation_decide
 from community.selectors import communities_with_role
 
 MODERATION_ROLES = (Role.MODERATOR, Role.ADMIN)
@@ -233,6 +233,9 @@ class ModerationItemAdmin(CommunityScopedAdmin):
                         self.message_user(
                             request, gettext("Not allowed for %(item)s.") % {"item": item}, messages.ERROR
                         )
+                    except StaleItem:
+                        message = gettext("%(item)s was edited since: decide its latest version.") % {"item": item}
+                        self.message_user(request, message, messages.WARNING)
                 self.message_user(request, gettext("%(count)d item(s) decided.") % {"count": done})
                 return None
         else:

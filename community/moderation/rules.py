@@ -28,9 +28,10 @@ REASONS = {
     "spam": _("The spam checker says spam"),
     "spam_check_unavailable": _("The spam checker did not answer"),
     "flags": _("Flagged by members"),
+    "after_decision": _("Edited after a moderator's decision"),
 }
 
-LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)  # one address, one match
 WORD = re.compile(r"\w+", re.UNICODE)
 SHOUTING_MIN_LETTERS = 20
 SHOUTING_RATIO = 0.7

@@ -103,6 +103,16 @@ def moderation_submit(*, content, client: ClientInfo | None = None) -> Moderatio
     """
     kind = _kind_of(content)
     client = client or ClientInfo()
+    # What a human must still see survives an edit: open flags, and a moderator's hide or
+    # rejection (the automatic check never overturns a human decision).
+    carried = set()
+    open_items = ModerationItem.objects.filter(
+        kind=kind, **{kind: content}, state__in=OPEN_STATES, revision__lt=content.revision
+    )
+    if any("flags" in reasons.split() for reasons in open_items.values_list("reasons", flat=True)):
+        carried.add("flags")
+    if content.moderation_state in ("hidden", "rejected"):
+        carried.add("after_decision")
     item, _created = ModerationItem.objects.get_or_create(
         kind=kind,
         idea=content if kind == ModerationItem.Kind.IDEA else None,
@@ -112,6 +122,7 @@ def moderation_submit(*, content, client: ClientInfo | None = None) -> Moderatio
             "community": _community_of(content),
             "author_id": content.author_id,
             "text_hash": rules.text_fingerprint(_text_of(content)),
+            "reasons": " ".join(sorted(carried)),
             "ip": client.ip,
             "user_agent": client.user_agent,
         },
@@ -210,7 +221,7 @@ def moderation_check(item_id: int) -> str | None:
         return None
 
     rule = _rule_of(item.community)
-    reasons = rules.evaluate(submission_for(item, content, rule), rule)
+    reasons = [*item.reason_codes(), *rules.evaluate(submission_for(item, content, rule), rule)]
     verdict = spam_check.Verdict.NOT_CONFIGURED
     if rule.use_spam_check:
         author = item.author
@@ -242,7 +253,8 @@ def moderation_check(item_id: int) -> str | None:
         )
         if not claimed:
             return None  # another run got there first
-        _apply_to_content(content, outcome)
+        if "after_decision" not in reasons:  # a hidden or rejected post stays so until a human says
+            _apply_to_content(content, outcome)
         ModerationDecision.objects.create(
             item_id=item.pk, outcome=outcome, automatic=True, reasons=" ".join(dict.fromkeys(reasons))[:255]
         )
@@ -308,6 +320,10 @@ class NotAllowed(Exception):
     pass
 
 
+class StaleItem(Exception):
+    """The item is about an older revision: decide the current one instead."""
+
+
 @transaction.atomic
 def moderation_decide(
     *, item: ModerationItem, moderator: User, outcome: str, message: str = "", trust: bool = False
@@ -323,6 +339,8 @@ def moderation_decide(
         raise NotAllowed
     item = ModerationItem.objects.select_for_update().select_related("community").get(pk=item.pk)
     content = item.content
+    if item.state == ItemState.SUPERSEDED or content is None or content.revision != item.revision:
+        raise StaleItem
     decision = _apply(
         item,
         content,
@@ -333,7 +351,7 @@ def moderation_decide(
         message=message,
         trust=trust,
     )
-    flags = Flag.objects.filter(**{item.kind: content}, upheld=None)
+    flags = Flag.objects.filter(**_flag_lookup(item.kind, content), upheld=None)
     flags.update(upheld=outcome != Outcome.APPROVE, decided_at=timezone.now())
     if trust and outcome == Outcome.APPROVE and content.author_id:
         Membership.objects.filter(community=item.community, user_id=content.author_id).update(trusted_at=timezone.now())
@@ -400,7 +418,7 @@ def flag_create(*, content, flagger: User, reason: str, note: str = "") -> Flag:
         raise FlagRefused(_("You cannot flag your own post."))
     if reason not in Flag.Reason.values:
         raise FlagRefused(_("Pick a reason."))
-    if Flag.objects.filter(flagger=flagger, **{kind: content}).exists():
+    if Flag.objects.filter(flagger=flagger, **_flag_lookup(kind, content)).exists():
         raise FlagRefused(_("You have already flagged this."), 409)
     flag = Flag.objects.create(
         community=community,
@@ -411,14 +429,16 @@ def flag_create(*, content, flagger: User, reason: str, note: str = "") -> Flag:
         note=note[:500],
         weight=flagger_weight(flagger, community),
     )
-    if kind == "idea":
-        open_flags = Flag.objects.filter(idea=content, comment=None, upheld=None)
-    else:
-        open_flags = Flag.objects.filter(comment=content, upheld=None)
+    open_flags = Flag.objects.filter(**_flag_lookup(kind, content), upheld=None)
     total = sum(open_flags.values_list("weight", flat=True))
     if total >= rule_for(community).flag_threshold and content.moderation_state == ModerationState.APPROVED:
         _hold_for_flags(content, kind, community)
     return flag
+
+
+def _flag_lookup(kind: str, content) -> dict:
+    """Flags on this very content (a comment's flags also name its idea)."""
+    return {"idea": content, "comment": None} if kind == "idea" else {"comment": content}
 
 
 def _hold_for_flags(content, kind: str, community: Community) -> None:
