@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from community.models import Category, Community, Membership, Role, Status
+from community.models import STAFF_ROLES, Category, Community, Membership, Role, Status
 from community.selectors import communities_with_role
 from community.services import community_cache_clear, statuses_create_defaults
 
@@ -28,14 +28,14 @@ class CommunityScopedAdmin(admin.ModelAdmin):
     """
 
     community_field = "community"
+    viewer_roles: tuple[str, ...] = STAFF_ROLES
     editor_roles: tuple[str, ...] = ADMIN_ONLY
 
     def _community_of(self, obj) -> Community:
         return obj if not self.community_field else getattr(obj, self.community_field)
 
     def _ids(self, request: HttpRequest, roles=None) -> set[int]:
-        qs = communities_with_role(request.user) if roles is None else communities_with_role(request.user, roles)
-        return set(qs.values_list("pk", flat=True))
+        return set(communities_with_role(request.user, roles or self.viewer_roles).values_list("pk", flat=True))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from community.models.community import Community
 
@@ -64,9 +65,11 @@ OPEN_STATES = (ItemState.PENDING, ItemState.HELD)
 class ModerationItem(models.Model):
     class Kind(models.TextChoices):
         IDEA = "idea", _("Idea")
-        COMMENT = "comment", _("Comment")
+        COMMENT = "comment", pgettext_lazy("a kind of content", "Comment")
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="moderation_items")
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="moderation_items", verbose_name=_("community")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     idea = models.ForeignKey("ideas.Idea", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     comment = models.ForeignKey("ideas.Comment", on_delete=models.CASCADE, null=True, blank=True, related_name="+")

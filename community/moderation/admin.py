@@ -130,6 +130,8 @@ class DecisionInline(admin.TabularInline):
 
 @admin.register(ModerationItem)
 class ModerationItemAdmin(CommunityScopedAdmin):
+    # PRODUCT.md §1: the queue is the moderators' (and community admins').
+    viewer_roles = MODERATION_ROLES
     editor_roles = MODERATION_ROLES
     list_display = ("summary", "kind", "community", "reason_labels", "state", "waiting", "author")
     list_filter = (StateFilter, ("community", admin.RelatedOnlyFieldListFilter), "kind", ReasonFilter, AgeFilter)
@@ -251,26 +253,28 @@ class ModerationItemAdmin(CommunityScopedAdmin):
         }
         return render(request, "admin/community/decision_form.html", context)
 
-    @admin.action(description=_("Approve"))
+    @admin.action(description=_("Approve"), permissions=["change"])
     def approve(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         return self._decide(request, queryset, Outcome.APPROVE, title=gettext("Approve"))
 
-    @admin.action(description=_("Approve and trust the author"))
+    @admin.action(description=_("Approve and trust the author"), permissions=["change"])
     def approve_and_trust(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         return self._decide(
             request, queryset, Outcome.APPROVE, trust=True, title=gettext("Approve and trust the author")
         )
 
-    @admin.action(description=_("Reject"))
+    @admin.action(description=_("Reject"), permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         return self._decide(request, queryset, Outcome.REJECT, title=gettext("Reject"))
 
-    @admin.action(description=_("Hide"))
+    @admin.action(description=_("Hide"), permissions=["change"])
     def hide(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         return self._decide(request, queryset, Outcome.HIDE, title=gettext("Hide"))
 
 
 class ReadOnlyScopedAdmin(CommunityScopedAdmin):
+    viewer_roles = MODERATION_ROLES
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -315,6 +319,7 @@ class SanctionForm(forms.ModelForm):
 
 @admin.register(Sanction)
 class SanctionAdmin(CommunityScopedAdmin):
+    viewer_roles = MODERATION_ROLES
     editor_roles = MODERATION_ROLES
     form = SanctionForm
     list_display = ("user", "community", "kind", "until", "created_by", "created_at", "lifted_at")
@@ -331,7 +336,7 @@ class SanctionAdmin(CommunityScopedAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
-    @admin.action(description=_("Lift the selected sanctions"))
+    @admin.action(description=_("Lift the selected sanctions"), permissions=["change"])
     def lift(self, request: HttpRequest, queryset: QuerySet) -> None:
         lifted = queryset.filter(lifted_at=None).update(lifted_at=timezone.now())
         self.message_user(request, gettext("%(count)d sanction(s) lifted.") % {"count": lifted})

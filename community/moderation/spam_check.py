@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from enum import Enum
 
 from django.conf import settings
@@ -54,6 +54,16 @@ def _record_success() -> None:
     cache.delete_many([FAILURES_KEY, OPEN_UNTIL_KEY])
 
 
+_EXECUTOR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="spam-check")
+
+
+def _post(url: str, data: bytes, timeout: float) -> tuple[str, bool]:
+    request = urllib.request.Request(url, data=data, method="POST")  # noqa: S310 - the operator's URL
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        answer = response.read(64).decode(errors="replace").strip()
+        return answer, response.headers.get("X-akismet-pro-tip", "") == "discard"
+
+
 def check(*, content: str, author_name: str, author_email: str, ip: str | None, user_agent: str, kind: str) -> Verdict:
     url = settings.MODERATION_SPAM_CHECK_URL
     if not url:
@@ -72,13 +82,15 @@ def check(*, content: str, author_name: str, author_email: str, ip: str | None, 
             "blog_lang": "fr, en",
         }
     ).encode()
-    request = urllib.request.Request(url, data=data, method="POST")  # noqa: S310 - the operator's URL
+    timeout = settings.MODERATION_SPAM_CHECK_TIMEOUT
+    # urlopen's timeout bounds each socket read, not the call: a server trickling its
+    # answer would hold the worker. The whole exchange gets one deadline.
+    future = _EXECUTOR.submit(_post, url, data, timeout)
     try:
-        with urllib.request.urlopen(request, timeout=settings.MODERATION_SPAM_CHECK_TIMEOUT) as response:  # noqa: S310
-            answer = response.read(64).decode(errors="replace").strip()
-            discard = response.headers.get("X-akismet-pro-tip", "") == "discard"
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
-        logger.warning("Spam checker unavailable: %s", error)
+        answer, discard = future.result(timeout=timeout)
+    except Exception as error:  # timeouts, refused connections, broken HTTP: all "unavailable"
+        future.cancel()
+        logger.warning("Spam checker unavailable: %r", error)
         _record_failure()
         return Verdict.UNAVAILABLE
     if answer not in ("true", "false"):
