@@ -12,7 +12,7 @@ TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/cluetrain
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_OUTPUT ?= test-output
 
-.PHONY: run test lint format worker beat serve venv messages makemessages system-deps check-services clean
+.PHONY: run test lint format worker beat serve venv messages makemessages system-deps check-services clean bench-moderation
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -81,6 +81,11 @@ beat: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-$$(nproc)} --access-logfile -
+
+# Moderation throughput on real workers and Redis; writes its figures to docs/benchmarks.md.
+# Uses its own database (cluetrain_bench); do not run it beside `make test` or `make worker`.
+bench-moderation: $(STAMP)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m bench.moderation --items 2000 --workers 1
 
 clean:
 	rm -rf $(VENV) var $(TEST_OUTPUT) .pytest_cache .ruff_cache

@@ -5,9 +5,24 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("cluetrain")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _retire_broken_connections(task=None, **kwargs) -> None:
+    """Workers keep their database connection between tasks (CELERY_DB_REUSE_MAX); Django's
+    request hooks never run there, so retire broken or too old connections around each task.
+
+    Not for tasks run eagerly: they live inside the caller's request or transaction."""
+    if task is not None and task.request.is_eager:
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

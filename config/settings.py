@@ -136,6 +136,10 @@ CELERY_TASK_ROUTES = {
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connection after every task unless told to
+# reuse it: opening one cost 16 % of a moderation worker's time (docs/benchmarks.md).
+# config/celery.py retires broken or old connections around each task.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_TASK_TIME_LIMIT = 600
 # Redis re-delivers an unacknowledged task after this long. It must exceed the longest

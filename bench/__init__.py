@@ -1,0 +1,1 @@
+"""Benchmarks run against real services (see docs/benchmarks.md); not part of the test suite."""

@@ -1,0 +1,424 @@
+"""Moderation survives its faults: Redis down while a member posts, a worker killed mid-task.
+
+PRODUCT.md §4: "Nothing is lost when Redis or the worker is down: the database holds each
+item's state; a periodic sweeper re-enqueues items left pending too long."
+
+Each test runs its own throwaway `redis-server` on a free port (never the shared one), so
+that it can be killed and restarted, and real worker processes pointed at it and at the
+test database. The publishing side of this process (the view, the sweeper) is switched to
+that Redis as well, for the broker and for the cache: a real outage takes both.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import timedelta
+from pathlib import Path
+
+import kombu.pools
+import pytest
+import redis
+from django.test import Client
+from django.urls import reverse
+
+from community.models import ModerationDecision, ModerationItem, ModerationMode, ModerationRule
+from community.models.moderation import ItemState
+from community.moderation import services as moderation_services
+from community.moderation.services import moderation_check, moderation_sweep
+from config.celery import app
+from ideas.models import Idea, ModerationState
+from tests.celery_worker import QUEUES, ROOT, _database_url, wait_for
+from tests.factories import make_idea
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+# `moderation_sweep(older_than=timedelta(0))` would be the natural call, but the service
+# reads a zero timedelta as "not given" (see test_a_zero_age_sweeps_every_pending_item):
+# one microsecond means the same thing ("everything pending now") and is not falsy.
+EVERYTHING_PENDING = timedelta(microseconds=1)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# --- A throwaway Redis ------------------------------------------------------------------
+
+
+class PrivateRedis:
+    """A `redis-server` of this test's own, on a free port, that can be killed and restarted."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.workdir = workdir
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(host="127.0.0.1", port=self.port, db=0, socket_timeout=5, socket_connect_timeout=2)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(self._answers, timeout=15, interval=0.05)
+
+    def _answers(self) -> bool:
+        try:
+            return bool(self.client().ping())
+        except redis.ConnectionError:
+            return False
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+@pytest.fixture
+def private_redis(tmp_path) -> Iterator[PrivateRedis]:
+    server = PrivateRedis(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+def _forget_broker_pool(*, close: bool) -> None:
+    """Make the app build its broker connections and producers again, from `broker_url`.
+
+    kombu keeps connection pools in a process-wide registry keyed by broker URL, and the app
+    takes its pool from there: a pool closed but left registered would be handed out again
+    ("Acquire on closed pool"). So the project's pool is only set aside (it stays open for
+    when the URL is restored), and the private Redis's pool is closed *and* unregistered.
+    """
+    if close and app._pool is not None:
+        with suppress(Exception):
+            app._pool.force_close_all()
+        with suppress(KeyError):
+            del kombu.pools.connections[app.connection_for_write()]
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def outage_ready(private_redis, settings) -> Iterator[PrivateRedis]:
+    """This process publishes to the private Redis (not eagerly) and caches there too."""
+    previous_broker, previous_eager = app.conf.broker_url, app.conf.task_always_eager
+    _forget_broker_pool(close=False)
+    app.conf.broker_url = private_redis.url
+    app.conf.task_always_eager = False
+    settings.CACHES = {
+        "default": {
+            **settings.CACHES["default"],
+            "LOCATION": f"redis://127.0.0.1:{private_redis.port}/1",
+        }
+    }
+    try:
+        yield private_redis
+    finally:
+        _forget_broker_pool(close=True)
+        app.conf.broker_url, app.conf.task_always_eager = previous_broker, previous_eager
+
+
+# --- Real workers on the private Redis --------------------------------------------------
+
+
+class Worker:
+    def __init__(self, process: subprocess.Popen, hostname: str, log_path: Path) -> None:
+        self.process = process
+        self.hostname = hostname
+        self.log_path = log_path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@contextmanager
+def private_worker(redis_url: str, log_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[Worker]:
+    """Like tests.celery_worker.celery_worker, but on the given Redis, logging to a file
+    (a pipe nobody reads would block a chatty worker), and killable by the test."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        **(extra_env or {}),
+    }
+    hostname = f"faults-{os.getpid()}-{time.monotonic_ns()}@localhost"
+    log_file = log_path.open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            QUEUES,
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            hostname,
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    worker = Worker(process, hostname, log_path)
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(destination=[hostname], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"The Celery worker did not start:\n{worker.log()[-4000:]}")
+        yield worker
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        log_file.close()
+
+
+# --- A slow spam checker ----------------------------------------------------------------
+
+
+class SlowSpamChecker:
+    """An Akismet-compatible endpoint that answers "false" (ham); the first request waits
+    until released (or 30 s), so that a task is caught in the middle of its work."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.first_seen = threading.Event()
+        self.release = threading.Event()
+        checker = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                checker.requests += 1
+                if checker.requests == 1:
+                    checker.first_seen.set()
+                    checker.release.wait(timeout=30)
+                with suppress(OSError):  # the worker that asked may be dead by now
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/plain")
+                    self.end_headers()
+                    self.wfile.write(b"false")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/1.1/comment-check"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> SlowSpamChecker:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+# --- Helpers ----------------------------------------------------------------------------
+
+
+def _state_of(item_id: int) -> str:
+    return ModerationItem.objects.values_list("state", flat=True).get(pk=item_id)
+
+
+def _pre_moderated(community) -> None:
+    community.moderation_mode = ModerationMode.PRE
+    community.save()
+
+
+# --- The sweeper's own contract -----------------------------------------------------------
+
+
+def test_a_zero_age_sweeps_every_pending_item(community_a, member_a, monkeypatch):
+    queued: list[int] = []
+    monkeypatch.setattr(moderation_services, "enqueue_check", queued.append)  # the broker "loses" it
+    _pre_moderated(community_a)
+    idea = make_idea(community_a, member_a, title="Un item resté en attente")
+    item = ModerationItem.objects.get(idea=idea)
+    assert item.state == ItemState.PENDING
+    queued.clear()
+
+    assert moderation_sweep(older_than=timedelta(0)) == 1
+    assert queued == [item.pk]
+
+
+# --- a. Redis stopped while a member posts -------------------------------------------------
+
+
+def test_a_post_made_while_redis_is_down_is_checked_once_it_is_back(
+    outage_ready, community_a, member_a, tmp_path, caplog
+):
+    redis_server = outage_ready
+    _pre_moderated(community_a)
+    client = Client()
+    client.force_login(member_a)
+    client.get(reverse("ideas:create"))  # a warm page, as when the member fills in the form
+
+    redis_server.kill()
+    started = time.monotonic()
+    response = client.post(
+        reverse("ideas:create"),
+        {"title": "Des casiers à vélos en gare", "body": "Sécurisés, près des quais.", "tags": ""},
+    )
+    post_seconds = time.monotonic() - started
+    print(f"\nPOST with Redis down answered in {post_seconds:.3f} s")
+
+    idea = Idea.objects.get(title="Des casiers à vélos en gare")
+    assert response.status_code == 302
+    assert response["Location"] == idea.get_absolute_url()
+    item = ModerationItem.objects.get(idea=idea)
+    assert item.state == ItemState.PENDING
+    assert idea.moderation_state == ModerationState.PENDING
+    assert "Could not queue the moderation check" in caplog.text
+
+    # Still during the outage: the author sees the idea, awaiting review; a visitor does not.
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert "banner--pending" in page.content.decode()
+    assert Client().get(idea.get_absolute_url()).status_code == 404
+
+    redis_server.start()  # the same port, empty: the lost message is really lost
+    with private_worker(redis_server.url, tmp_path / "worker.log") as worker:
+        # The publishing side is not reset: its pooled connection must recover by itself.
+        assert moderation_sweep(older_than=EVERYTHING_PENDING) == 1
+        try:
+            wait_for(lambda: _state_of(item.pk) != ItemState.PENDING, timeout=60, interval=0.2)
+        except AssertionError:
+            pytest.fail(f"Not decided after the sweep; worker log:\n{worker.log()[-4000:]}")
+
+    item.refresh_from_db()
+    idea.refresh_from_db()
+    assert item.state == ItemState.APPROVED
+    assert item.attempts == 1
+    assert idea.moderation_state == ModerationState.APPROVED
+    assert ModerationDecision.objects.filter(item=item, automatic=True).count() == 1
+    assert Client().get(idea.get_absolute_url()).status_code == 200  # public now
+
+
+# --- b. A worker killed in the middle of a check --------------------------------------------
+
+
+def _unacked(redis_client: redis.Redis) -> dict[str, dict]:
+    """Kombu's record of delivered, unacknowledged messages: delivery tag -> message."""
+    return {tag.decode(): json.loads(payload)[0] for tag, payload in redis_client.hgetall("unacked").items()}
+
+
+def _received(worker: Worker, task_id: str) -> int:
+    return worker.log().count(f"moderation.check_item[{task_id}] received")
+
+
+def test_a_check_killed_with_its_worker_is_decided_exactly_once(outage_ready, community_a, member_a, tmp_path):
+    redis_server = outage_ready
+    broker = redis_server.client()
+    _pre_moderated(community_a)
+    ModerationRule.objects.update_or_create(community=community_a, defaults={"use_spam_check": True})
+
+    with SlowSpamChecker() as checker:
+        worker_env = {"MODERATION_SPAM_CHECK_URL": checker.url, "MODERATION_SPAM_CHECK_TIMEOUT": "60"}
+        first = private_worker(redis_server.url, tmp_path / "worker-1.log", worker_env)
+        with first as worker:
+            idea = make_idea(community_a, member_a, title="Des fontaines à eau dans les gares")
+            item = ModerationItem.objects.get(idea=idea)
+            assert checker.first_seen.wait(timeout=60), f"The check never started:\n{worker.log()[-4000:]}"
+            # The task is running (it waits on the spam checker): kill its worker outright.
+            os.kill(worker.process.pid, signal.SIGKILL)
+            worker.process.wait(timeout=10)
+
+        assert _state_of(item.pk) == ItemState.PENDING
+        assert not ModerationDecision.objects.filter(item=item).exists()
+        # The message is still in Redis, delivered but never acknowledged: Redis would hand it
+        # out again only after the visibility timeout (an hour).
+        [(original_tag, original)] = _unacked(broker).items()
+        original_task_id = original["headers"]["id"]
+        assert original["headers"]["argsrepr"] == f"({item.pk},)"
+        checker.release.set()
+
+        with private_worker(redis_server.url, tmp_path / "worker-2.log", worker_env) as worker:
+            assert moderation_sweep(older_than=EVERYTHING_PENDING) == 1
+            try:
+                wait_for(lambda: _state_of(item.pk) != ItemState.PENDING, timeout=60, interval=0.2)
+            except AssertionError:
+                pytest.fail(f"Not decided after the sweep; worker log:\n{worker.log()[-4000:]}")
+            assert _state_of(item.pk) == ItemState.APPROVED
+
+            # An hour later Redis gives the killed worker's message back: make that hour pass
+            # and let kombu restore it, exactly as a worker's periodic restore would.
+            wait_for(lambda: list(_unacked(broker)) == [original_tag], timeout=30)
+            broker.zadd("unacked_index", {original_tag: time.time() - 2 * 3600})
+            with app.connection_for_write() as connection:
+                connection.default_channel.qos.restore_visible(num=10, interval=1)
+            try:
+                wait_for(lambda: _received(worker, original_task_id) == 1, timeout=30)
+                wait_for(lambda: not _unacked(broker) and broker.llen("moderation") == 0, timeout=30)
+            except AssertionError:
+                pytest.fail(f"The redelivered message did not run; worker log:\n{worker.log()[-4000:]}")
+            assert worker.process.poll() is None
+
+    item.refresh_from_db()
+    idea.refresh_from_db()
+    assert item.state == ItemState.APPROVED
+    assert idea.moderation_state == ModerationState.APPROVED
+    assert checker.requests == 2  # the killed check, then the sweeper's
+    decisions = ModerationDecision.objects.filter(item=item)
+    assert decisions.count() == 1
+    assert decisions.get().automatic is True
+    # And once more by hand: nothing to do, nothing recorded.
+    assert moderation_check(item.pk) is None
+    assert ModerationDecision.objects.filter(item=item).count() == 1
