@@ -21,6 +21,9 @@ from ideas.models import Comment, Idea, IdeaStats
 from ideas.services import comment_create, idea_update
 from tests.factories import UserFactory, make_idea
 
+# Runs on the embedded default (SQLite) as well.
+pytestmark = pytest.mark.smoke
+
 HOST_A = "ideas.brand-a.test"
 
 

@@ -28,6 +28,9 @@ from ideas.models import Idea, ModerationState, StatusChange
 from ideas.services import comment_create
 from tests.factories import UserFactory, make_idea
 
+# Runs on the embedded default (SQLite) as well.
+pytestmark = pytest.mark.smoke
+
 PERSONAS = ("superuser", "admin_a", "moderator_a", "brand_manager_a", "moderator_b", "member_a")
 # Who decides community A's items: its moderators, its community admin and the operator.
 DECIDERS_OF_A = {"superuser", "admin_a", "moderator_a"}

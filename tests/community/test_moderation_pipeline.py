@@ -36,6 +36,9 @@ from ideas.models import Comment, Idea, IdeaStats
 from ideas.services import comment_create, idea_create, idea_update
 from tests.factories import UserFactory, make_idea
 
+# Runs on the embedded default (SQLite) as well.
+pytestmark = pytest.mark.smoke
+
 HOST_A = "ideas.brand-a.test"
 PENDING_BANNER = 'class="banner banner--pending"'
 CLEAN = {"title": "Des prises électriques à chaque siège", "body": "Pour travailler pendant le trajet."}

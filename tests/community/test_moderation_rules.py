@@ -23,6 +23,9 @@ from community.moderation.rules import (
 from community.moderation.services import rule_for
 from ideas.services import idea_create
 
+# Runs on the embedded default (SQLite) as well.
+pytestmark = pytest.mark.smoke
+
 BANNED = ["arnaque", "con", "mot de passe"]
 
 

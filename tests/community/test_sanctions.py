@@ -20,6 +20,9 @@ from ideas.models import Comment, Follow, Idea, Vote
 from ideas.services import comment_create, comment_update, follow_toggle, idea_create, idea_update, vote_toggle
 from tests.factories import make_idea
 
+# Runs on the embedded default (SQLite) as well.
+pytestmark = pytest.mark.smoke
+
 HOST_A = "ideas.brand-a.test"
 REASON = "Propos insultants"
 
