@@ -141,6 +141,20 @@ def _detail_context(request: HttpRequest, idea, comment_form: CommentForm) -> di
     }
 
 
+def _save_idea_form(form: IdeaForm, save, request: HttpRequest):
+    """Call `save` (idea_create or idea_update) with the form's fields; a refusal that is
+    about the input goes back onto the form, so that nothing typed is lost."""
+    data = form.cleaned_data
+    fields = {key: data[key] for key in ("title", "body", "category", "tags", "images")}
+    try:
+        return save({**fields, "client": client_info(request)})
+    except Refused as refusal:
+        if refusal.status == 403:
+            raise
+        form.add_error(None, refusal.message)
+        return None
+
+
 @member_required
 def idea_create(request: HttpRequest) -> HttpResponse:
     sanction = active_sanction(request.user, request.community)
@@ -148,23 +162,12 @@ def idea_create(request: HttpRequest) -> HttpResponse:
         return refuse(request, sanction_message(sanction), 403)
     form = IdeaForm(request.POST or None, request.FILES or None, community=request.community)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            idea = services.idea_create(
-                community=request.community,
-                author=request.user,
-                title=data["title"],
-                body=data["body"],
-                category=data["category"],
-                tags=data["tags"],
-                images=data["images"],
-                client=client_info(request),
-            )
-        except Refused as refusal:
-            if refusal.status == 403:
-                raise
-            form.add_error(None, refusal.message)  # the form comes back with what was typed
-        else:
+        idea = _save_idea_form(
+            form,
+            lambda fields: services.idea_create(community=request.community, author=request.user, **fields),
+            request,
+        )
+        if idea is not None:
             return redirect(idea)
     status = 400 if request.method == "POST" else 200
     return render(request, "ideas/idea_form.html", {"form": form}, status=status)
@@ -186,23 +189,10 @@ def idea_edit(request: HttpRequest, pk: int) -> HttpResponse:
     }
     form = IdeaForm(request.POST or None, request.FILES or None, community=request.community, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.idea_update(
-                idea=idea,
-                user=request.user,
-                title=data["title"],
-                body=data["body"],
-                category=data["category"],
-                tags=data["tags"],
-                images=data["images"],
-                client=client_info(request),
-            )
-        except Refused as refusal:
-            if refusal.status == 403:
-                raise
-            form.add_error(None, refusal.message)
-        else:
+        saved = _save_idea_form(
+            form, lambda fields: services.idea_update(idea=idea, user=request.user, **fields), request
+        )
+        if saved is not None:
             return redirect(idea)
     status = 400 if request.method == "POST" else 200
     return render(request, "ideas/idea_form.html", {"form": form, "idea": idea}, status=status)
