@@ -4,7 +4,7 @@ author also sees their own held items; moderators of the community see everythin
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
@@ -72,7 +72,6 @@ class ListingFilters:
     q: str = ""
     mine: bool = False
     followed: bool = False
-    extra: dict = field(default_factory=dict)
 
 
 def ideas_for_listing(community: Community, user: User, filters: ListingFilters) -> QuerySet[Idea]:

@@ -29,7 +29,6 @@ from community.models import (
     Membership,
     ModerationDecision,
     ModerationItem,
-    ModerationMode,
     ModerationRule,
     Role,
     Sanction,
@@ -492,7 +491,3 @@ def typical_wait(community: Community) -> timedelta | None:
     except Exception:
         logger.warning("Cache unavailable for the typical wait", exc_info=True)
     return None if seconds == -1 else timedelta(seconds=seconds)
-
-
-def community_requires_premoderation(community: Community) -> bool:
-    return community.moderation_mode == ModerationMode.PRE
