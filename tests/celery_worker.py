@@ -29,43 +29,37 @@ def _database_url() -> str:
     )
 
 
+def worker_env(redis_url: str, extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    """A worker process's environment: deployed settings, the test database, no eager mode."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        **(extra_env or {}),
+    }
+
+
+def worker_command(hostname: str) -> list[str]:
+    """One solo worker on every queue, named so that a test can ping it."""
+    return [
+        sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", QUEUES, "--pool", "solo",
+        "--concurrency", "1", "--without-gossip", "--without-mingle", "-n", hostname, "--loglevel", "INFO",
+    ]  # fmt: skip
+
+
 @contextmanager
 def celery_worker(extra_env: dict[str, str] | None = None, timeout: float = 30) -> Iterator[subprocess.Popen]:
     """Start a worker, wait until it answers a ping, stop it on exit.
 
     Publishing from the test process is switched from eager to the broker meanwhile.
     """
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        **(extra_env or {}),
-    }
+    env = worker_env(settings.REDIS_URL, extra_env)
     app.control.purge()  # nothing left over from an earlier run
     hostname = f"test-{os.getpid()}@localhost"
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            QUEUES,
-            "--pool",
-            "solo",
-            "--concurrency",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            hostname,
-            "--loglevel",
-            "INFO",
-        ],
+        worker_command(hostname),
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

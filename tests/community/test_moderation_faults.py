@@ -18,7 +18,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -38,7 +37,7 @@ from community.moderation import services as moderation_services
 from community.moderation.services import moderation_check, moderation_sweep
 from config.celery import app
 from ideas.models import Idea, ModerationState
-from tests.celery_worker import QUEUES, ROOT, _database_url, wait_for
+from tests.celery_worker import ROOT, wait_for, worker_command, worker_env
 from tests.factories import make_idea
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -172,38 +171,11 @@ class Worker:
 def private_worker(redis_url: str, log_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[Worker]:
     """Like tests.celery_worker.celery_worker, but on the given Redis, logging to a file
     (a pipe nobody reads would block a chatty worker), and killable by the test."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": redis_url,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        **(extra_env or {}),
-    }
+    env = worker_env(redis_url, extra_env)
     hostname = f"faults-{os.getpid()}-{time.monotonic_ns()}@localhost"
     log_file = log_path.open("w")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            QUEUES,
-            "--pool",
-            "solo",
-            "--concurrency",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            hostname,
-            "--loglevel",
-            "INFO",
-        ],
+        [*worker_command(hostname), "--without-heartbeat"],
         cwd=ROOT,
         env=env,
         stdout=log_file,
