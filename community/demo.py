@@ -83,7 +83,7 @@ def demo_seed_ideas(community: Community, people: dict[str, User]) -> int:
     # Imported here: the ideas app builds on the community app, not the other way round.
     from community.demo_ideas import DEMO_IDEAS
     from ideas.models import Idea, IdeaStats, Vote
-    from ideas.services import comment_create, hot_epoch_of, idea_create, idea_set_status, stats_recount
+    from ideas.services import comment_create, hot_epoch_of, idea_create, stats_recount
 
     existing = set(Idea.objects.filter(community=community).values_list("title", flat=True))
     todo = [data for data in DEMO_IDEAS if data["title"] not in existing]
@@ -114,9 +114,32 @@ def demo_seed_ideas(community: Community, people: dict[str, User]) -> int:
         for offset, text in enumerate(data["comments"]):
             comment_create(idea=idea, author=commenters[(number + offset) % len(commenters)], body=text)
         if data["status"] != "new":
-            idea_set_status(idea=idea, status=statuses[data["status"]], user=people["demo-marque"])
+            demo_answer(idea, statuses[data["status"]], people["demo-marque"])
         stats_recount(idea)
     return len(todo)
+
+
+DEMO_ANSWERS = {
+    "under-review": "Merci pour cette idée : nos équipes l’étudient. Nous vous tiendrons au courant ici.",
+    "planned": "Bonne nouvelle : cette idée est inscrite à notre feuille de route. L’avancement sera publié ici.",
+    "in-progress": "C’est en cours : les premiers essais ont commencé sur quelques lignes.",
+    "done": "C’est fait ! Merci à toutes celles et ceux qui ont soutenu cette idée.",
+    "declined": "Nous ne retiendrons pas cette idée pour l’instant : les contraintes techniques et de sécurité ne le "
+    "permettent pas. Merci de l’avoir proposée.",
+}
+
+
+def demo_answer(idea, status, manager: User) -> None:
+    """A published official response with its status change, as history: nobody is
+    notified of what happened before the demo existed."""
+    from ideas.models import OfficialResponse, ResponseState
+    from ideas.responses import publish_if_due, response_create
+
+    response = response_create(idea=idea, user=manager, body=DEMO_ANSWERS[status.slug], status=status)
+    OfficialResponse.objects.filter(pk=response.pk).update(
+        state=ResponseState.SCHEDULED, publish_at=timezone.now(), published_by=manager, notified_at=timezone.now()
+    )
+    publish_if_due(response.pk)
 
 
 DEMO_REASONS = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "accounts",
     "community",
     "ideas",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "community.context_processors.community",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -120,7 +123,7 @@ CELERY_RESULT_BACKEND = None  # the database holds the state of record, not task
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TIMEZONE = "UTC"
+CELERY_TIMEZONE = "Europe/Paris"  # beat's crontabs (digests at 07:00) in the communities' time
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in ("default", "moderation", "notifications", "media")]
 # Task names start with their concern ("mail.send_message", "moderation.check_item", ...)
@@ -153,10 +156,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "clear-expired-sessions": {"task": "accounts.clear_expired_sessions", "schedule": 24 * 3600},
     # Re-queues moderation items left unchecked (a lost task, a dead worker, Redis down).
     "moderation-sweep": {"task": "moderation.sweep", "schedule": 60},
+    # Publishes scheduled official responses when due (and re-announces lost ones).
+    "publish-due-responses": {"task": "notifications.publish_due", "schedule": 60},
+    "daily-digest": {"task": "notifications.daily_digest", "schedule": crontab(hour=7, minute=0)},
+    "weekly-digest": {"task": "notifications.weekly_digest", "schedule": crontab(hour=7, minute=0, day_of_week=1)},
+    "awaiting-response-reminder": {"task": "notifications.awaiting_reminder", "schedule": crontab(hour=8, minute=0)},
 }
 CELERY_IMPORTS = ["config.mail"]
 
 # --- E-mail ---------------------------------------------------------------------------
+# Links in e-mails point to the community's own domain; SITE_HOST serves a community that
+# has none (the default one on a single-brand deployment).
+SITE_HOST = env.read_str("SITE_HOST", "127.0.0.1:8000")
+SITE_SCHEME = "http" if DEBUG else "https"
 # Every message leaves through a Celery task; EMAIL_URL picks what the task delivers with.
 _email = env.read_email("EMAIL_URL", "consolemail://")
 EMAIL_BACKEND = "config.mail.CeleryEmailBackend"

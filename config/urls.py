@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.views import language_switch
 from community.views import home, sitemap
 from config.views import healthz
+from ideas.brand_views import console
 from ideas.views import roadmap
 
 admin.site.site_header = _("Cluetrain administration")
@@ -17,6 +18,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("ideas/", include("ideas.urls")),
     path("roadmap/", roadmap, name="roadmap"),
+    path("manage/", include(([path("", console, name="console")], "manage"))),
+    path("notifications/", include("notifications.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", language_switch, name="set_language"),

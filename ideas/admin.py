@@ -11,14 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from community.admin import CommunityScopedAdmin
 from community.models import Role
+from ideas import responses
 from ideas.exceptions import Refused
-from ideas.models import Comment, Idea, Merge, StatusChange
-from ideas.services import idea_merge, idea_refresh, idea_set_status, idea_unmerge
+from ideas.models import Comment, Idea, Merge, OfficialResponse, ResponseRevision, StatusChange
+from ideas.responses import SPEAKER_ROLES
+from ideas.services import STATUSES_NEEDING_REASON, idea_merge, idea_refresh, idea_set_status, idea_unmerge
 
 MODERATION_ROLES = (Role.MODERATOR, Role.ADMIN)
-
-
-REASON_REQUIRED = {"declined", "duplicate"}  # PRODUCT.md §5: these need a public reason
 
 
 class IdeaAdminForm(forms.ModelForm):
@@ -36,7 +35,7 @@ class IdeaAdminForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         status = data.get("status")
-        needs_reason = "status" in self.changed_data and status and status.slug in REASON_REQUIRED
+        needs_reason = "status" in self.changed_data and status and status.slug in STATUSES_NEEDING_REASON
         if needs_reason and not (data.get("status_reason") or "").strip():
             self.add_error("status_reason", _("Say publicly why."))
         return data
@@ -232,3 +231,58 @@ class StatusChangeAdmin(CommunityScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class ResponseRevisionInline(admin.TabularInline):
+    model = ResponseRevision
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "edited_by", "body")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(OfficialResponse)
+class OfficialResponseAdmin(CommunityScopedAdmin):
+    """Official responses of the manager's communities, with their revisions. Text is
+    written on the idea page; the actions here go through the same services as the site."""
+
+    community_field = "idea__community"
+    viewer_roles = (*SPEAKER_ROLES, Role.MODERATOR)
+    editor_roles = SPEAKER_ROLES
+    list_display = ("idea", "state", "author", "status", "publish_at", "published_at")
+    list_filter = ("state",)
+    list_select_related = ("idea", "author", "status")
+    search_fields = ("idea__title", "body")
+    fields = ("idea", "body", "status", "state", "author", "edited_by", "approved_by", "publish_at", "published_at")
+    readonly_fields = fields
+    inlines = [ResponseRevisionInline]
+    actions = ["approve", "publish_now", "withdraw"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # withdraw instead: what was public stays on record
+
+    def _each(self, request, queryset, action, done_message) -> None:
+        for response in queryset.select_related("idea__community"):
+            try:
+                action(response=response, user=request.user)
+                self.message_user(request, f"{response.idea}: {done_message}")
+            except Refused as refusal:
+                self.message_user(request, f"{response.idea}: {refusal.message}", messages.ERROR)
+
+    @admin.action(description=_("Approve (a second manager)"))
+    def approve(self, request, queryset) -> None:
+        self._each(request, queryset, responses.response_approve, _("approved."))
+
+    @admin.action(description=_("Publish now"))
+    def publish_now(self, request, queryset) -> None:
+        self._each(request, queryset, responses.response_publish, _("being published."))
+
+    @admin.action(description=_("Withdraw"))
+    def withdraw(self, request, queryset) -> None:
+        self._each(request, queryset, responses.response_withdraw, _("withdrawn."))

@@ -142,3 +142,38 @@ class ListFilterForm(forms.Form):
 class FlagForm(forms.Form):
     reason = forms.ChoiceField(label=_("Why?"), choices=Flag.Reason.choices)
     note = forms.CharField(label=_("Details (optional)"), required=False, max_length=500)
+
+
+class ResponseForm(forms.Form):
+    """An official response as the idea page's manager form sends it."""
+
+    ACTIONS = ("save", "submit", "approve", "return", "schedule", "publish", "withdraw")
+
+    action = forms.ChoiceField(choices=[(action, action) for action in ACTIONS])
+    response = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    body = forms.CharField(
+        label=_("Official response"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Markdown. Declining an idea or marking it a duplicate needs a public reason here."),
+    )
+    status = forms.ModelChoiceField(
+        label=_("New status"), queryset=None, required=False, empty_label=_("Keep the current status")
+    )
+    publish_at = forms.DateTimeField(
+        label=_("Publish at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+
+    def __init__(self, *args, community, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].queryset = community.statuses.all()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "schedule" and not data.get("publish_at"):
+            self.add_error("publish_at", _("Choose when to publish."))
+        return data

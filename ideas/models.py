@@ -227,6 +227,10 @@ class StatusChange(models.Model):
     to_status = models.ForeignKey(Status, on_delete=models.PROTECT, related_name="+")
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     reason = models.TextField(blank=True)
+    # Set when the change came with an official response (whose body is its public reason).
+    response = models.ForeignKey(
+        "OfficialResponse", on_delete=models.SET_NULL, null=True, blank=True, related_name="status_changes"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -257,3 +261,108 @@ class Merge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.duplicate_id} → {self.original_id}"
+
+
+class ResponseState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    SCHEDULED = "scheduled", _("Scheduled")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# States of a response still being prepared; an idea has at most one at a time.
+RESPONSE_OPEN_STATES = (
+    ResponseState.DRAFT,
+    ResponseState.AWAITING_APPROVAL,
+    ResponseState.APPROVED,
+    ResponseState.SCHEDULED,
+)
+
+
+class OfficialResponse(models.Model):
+    """The brand's public answer on an idea, optionally moving it to another status.
+
+    The state machine lives in `ideas/responses.py`; publishing is a task
+    (`notifications.publish_response`) that a scheduled response reaches when it is due.
+    """
+
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="responses", verbose_name=_("idea"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("author")
+    )
+    body = models.TextField(_("response"), max_length=10_000)
+    body_html = models.TextField(editable=False)
+    status = models.ForeignKey(
+        Status,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("new status"),
+        help_text=_("Leave empty to keep the idea's status."),
+    )
+    state = models.CharField(_("state"), max_length=20, choices=ResponseState.choices, default=ResponseState.DRAFT)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("last edited by"),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("approved by")
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    publish_at = models.DateTimeField(_("publish at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("published by")
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    # Set by the fan-out once followers have been told; the sweeper re-queues it otherwise.
+    notified_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("official response")
+        verbose_name_plural = _("official responses")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idea"],
+                condition=models.Q(state__in=RESPONSE_OPEN_STATES),
+                name="response_one_open_per_idea",
+                violation_error_message=_("This idea already has a response in preparation."),
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state", "publish_at"], name="response_due"),
+            models.Index(fields=["idea", "state"], name="response_by_idea"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.idea_id}: {self.get_state_display()}"
+
+    @property
+    def community(self) -> Community:
+        return self.idea.community
+
+
+class ResponseRevision(models.Model):
+    """A published response's text before an edit: what the public read, kept."""
+
+    response = models.ForeignKey(OfficialResponse, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("response revision")
+        verbose_name_plural = _("response revisions")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.response_id} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -5,16 +5,29 @@ author also sees their own held items; moderators of the community see everythin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
 from community.models import Category, Community, Status
 from community.services import CACHE_VERSION_KEY
-from ideas.models import Comment, Follow, Idea, IdeaImage, ModerationState, StatusChange, Vote
+from ideas.models import (
+    RESPONSE_OPEN_STATES,
+    Comment,
+    Follow,
+    Idea,
+    IdeaImage,
+    ModerationState,
+    OfficialResponse,
+    ResponseState,
+    StatusChange,
+    Vote,
+)
 from ideas.search import filter_by_text, filter_similar
 from ideas.services import is_moderator
 
@@ -192,3 +205,65 @@ def _vocabulary(community: Community, name: str, model) -> list:
         return rows
     except Exception:
         return list(model.objects.filter(community=community).order_by("order", "pk"))
+
+
+def awaiting_response(community: Community) -> QuerySet[Idea]:
+    """Public, open ideas over the community's vote threshold or age with no published
+    official response, oldest first (PRODUCT.md §5)."""
+    cutoff = timezone.now() - timedelta(days=community.response_age_days)
+    return (
+        listed_ideas(community)
+        .filter(stats__answered_at__isnull=True, status__is_closed=False)
+        .filter(Q(stats__votes__gte=community.response_vote_threshold) | Q(stats__created_at__lte=cutoff))
+        .order_by("stats__created_at", "pk")
+    )
+
+
+CONSOLE_ROWS = 50
+RECENTLY_PUBLISHED = 20
+
+
+def console_sections(community: Community) -> dict:
+    """The brand's to-do list: ideas awaiting a response, then responses by stage."""
+    awaiting = awaiting_response(community)
+    in_community = OfficialResponse.objects.filter(idea__community=community).select_related(
+        "idea", "author", "edited_by", "approved_by", "status"
+    )
+    stages = {}
+    for state in (
+        ResponseState.DRAFT,
+        ResponseState.AWAITING_APPROVAL,
+        ResponseState.APPROVED,
+        ResponseState.SCHEDULED,
+    ):
+        rows = in_community.filter(state=state).order_by(
+            "publish_at" if state == ResponseState.SCHEDULED else "updated_at"
+        )
+        stages[state] = {"label": state.label, "rows": list(rows[:CONSOLE_ROWS]), "count": rows.count()}
+    published = in_community.filter(state=ResponseState.PUBLISHED).order_by("-published_at")
+    return {
+        "awaiting": list(awaiting[:CONSOLE_ROWS]),
+        "awaiting_count": awaiting.count(),
+        "stages": stages,
+        "published": list(published[:RECENTLY_PUBLISHED]),
+        "published_count": published.count(),
+    }
+
+
+def published_response(idea: Idea):
+    """The brand's latest public answer on the idea, if any."""
+    return (
+        OfficialResponse.objects.filter(idea=idea, state=ResponseState.PUBLISHED)
+        .select_related("published_by", "author", "status")
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+
+
+def open_response(idea: Idea):
+    """The response being prepared on the idea (one at most)."""
+    return (
+        OfficialResponse.objects.filter(idea=idea, state__in=RESPONSE_OPEN_STATES)
+        .select_related("author", "edited_by", "approved_by", "status")
+        .first()
+    )

@@ -40,6 +40,7 @@ from ideas.models import (
 )
 from ideas.rendering import mentioned_usernames, render_markdown
 from ideas.search import idea_search_vector, on_postgres
+from notifications.events import comment_published, status_changed
 
 COMMENT_EDIT_WINDOW = timedelta(minutes=15)
 # A second toggle this soon after a vote is a double submission (a double click, a
@@ -50,6 +51,8 @@ MAX_TAGS = 5
 HOT_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 HOT_TIME_UNIT = 3 * 24 * 3600  # seconds per order of magnitude of votes
 MODERATOR_ROLES = (Role.MODERATOR, Role.ADMIN)
+# PRODUCT.md §5: moving an idea to one of these needs a public reason.
+STATUSES_NEEDING_REASON = frozenset({"declined", "duplicate"})
 
 
 # --- Shared rules ------------------------------------------------------------------------
@@ -270,18 +273,26 @@ def idea_refresh(*, idea: Idea) -> None:
 
 
 @transaction.atomic
-def idea_set_status(*, idea: Idea, status: Status, user: User | None, reason: str = "") -> StatusChange | None:
-    """Move an idea to another status of its community and record it in the history."""
+def idea_set_status(
+    *, idea: Idea, status: Status, user: User | None, reason: str = "", response=None
+) -> StatusChange | None:
+    """Move an idea to another status of its community, record it in the history and tell
+    the followers (once committed; a change that comes with an official response is
+    announced by the response instead)."""
     if status.community_id != idea.community_id:
         raise Refused(_("Unknown status."))
     if status.pk == idea.status_id:
         return None
+    if status.slug in STATUSES_NEEDING_REASON and not reason.strip():
+        raise Refused(_("Declining an idea or marking it a duplicate needs a public reason."))
     change = StatusChange.objects.create(
-        idea=idea, from_status_id=idea.status_id, to_status=status, changed_by=user, reason=reason
+        idea=idea, from_status_id=idea.status_id, to_status=status, changed_by=user, reason=reason, response=response
     )
     idea.status = status
     idea.save(update_fields=["status", "updated_at"])
     _sync_stats_columns(idea)
+    if response is None:
+        status_changed(change)
     return change
 
 
@@ -412,6 +423,7 @@ def comment_create(
     _record_mentions(comment)
     if _comment_counts(comment):
         IdeaStats.objects.filter(pk=idea.pk).update(comments=F("comments") + 1)
+        comment_published(comment)
     follow_ensure(idea=idea, user=author)
     moderation_submit(content=comment, client=client)
     return comment
@@ -485,6 +497,9 @@ def content_set_moderation_state(*, content: Idea | Comment, state: str) -> None
     counted_after = _comment_counts(locked)
     if counted_before != counted_after:
         IdeaStats.objects.filter(pk=locked.idea_id).update(comments=F("comments") + (1 if counted_after else -1))
+    if counted_after and not counted_before:
+        # Told once: a comment approved again after a hide makes no new notifications.
+        comment_published(locked)
 
 
 # --- Merge -------------------------------------------------------------------------------
@@ -570,7 +585,12 @@ def idea_merge(*, duplicate: Idea, original: Idea, user: User) -> Merge:
     Comment.objects.filter(pk__in=record.moved["comments"]).update(idea=original)
     IdeaImage.objects.filter(pk__in=record.moved["images"]).update(idea=original)
 
-    idea_set_status(idea=duplicate, status=_duplicate_status(duplicate.community), user=user)
+    idea_set_status(
+        idea=duplicate,
+        status=_duplicate_status(duplicate.community),
+        user=user,
+        reason=_("Merged into “%(title)s”.") % {"title": original.title},
+    )
     duplicate.merged_into = original
     duplicate.save(update_fields=["merged_into", "updated_at"])
     _sync_stats_columns(duplicate)
@@ -614,7 +634,7 @@ def idea_unmerge(*, merge: Merge, user: User) -> Idea:
 
     duplicate.merged_into = None
     duplicate.save(update_fields=["merged_into", "updated_at"])
-    idea_set_status(idea=duplicate, status=merge.previous_status, user=user)
+    idea_set_status(idea=duplicate, status=merge.previous_status, user=user, reason=_("No longer merged."))
     _sync_stats_columns(duplicate)
     merge.undone_at = timezone.now()
     merge.save(update_fields=["undone_at"])

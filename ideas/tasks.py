@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import smtplib
+
 from celery import shared_task
 
 from ideas.images import thumbnail_of
 from ideas.models import IdeaImage
+from ideas.responses import announce_response, awaiting_reminders_send, publish_if_due, responses_due
 
 
 @shared_task(name="media.make_thumbnails", autoretry_for=(OSError,), retry_backoff=5, max_retries=5)
@@ -19,3 +22,32 @@ def make_thumbnails(image_ids: list[int]) -> int:
         IdeaImage.objects.filter(pk=image.pk, thumbnail="").update(thumbnail=image.thumbnail.name)
         made += 1
     return made
+
+
+@shared_task(
+    name="notifications.publish_response",
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def publish_response(response_id: int) -> dict:
+    """Publish a due response, then tell its followers; each half happens once."""
+    published = publish_if_due(response_id)
+    report = announce_response(response_id)
+    return {"published": published, "notified": report.notified if report else 0}
+
+
+@shared_task(name="notifications.publish_due")
+def publish_due() -> int:
+    """Every minute: scheduled responses that are due, and published ones not yet
+    announced (a lost task). A late beat still publishes each once."""
+    due = responses_due()
+    for response_id in due:
+        publish_response.delay(response_id)
+    return len(due)
+
+
+@shared_task(name="notifications.awaiting_reminder", autoretry_for=(smtplib.SMTPException, OSError), max_retries=5)
+def awaiting_reminder() -> int:
+    return awaiting_reminders_send()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ideas import feeds, views
+from ideas import brand_views, feeds, views
 
 app_name = "ideas"
 
@@ -19,5 +19,6 @@ urlpatterns = [
     path("<int:pk>/comments/", views.comment_create, name="comment"),
     path("<int:pk>/follow/", views.follow, name="follow"),
     path("<int:pk>/flag/", views.flag_idea, name="flag"),
+    path("<int:pk>/response/", brand_views.respond, name="respond"),
     path("comments/<int:comment_pk>/flag/", views.flag_comment, name="comment_flag"),
 ]

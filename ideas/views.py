@@ -28,8 +28,9 @@ from community.moderation.services import (
 )
 from ideas import selectors, services
 from ideas.exceptions import Refused
-from ideas.forms import CommentForm, FlagForm, IdeaForm, ListFilterForm, VoteForm
+from ideas.forms import CommentForm, FlagForm, IdeaForm, ListFilterForm, ResponseForm, VoteForm
 from ideas.models import Comment, IdeaStats
+from ideas.responses import can_speak_for, ready_to_publish
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -138,6 +139,22 @@ def _detail_context(request: HttpRequest, idea, comment_form: CommentForm) -> di
         "absolute_url": request.build_absolute_uri(idea.get_absolute_url()),
         "typical_wait": typical_wait(idea.community) if idea.moderation_state == "pending" else None,
         "flag_form": FlagForm(),
+        "official_response": selectors.published_response(idea),
+        **_manager_context(request, idea),
+    }
+
+
+def _manager_context(request: HttpRequest, idea) -> dict:
+    """The response form, for the brand's managers only."""
+    if not can_speak_for(request.user, idea.community):
+        return {}
+    working = selectors.open_response(idea)
+    initial = {"body": working.body, "status": working.status_id} if working else {}
+    return {
+        "can_speak": True,
+        "working_response": working,
+        "working_ready": working is not None and ready_to_publish(working),
+        "response_form": ResponseForm(initial=initial, community=idea.community),
     }
 
 

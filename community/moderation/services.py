@@ -18,8 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, F, Q
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -350,30 +349,11 @@ def moderation_decide(
     if trust and outcome == Outcome.APPROVE and content.author_id:
         Membership.objects.filter(community=item.community, user_id=content.author_id).update(trusted_at=timezone.now())
     if content.author_id:
-        transaction.on_commit(lambda: notify_author(decision.pk))
+        from notifications.events import moderation_decided
+
+        moderation_decided(decision)
     cache.delete(_typical_wait_key(item.community))
     return decision
-
-
-def notify_author(decision_id: int) -> None:
-    """E-mail the author the decision and the moderator's message, in their language."""
-    decision = ModerationDecision.objects.select_related("item__community", "item__author").get(pk=decision_id)
-    item = decision.item
-    author = item.author
-    if author is None or not author.email:
-        return
-    community = item.community
-    content = item.content
-    with translation.override(author.language or community.default_language):
-        context = {"decision": decision, "item": item, "content": content, "community": community, "author": author}
-        subject = render_to_string("emails/moderation_decision_subject.txt", context).strip()
-        body = render_to_string("emails/moderation_decision_body.txt", context)
-        html = render_to_string("emails/moderation_decision_body.html", context)
-    from django.core.mail import EmailMultiAlternatives
-
-    message = EmailMultiAlternatives(f"[{community.name}] {subject}", body, to=[author.email])
-    message.attach_alternative(html, "text/html")
-    message.send()
 
 
 # --- Flags -------------------------------------------------------------------------------

@@ -1,0 +1,320 @@
+"""Telling members: the fan-out, digests, preferences and the inbox's writes.
+
+An event reaches its audiences in chunks of `CHUNK_SIZE` recipients: one query reads the
+chunk's preferences, one `bulk_create` writes their inbox rows (a conflict on
+(recipient, key) means "already told"), one claim marks the e-mails due now, and those go
+over one SMTP connection. The request that caused the event only queues a task, so its
+cost does not depend on the number of followers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from community.models import Community
+from notifications.emails import Rendered, language_of, personalise, render_digest, render_notification
+from notifications.models import DEFAULT_DELIVERY, Delivery, Kind, Notification, Preference
+from notifications.tokens import DIGEST_TOPICS
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 1000
+RECIPIENT_FIELDS = ("pk", "email", "language", "display_name", "username")
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something members hear about. `key` names it: one notification per recipient and key."""
+
+    key: str
+    community_id: int
+    idea_id: int | None = None
+    actor_id: int | None = None
+    url: str = ""
+    data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who hears of an event, and as what kind: given people, or an idea's followers."""
+
+    kind: str
+    users: tuple[int, ...] = ()
+    followers_of: int | None = None
+
+
+@dataclass(frozen=True)
+class Announcement:
+    event: Event
+    audiences: tuple[Audience, ...]
+    exclude: tuple[int, ...] = ()
+
+    def as_payload(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_payload(cls, payload: dict) -> Announcement:
+        return cls(
+            Event(**payload["event"]),
+            tuple(
+                Audience(audience["kind"], tuple(audience["users"]), audience["followers_of"])
+                for audience in payload["audiences"]
+            ),
+            tuple(payload["exclude"]),
+        )
+
+
+@dataclass
+class Report:
+    notified: int = 0
+    emailed: int = 0
+
+
+# --- Emitting ----------------------------------------------------------------------------
+
+
+def emit(announcement: Announcement) -> None:
+    """Queue the delivery once the current transaction commits.
+
+    Audiences are served in order and a recipient is told once per event, so the first
+    audience that names someone decides how they hear of it (a mention before a reply
+    before a comment on their idea before a comment on an idea they follow).
+    """
+    payload = announcement.as_payload()
+    transaction.on_commit(lambda: _enqueue(payload))
+
+
+def _enqueue(payload: dict) -> None:
+    from notifications.tasks import deliver_task
+
+    try:
+        deliver_task.delay(payload)
+    except Exception:  # the broker is down (or, eagerly, the delivery failed): logged, not fatal
+        logger.exception("Could not queue notifications for %s", payload["event"]["key"])
+
+
+def deliver(announcement: Announcement) -> Report:
+    """Write the inbox rows and send the immediate e-mails. Idempotent: run it twice and
+    nobody is told twice."""
+    event = announcement.event
+    community = Community.objects.get(pk=event.community_id)
+    report = Report()
+    rendered: dict[tuple[str, str], Rendered] = {}
+    for audience in announcement.audiences:
+        for chunk in _recipient_chunks(audience, announcement.exclude):
+            report.notified += _write_inbox(event, audience.kind, chunk)
+            report.emailed += _email_now(event, audience.kind, chunk, community, rendered)
+    return report
+
+
+def _recipient_chunks(audience: Audience, exclude: Sequence[int]) -> Iterator[list[int]]:
+    if audience.users:
+        ids = sorted(set(audience.users) - set(exclude))
+        active = list(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+        for start in range(0, len(active), CHUNK_SIZE):
+            yield active[start : start + CHUNK_SIZE]
+    if audience.followers_of is not None:
+        from ideas.models import Follow
+
+        last = 0
+        while True:
+            # Keyset pagination on the (idea, user) unique index: each chunk is an index range.
+            chunk = list(
+                Follow.objects.filter(idea_id=audience.followers_of, user_id__gt=last, user__is_active=True)
+                .order_by("user_id")
+                .values_list("user_id", flat=True)[:CHUNK_SIZE]
+            )
+            if not chunk:
+                return
+            last = chunk[-1]
+            yield [user_id for user_id in chunk if user_id not in exclude]
+
+
+def deliveries_for(user_ids: Sequence[int], kind: str) -> dict[int, str]:
+    """Each member's choice for this kind, their default where they made none."""
+    chosen = dict(Preference.objects.filter(user_id__in=user_ids, kind=kind).values_list("user_id", "delivery"))
+    default = DEFAULT_DELIVERY[kind]
+    return {user_id: chosen.get(user_id, default) for user_id in user_ids}
+
+
+def _write_inbox(event: Event, kind: str, user_ids: list[int]) -> int:
+    rows = [
+        Notification(
+            recipient_id=user_id,
+            community_id=event.community_id,
+            kind=kind,
+            key=event.key,
+            idea_id=event.idea_id,
+            actor_id=event.actor_id,
+            data=event.data,
+            url=event.url,
+            email_delivery=delivery,
+        )
+        for user_id, delivery in deliveries_for(user_ids, kind).items()
+        if delivery != Delivery.OFF
+    ]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def _email_now(
+    event: Event, kind: str, user_ids: list[int], community: Community, rendered: dict[tuple[str, str], Rendered]
+) -> int:
+    """Claim and send this chunk's immediate e-mails in one transaction: if sending fails,
+    the claim rolls back and the task's retry sends them; a second delivery of the task
+    finds them claimed and sends nothing."""
+    with transaction.atomic():
+        claimed = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(
+                key=event.key,
+                kind=kind,
+                recipient_id__in=user_ids,
+                email_delivery=Delivery.IMMEDIATE,
+                emailed_at__isnull=True,
+            )
+            .values_list("pk", flat=True)
+        )
+        if not claimed:
+            return 0
+        Notification.objects.filter(pk__in=claimed).update(emailed_at=timezone.now())
+        recipients = User.objects.filter(notifications__pk__in=claimed).exclude(email="").only(*RECIPIENT_FIELDS)
+        messages = []
+        for user in recipients:
+            language = language_of(user, community)
+            if (kind, language) not in rendered:
+                rendered[kind, language] = render_notification(
+                    kind=kind, data=event.data, url=event.url, community=community, language=language
+                )
+            messages.append(personalise(rendered[kind, language], user, kind, community))
+        return send_now(messages)
+
+
+def send_now(messages: list) -> int:
+    """Deliver over one connection of the real backend (not one queued task per message)."""
+    if not messages:
+        return 0
+    connection = get_connection(backend=settings.EMAIL_DELIVERY_BACKEND, fail_silently=False)
+    return connection.send_messages(messages) or 0
+
+
+# --- Digests -----------------------------------------------------------------------------
+
+
+def digests_send(frequency: str, *, now: datetime | None = None) -> int:
+    """One e-mail per member and community gathering what waited for this digest."""
+    if frequency not in (Delivery.DAILY, Delivery.WEEKLY):
+        raise ValueError(frequency)
+    now = now or timezone.now()
+    sent = 0
+    last = 0
+    while True:
+        recipient_ids = list(
+            Notification.objects.filter(
+                email_delivery=frequency, emailed_at__isnull=True, created_at__lte=now, recipient_id__gt=last
+            )
+            .order_by("recipient_id")
+            .values_list("recipient_id", flat=True)
+            .distinct()[:CHUNK_SIZE]
+        )
+        if not recipient_ids:
+            return sent
+        last = recipient_ids[-1]
+        sent += _send_digest_chunk(frequency, recipient_ids, now)
+
+
+def _send_digest_chunk(frequency: str, recipient_ids: list[int], now: datetime) -> int:
+    with transaction.atomic():
+        due = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(
+                email_delivery=frequency, emailed_at__isnull=True, created_at__lte=now, recipient_id__in=recipient_ids
+            )
+            .order_by("recipient_id", "community_id", "created_at", "pk")
+        )
+        if not due:
+            return 0
+        Notification.objects.filter(pk__in=[item.pk for item in due]).update(emailed_at=timezone.now())
+        grouped: dict[tuple[int, int], list[Notification]] = defaultdict(list)
+        for item in due:
+            grouped[item.recipient_id, item.community_id].append(item)
+        users = {user.pk: user for user in User.objects.filter(pk__in=recipient_ids).only(*RECIPIENT_FIELDS)}
+        communities = Community.objects.in_bulk({community_id for _, community_id in grouped})
+        messages = []
+        for (user_id, community_id), items in grouped.items():
+            user, community = users[user_id], communities[community_id]
+            if not user.email:
+                continue
+            rendered = render_digest(
+                items=items, frequency=frequency, community=community, language=language_of(user, community)
+            )
+            messages.append(personalise(rendered, user, f"digest:{frequency}", community))
+        return send_now(messages)
+
+
+# --- Preferences and the inbox -----------------------------------------------------------
+
+
+def preferences_of(user: User) -> dict[str, str]:
+    chosen = dict(user.notification_preferences.values_list("kind", "delivery"))
+    return {kind: chosen.get(kind, DEFAULT_DELIVERY[kind]) for kind in Kind.values}
+
+
+def preferences_set(user: User, choices: dict[str, str]) -> None:
+    """Store the member's choices; a choice equal to the default is stored as well, so
+    that a later change of defaults does not overrule what the member saw and kept."""
+    with transaction.atomic():
+        for kind, delivery in choices.items():
+            Preference.objects.update_or_create(user=user, kind=kind, defaults={"delivery": delivery})
+
+
+def unsubscribe(user_id: int, topic: str) -> list[str]:
+    """Turn off what a link was made for: one kind, or every kind going to one digest.
+    Returns the kinds turned off."""
+    user = User.objects.get(pk=user_id)
+    if topic in DIGEST_TOPICS:
+        frequency = topic.split(":", 1)[1]
+        kinds = [kind for kind, delivery in preferences_of(user).items() if delivery == frequency]
+    elif topic in Kind.values:
+        kinds = [topic]
+    else:
+        raise ValueError(topic)
+    preferences_set(user, dict.fromkeys(kinds, Delivery.OFF))
+    # What was waiting for an e-mail no longer will; it stays in the inbox.
+    Notification.objects.filter(recipient=user, kind__in=kinds, emailed_at__isnull=True).exclude(
+        email_delivery=Delivery.OFF
+    ).update(email_delivery=Delivery.OFF)
+    return kinds
+
+
+def mark_read(user: User, notification_id: int | None = None, *, community: Community | None = None) -> int:
+    """Mark one of the member's notifications read, or all of them (in one community)."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_id is not None:
+        unread = unread.filter(pk=notification_id)
+    if community is not None:
+        unread = unread.filter(community=community)
+    return unread.update(read_at=timezone.now())
+
+
+UNREAD_CAP = 99
+
+
+def unread_count(user: User, community: Community) -> int:
+    """Unread notifications in this community, counted up to UNREAD_CAP + 1 (the header
+    shows "99+")."""
+    if not user.is_authenticated or community is None:
+        return 0
+    return Notification.objects.filter(recipient=user, community=community, read_at__isnull=True)[
+        : UNREAD_CAP + 1
+    ].count()
