@@ -10,6 +10,8 @@ cost does not depend on the number of followers.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -83,6 +85,19 @@ class Report:
 # --- Emitting ----------------------------------------------------------------------------
 
 
+_muted: ContextVar[bool] = ContextVar("notifications_muted", default=False)
+
+
+@contextmanager
+def muted() -> Iterator[None]:
+    """Announce nothing inside the block (seeding demo data, imports of history)."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
 def emit(announcement: Announcement) -> None:
     """Queue the delivery once the current transaction commits.
 
@@ -90,6 +105,8 @@ def emit(announcement: Announcement) -> None:
     audience that names someone decides how they hear of it (a mention before a reply
     before a comment on their idea before a comment on an idea they follow).
     """
+    if _muted.get():
+        return
     payload = announcement.as_payload()
     transaction.on_commit(lambda: _enqueue(payload))
 
