@@ -350,7 +350,7 @@ def awaiting_reminders_send(*, now: datetime | None = None) -> int:
             for idea in awaiting[:REMINDER_IDEAS]
         ]
         event = Event(
-            key=f"awaiting:{now.date().isoformat()}",
+            key=f"awaiting:{community.pk}:{now.date().isoformat()}",  # once a day per community
             community_id=community.pk,
             url=reverse("manage:console"),
             data={"total": total, "ideas": ideas},

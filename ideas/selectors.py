@@ -182,7 +182,13 @@ def idea_images(idea: Idea) -> list[IdeaImage]:
 
 
 def idea_history(idea: Idea) -> list[StatusChange]:
-    return list(idea.status_changes.select_related("from_status", "to_status"))
+    """Status changes, newest first. A change that came with a response since withdrawn
+    keeps its place in the history but no longer shows the withdrawn words."""
+    changes = list(idea.status_changes.select_related("from_status", "to_status", "response"))
+    for change in changes:
+        if change.response is not None and change.response.state == ResponseState.WITHDRAWN:
+            change.reason = ""
+    return changes
 
 
 def statuses_of(community: Community) -> list[Status]:
