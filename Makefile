@@ -12,7 +12,7 @@ TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/cluetrain
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_OUTPUT ?= test-output
 
-.PHONY: run test lint format worker beat serve venv messages makemessages system-deps check-services clean bench-moderation
+.PHONY: run test lint format worker beat serve venv messages makemessages system-deps check-services clean bench-moderation bench-fanout
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -86,6 +86,14 @@ serve: $(STAMP)
 # Uses its own database (cluetrain_bench); do not run it beside `make test` or `make worker`.
 bench-moderation: $(STAMP)
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m bench.moderation --items 2000 --workers 1
+
+# Notification fan-out: one response told to FOLLOWERS followers by one real worker, with
+# e-mails to an SMTP sink, then inbox rows only; prints an entry for docs/benchmarks.md.
+# Uses its own database (cluetrain_bench_fanout) and Redis database 12.
+FOLLOWERS ?= 50000
+BENCH_FANOUT_REDIS_URL ?= redis://127.0.0.1:6379/12
+bench-fanout: $(STAMP)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(BENCH_FANOUT_REDIS_URL) $(BIN)/python -m bench.fanout --followers $(FOLLOWERS)
 
 clean:
 	rm -rf $(VENV) var $(TEST_OUTPUT) .pytest_cache .ruff_cache

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -284,7 +285,7 @@ def publish_if_due(response_id: int, *, now: datetime | None = None) -> bool:
                 idea=idea,
                 status=response.status,
                 user=response.published_by or response.author,
-                reason=response.body,
+                reason=" ".join(strip_tags(response.body_html).split()),  # the history shows plain text
                 response=response,
             )
         IdeaStats.objects.filter(pk=idea.pk).update(answered_at=now)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import smtplib
-
 from celery import shared_task
 
 from ideas.images import thumbnail_of
 from ideas.models import IdeaImage
 from ideas.responses import announce_response, awaiting_reminders_send, publish_if_due, responses_due
+from notifications.tasks import RETRY
 
 
 @shared_task(name="media.make_thumbnails", autoretry_for=(OSError,), retry_backoff=5, max_retries=5)
@@ -24,13 +23,7 @@ def make_thumbnails(image_ids: list[int]) -> int:
     return made
 
 
-@shared_task(
-    name="notifications.publish_response",
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=5,
-    retry_backoff_max=600,
-    max_retries=8,
-)
+@shared_task(name="notifications.publish_response", max_retries=8, **RETRY)
 def publish_response(response_id: int) -> dict:
     """Publish a due response, then tell its followers; each half happens once."""
     published = publish_if_due(response_id)
@@ -48,6 +41,6 @@ def publish_due() -> int:
     return len(due)
 
 
-@shared_task(name="notifications.awaiting_reminder", autoretry_for=(smtplib.SMTPException, OSError), max_retries=5)
+@shared_task(name="notifications.awaiting_reminder", max_retries=5, **RETRY)
 def awaiting_reminder() -> int:
     return awaiting_reminders_send()

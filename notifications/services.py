@@ -18,13 +18,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import get_connection
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from community.models import Community
-from notifications.emails import Rendered, language_of, personalise, render_digest, render_notification
+from notifications.emails import MailTemplate, language_of, personalise, render_digest, render_notification
 from notifications.models import DEFAULT_DELIVERY, Delivery, Kind, Notification, Preference
 from notifications.tokens import DIGEST_TOPICS
 
@@ -126,11 +126,16 @@ def deliver(announcement: Announcement) -> Report:
     event = announcement.event
     community = Community.objects.get(pk=event.community_id)
     report = Report()
-    rendered: dict[tuple[str, str], Rendered] = {}
+    templates: dict[tuple[str, str], MailTemplate] = {}
+    # Someone named by an audience is decided there, even if they turned that kind off:
+    # an author who silenced comments on their idea is not told again as its follower.
+    decided: set[int] = set(announcement.exclude)
     for audience in announcement.audiences:
-        for chunk in _recipient_chunks(audience, announcement.exclude):
-            report.notified += _write_inbox(event, audience.kind, chunk)
-            report.emailed += _email_now(event, audience.kind, chunk, community, rendered)
+        for chunk in _recipient_chunks(audience, tuple(decided)):
+            written, wants_email_now = _write_inbox(event, audience.kind, chunk)
+            report.notified += written
+            report.emailed += _email_now(event, audience.kind, wants_email_now, community, templates)
+        decided.update(audience.users)
     return report
 
 
@@ -154,7 +159,8 @@ def _recipient_chunks(audience: Audience, exclude: Sequence[int]) -> Iterator[li
             if not chunk:
                 return
             last = chunk[-1]
-            yield [user_id for user_id in chunk if user_id not in exclude]
+            excluded = set(exclude)
+            yield [user_id for user_id in chunk if user_id not in excluded]
 
 
 def deliveries_for(user_ids: Sequence[int], kind: str) -> dict[int, str]:
@@ -164,7 +170,13 @@ def deliveries_for(user_ids: Sequence[int], kind: str) -> dict[int, str]:
     return {user_id: chosen.get(user_id, default) for user_id in user_ids}
 
 
-def _write_inbox(event: Event, kind: str, user_ids: list[int]) -> int:
+def _write_inbox(event: Event, kind: str, user_ids: list[int]) -> tuple[int, list[int]]:
+    """Insert the chunk's new rows; return how many and who wants an e-mail now (those
+    already told included, in case their e-mail is what a failed try left unsent)."""
+    deliveries = deliveries_for(user_ids, kind)
+    told = set(
+        Notification.objects.filter(key=event.key, recipient_id__in=user_ids).values_list("recipient_id", flat=True)
+    )
     rows = [
         Notification(
             recipient_id=user_id,
@@ -177,52 +189,64 @@ def _write_inbox(event: Event, kind: str, user_ids: list[int]) -> int:
             url=event.url,
             email_delivery=delivery,
         )
-        for user_id, delivery in deliveries_for(user_ids, kind).items()
-        if delivery != Delivery.OFF
+        for user_id, delivery in deliveries.items()
+        if delivery != Delivery.OFF and user_id not in told
     ]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    return len(rows), [user_id for user_id, delivery in deliveries.items() if delivery == Delivery.IMMEDIATE]
 
 
 def _email_now(
-    event: Event, kind: str, user_ids: list[int], community: Community, rendered: dict[tuple[str, str], Rendered]
+    event: Event, kind: str, user_ids: list[int], community: Community, templates: dict[tuple[str, str], MailTemplate]
 ) -> int:
-    """Claim and send this chunk's immediate e-mails in one transaction: if sending fails,
-    the claim rolls back and the task's retry sends them; a second delivery of the task
-    finds them claimed and sends nothing."""
+    """Claim this chunk's unsent immediate e-mails, then send them.
+
+    The claim commits before sending, so a second delivery of the task sends nothing
+    again; if sending fails, the claims of the messages not sent are released for the
+    retry. A worker killed mid-chunk leaves its claimed messages unsent (the inbox still
+    has them): we prefer that to sending up to a chunk's worth twice.
+    """
+    if not user_ids:
+        return 0
     with transaction.atomic():
-        claimed = list(
+        claimed = dict(
             Notification.objects.select_for_update(skip_locked=True)
-            .filter(
-                key=event.key,
-                kind=kind,
-                recipient_id__in=user_ids,
-                email_delivery=Delivery.IMMEDIATE,
-                emailed_at__isnull=True,
-            )
-            .values_list("pk", flat=True)
+            .filter(key=event.key, kind=kind, recipient_id__in=user_ids, emailed_at__isnull=True)
+            .filter(email_delivery=Delivery.IMMEDIATE)
+            .values_list("recipient_id", "pk")
         )
         if not claimed:
             return 0
-        Notification.objects.filter(pk__in=claimed).update(emailed_at=timezone.now())
-        recipients = User.objects.filter(notifications__pk__in=claimed).exclude(email="").only(*RECIPIENT_FIELDS)
-        messages = []
-        for user in recipients:
-            language = language_of(user, community)
-            if (kind, language) not in rendered:
-                rendered[kind, language] = render_notification(
-                    kind=kind, data=event.data, url=event.url, community=community, language=language
-                )
-            messages.append(personalise(rendered[kind, language], user, kind, community))
-        return send_now(messages)
+        Notification.objects.filter(pk__in=claimed.values()).update(emailed_at=timezone.now())
+    messages = []
+    for user in User.objects.filter(pk__in=claimed).exclude(email="").only(*RECIPIENT_FIELDS):
+        language = language_of(user, community)
+        if (kind, language) not in templates:
+            rendered = render_notification(
+                kind=kind, data=event.data, url=event.url, community=community, language=language
+            )
+            templates[kind, language] = MailTemplate(rendered, kind, community)
+        messages.append(([claimed[user.pk]], templates[kind, language].for_recipient(user)))
+    return send_claimed(messages)
 
 
-def send_now(messages: list) -> int:
-    """Deliver over one connection of the real backend (not one queued task per message)."""
+def send_claimed(messages: list[tuple[list[int], EmailMessage]]) -> int:
+    """Send (claimed notification ids, message) pairs over one connection of the real
+    backend (not one queued task per message); on failure, release the claims of the
+    messages not sent, for the task's retry."""
     if not messages:
         return 0
-    connection = get_connection(backend=settings.EMAIL_DELIVERY_BACKEND, fail_silently=False)
-    return connection.send_messages(messages) or 0
+    sent = 0
+    try:
+        with get_connection(backend=settings.EMAIL_DELIVERY_BACKEND, fail_silently=False) as connection:
+            for _ids, message in messages:
+                connection.send_messages([message])
+                sent += 1
+    except BaseException:  # an SMTP error, a time limit: what did not go goes with the retry
+        unsent = [pk for ids, _message in messages[sent:] for pk in ids]
+        Notification.objects.filter(pk__in=unsent).update(emailed_at=None)
+        raise
+    return sent
 
 
 # --- Digests -----------------------------------------------------------------------------
@@ -262,21 +286,23 @@ def _send_digest_chunk(frequency: str, recipient_ids: list[int], now: datetime) 
         if not due:
             return 0
         Notification.objects.filter(pk__in=[item.pk for item in due]).update(emailed_at=timezone.now())
-        grouped: dict[tuple[int, int], list[Notification]] = defaultdict(list)
-        for item in due:
-            grouped[item.recipient_id, item.community_id].append(item)
-        users = {user.pk: user for user in User.objects.filter(pk__in=recipient_ids).only(*RECIPIENT_FIELDS)}
-        communities = Community.objects.in_bulk({community_id for _, community_id in grouped})
-        messages = []
-        for (user_id, community_id), items in grouped.items():
-            user, community = users[user_id], communities[community_id]
-            if not user.email:
-                continue
-            rendered = render_digest(
-                items=items, frequency=frequency, community=community, language=language_of(user, community)
-            )
-            messages.append(personalise(rendered, user, f"digest:{frequency}", community))
-        return send_now(messages)
+    grouped: dict[tuple[int, int], list[Notification]] = defaultdict(list)
+    for item in due:
+        grouped[item.recipient_id, item.community_id].append(item)
+    users = {
+        user.pk: user for user in User.objects.filter(pk__in=recipient_ids, is_active=True).only(*RECIPIENT_FIELDS)
+    }
+    communities = Community.objects.in_bulk({community_id for _, community_id in grouped})
+    messages = []
+    for (user_id, community_id), items in grouped.items():
+        user, community = users.get(user_id), communities[community_id]
+        if user is None or not user.email:  # deactivated since, or no address
+            continue
+        rendered = render_digest(
+            items=items, frequency=frequency, community=community, language=language_of(user, community)
+        )
+        messages.append(([item.pk for item in items], personalise(rendered, user, f"digest:{frequency}", community)))
+    return send_claimed(messages)
 
 
 # --- Preferences and the inbox -----------------------------------------------------------
@@ -293,6 +319,11 @@ def preferences_set(user: User, choices: dict[str, str]) -> None:
     with transaction.atomic():
         for kind, delivery in choices.items():
             Preference.objects.update_or_create(user=user, kind=kind, defaults={"delivery": delivery})
+        # What waited for a digest of a kind now off will not be e-mailed; it stays in the inbox.
+        turned_off = [kind for kind, delivery in choices.items() if delivery == Delivery.OFF]
+        Notification.objects.filter(recipient=user, kind__in=turned_off, emailed_at__isnull=True).exclude(
+            email_delivery=Delivery.OFF
+        ).update(email_delivery=Delivery.OFF)
 
 
 def unsubscribe(user_id: int, topic: str) -> list[str]:
@@ -307,10 +338,6 @@ def unsubscribe(user_id: int, topic: str) -> list[str]:
     else:
         raise ValueError(topic)
     preferences_set(user, dict.fromkeys(kinds, Delivery.OFF))
-    # What was waiting for an e-mail no longer will; it stays in the inbox.
-    Notification.objects.filter(recipient=user, kind__in=kinds, emailed_at__isnull=True).exclude(
-        email_delivery=Delivery.OFF
-    ).update(email_delivery=Delivery.OFF)
     return kinds
 
 

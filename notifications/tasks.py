@@ -6,13 +6,18 @@ import smtplib
 from dataclasses import asdict
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from notifications.models import Delivery
 from notifications.services import Announcement, deliver, digests_send
 
-# SMTP trouble is worth retrying; the database's claims make the retry send only what
-# has not gone yet.
-RETRY = {"autoretry_for": (smtplib.SMTPException, OSError), "retry_backoff": 5, "retry_backoff_max": 600}
+# SMTP trouble is worth retrying, and so is running out of time on a huge audience: the
+# database's claims make the retry resume with what has not gone yet.
+RETRY = {
+    "autoretry_for": (smtplib.SMTPException, OSError, SoftTimeLimitExceeded),
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+}
 
 
 @shared_task(name="notifications.deliver", max_retries=8, **RETRY)
