@@ -4,7 +4,7 @@ from django import forms
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import BIO_MAX_LENGTH, Language, User
 from community.services import membership_join
 
 
@@ -25,3 +25,25 @@ class SignupForm(forms.Form):
         community = getattr(request, "community", None)
         if community is not None:
             membership_join(community=community, user=user)
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label=_("Display name"), max_length=80, required=False)
+    bio = forms.CharField(
+        label=_("About me"), max_length=BIO_MAX_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    avatar = forms.FileField(
+        label=_("Avatar"),
+        required=False,
+        help_text=_("JPEG, PNG, WebP or GIF, up to 5 MB. It is cropped to a square."),
+    )
+    remove_avatar = forms.BooleanField(label=_("Remove my avatar"), required=False)
+
+    def clean_avatar(self):
+        from ideas.images import image_validate
+
+        upload = self.cleaned_data.get("avatar")
+        if upload:
+            self.avatar_format = image_validate(upload)
+        return upload

@@ -133,6 +133,8 @@ CELERY_TASK_ROUTES = {
     "notifications.*": {"queue": "notifications"},
     "media.*": {"queue": "media"},
     "mail.*": {"queue": "default"},
+    "reputation.*": {"queue": "default"},
+    "privacy.*": {"queue": "default"},
 }
 # A task is acknowledged only once it has run, and given back if its worker dies: with
 # idempotent tasks, running twice is safe and losing one is not.
@@ -239,6 +241,8 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.read_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Files only a signed view may hand out (members' data exports); never served as media.
+PRIVATE_MEDIA_ROOT = Path(env.read_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

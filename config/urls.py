@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from accounts.views import language_switch
+from accounts.views import language_switch, member_page
 from community.views import home, sitemap
 from config.views import healthz
 from ideas.brand_views import console
@@ -18,9 +18,11 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("ideas/", include("ideas.urls")),
     path("roadmap/", roadmap, name="roadmap"),
+    path("u/<str:username>/", member_page, name="member"),
     path("manage/", include(([path("", console, name="console")], "manage"))),
     path("notifications/", include("notifications.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", language_switch, name="set_language"),
     path("admin/", admin.site.urls),

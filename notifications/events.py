@@ -119,3 +119,16 @@ def moderation_decided(decision) -> None:
         ),
         [Audience(Kind.MODERATION, users=(item.author_id,))],
     )
+
+
+def badge_awarded(award) -> None:
+    """The member hears of a badge they earned."""
+    announce(
+        Event(
+            key=f"badge:{award.pk}",
+            community_id=award.community_id,
+            url=f"/u/{award.user.username}/",
+            data={"badge": str(award.get_badge_display()), "badge_slug": award.badge},
+        ),
+        [Audience(Kind.BADGE, users=(award.user_id,))],
+    )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from accounts.models import Badge
 from notifications.models import Kind
 
 
@@ -61,7 +62,9 @@ def describe(kind: str, data: dict, community_name: str) -> Wording:
         message = data.get("message", "")
         return Wording(headline, data.get("title", ""), _("Their message:") if message else "", message)
     if kind == Kind.BADGE:
-        return Wording(_("You earned the badge “%(badge)s”") % {"badge": data.get("badge", "")})
+        slug = data.get("badge_slug", "")
+        name = str(Badge(slug).label) if slug in Badge.values else data.get("badge", "")
+        return Wording(_("You earned the badge “%(badge)s”") % {"badge": name})
     total = data.get("total", 0)
     headline = ngettext(
         "%(count)s idea awaits a response in %(community)s, oldest first:",
