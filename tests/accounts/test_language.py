@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from tests.factories import UserFactory
@@ -56,3 +57,29 @@ def test_the_switch_only_accepts_posts_with_a_csrf_token(community_a):
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(reverse("set_language"), {"language": "en"}).status_code == 403
     assert strict.get(reverse("set_language")).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("language", "expected", "unexpected"),
+    [("en", "Site administration", "Site d’administration"), ("fr", "Site d’administration", "Site administration")],
+)
+def test_the_admin_speaks_the_staff_members_language(client, moderator_a, language, expected, unexpected):
+    moderator_a.language = language
+    moderator_a.save()
+    client.force_login(moderator_a)
+    page = client.get("/admin/").content.decode()
+    assert expected in page and unexpected not in page
+
+
+@pytest.mark.parametrize(("language", "month"), [("fr", "novembre"), ("en", "November")])
+def test_dates_are_written_in_the_readers_language(client, community_a, member_a, language, month):
+    from datetime import UTC, datetime
+
+    from tests.factories import make_idea
+
+    idea = make_idea(community_a, member_a)
+    when = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+    type(idea).objects.filter(pk=idea.pk).update(created_at=when)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get(idea.get_absolute_url()).content.decode()
+    assert f"3 {month} 2026" in page
