@@ -1,12 +1,32 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import PointEvent, User
+from accounts.usernames import username_validate
+from community.admin import CommunityScopedAdmin
+
+
+class UserCreationAdminForm(AdminUserCreationForm):
+    def clean_username(self):
+        # The operator may use reserved names (an official "support" account), nothing else.
+        self.cleaned_data["username"] = username_validate(self.cleaned_data["username"], allow_reserved=True)
+        return super().clean_username()
+
+
+class UserChangeAdminForm(UserChangeForm):
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if "username" not in self.changed_data:  # a name given before these rules, or "former-<n>"
+            return username
+        return username_validate(username, allow_reserved=True)
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserChangeAdminForm
+    add_form = UserCreationAdminForm
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("Profile"), {"fields": ("display_name", "language")}),
@@ -28,3 +48,24 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+@admin.register(PointEvent)
+class PointEventAdmin(CommunityScopedAdmin):
+    """The ledger, read-only: staff see why a member has their points, in their communities.
+    Points are corrected by a new event or `manage.py reputation_recompute`, never by hand."""
+
+    list_display = ("created_at", "user", "community", "kind", "points", "key")
+    list_filter = ("kind", ("community", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("user__username", "key")
+    list_select_related = ("user", "community")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import BIO_MAX_LENGTH, Language, User
-from community.services import membership_join
+from accounts.signup import member_signup_complete
 
 
 class SignupForm(forms.Form):
@@ -18,13 +18,15 @@ class SignupForm(forms.Form):
         help_text=_("Shown next to your ideas and comments. Your username is used if you leave it empty."),
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "username" in self.fields:  # allauth's own field, declared on its subclass
+            self.fields["username"].help_text = _(
+                "3 to 30 characters: lower-case letters without accents, digits, dots, hyphens, underscores."
+            )
+
     def signup(self, request: HttpRequest, user: User) -> None:
-        user.display_name = self.cleaned_data["display_name"].strip()
-        user.language = getattr(request, "LANGUAGE_CODE", "") or ""
-        user.save(update_fields=["display_name", "language"])
-        community = getattr(request, "community", None)
-        if community is not None:
-            membership_join(community=community, user=user)
+        member_signup_complete(request=request, user=user, display_name=self.cleaned_data["display_name"])
 
 
 class ProfileForm(forms.Form):
@@ -47,3 +49,19 @@ class ProfileForm(forms.Form):
         if upload:
             self.avatar_format = image_validate(upload)
         return upload
+
+
+class AccountDeleteForm(forms.Form):
+    """Typing one's username confirms a deletion that cannot be undone."""
+
+    username = forms.CharField(label=_("Your username"), max_length=150)
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_username(self) -> str:
+        typed = self.cleaned_data["username"].strip()
+        if typed.lower() != self.user.username.lower():
+            raise forms.ValidationError(_("This is not your username: your account was not deleted."))
+        return typed

@@ -6,4 +6,8 @@ from accounts import views
 
 urlpatterns = [
     path("profile/", views.profile_edit, name="profile_edit"),
+    path("privacy/", views.privacy_page, name="privacy"),
+    path("privacy/export/", views.privacy_export, name="privacy_export"),
+    path("privacy/export/<str:token>/", views.export_download, name="privacy_export_download"),
+    path("privacy/delete/", views.privacy_delete, name="privacy_delete"),
 ]

@@ -2,16 +2,18 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 
-from accounts import profiles
-from accounts.forms import ProfileForm
+from accounts import privacy, profiles, reputation
+from accounts.forms import AccountDeleteForm, ProfileForm
 from accounts.middleware import SUPPORTED
 from accounts.profiles import profile_update
 
@@ -67,3 +69,80 @@ def member_page(request: HttpRequest, username: str) -> HttpResponse:
         **profiles.member_standing(member, community),
     }
     return render(request, "accounts/member_page.html", context)
+
+
+# --- Privacy: export my data, delete my account ------------------------------------------
+
+
+def _privacy_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
+    return render(request, "accounts/privacy_page.html", {"export": privacy.latest_export(request.user)}, status=status)
+
+
+@require_GET
+@login_required
+def privacy_page(request: HttpRequest) -> HttpResponse:
+    return _privacy_page(request)
+
+
+@require_POST
+@login_required
+def privacy_export(request: HttpRequest) -> HttpResponse:
+    try:
+        privacy.export_request(user=request.user, community=request.community)
+    except privacy.ExportRefused as refusal:
+        messages.error(request, refusal.message)
+        return _privacy_page(request, status=429)
+    messages.success(request, _("We are preparing a copy of your data and will e-mail you a link to download it."))
+    return redirect("privacy")
+
+
+@require_GET
+@login_required
+def export_download(request: HttpRequest, token: str) -> HttpResponse:
+    """The e-mailed link: only for the member it was made for, signed in, within 7 days."""
+    try:
+        export_id, user_id = privacy.export_token_read(token)
+    except signing.SignatureExpired:
+        return render(request, "accounts/export_unavailable.html", {"reason": "expired"}, status=400)
+    except signing.BadSignature:
+        return render(request, "accounts/export_unavailable.html", {"reason": "invalid"}, status=400)
+    if user_id != request.user.pk:
+        raise Http404
+    found = privacy.export_file_for(user=request.user, export_id=export_id)
+    if found is None:
+        return render(request, "accounts/export_unavailable.html", {"reason": "gone"}, status=410)
+    export, path = found
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=f"my-data-{export.ready_at:%Y-%m-%d}.zip")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def privacy_delete(request: HttpRequest) -> HttpResponse:
+    form = AccountDeleteForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "accounts/account_delete.html", {"form": form}, status=400)
+        privacy.account_delete(user=request.user)
+        logout(request)
+        messages.success(request, _("Your account is deleted. Your ideas and comments stay, signed “Former member”."))
+        return redirect("home")
+    return render(request, "accounts/account_delete.html", {"form": form})
+
+
+# --- Leaderboard -------------------------------------------------------------------------
+
+
+@require_GET
+def leaderboard(request: HttpRequest) -> HttpResponse:
+    """The community's ambassadors: this month's points (the default) or all time."""
+    if request.community is None:
+        raise Http404
+    period = request.GET.get("period", "month")
+    context = {"period": period, "periods": reputation.PERIODS}
+    if period not in reputation.PERIODS:
+        context["error"] = _("Unknown period: choose this month or all time.")
+        return render(request, "accounts/leaderboard.html", context, status=400)
+    context["entries"] = reputation.leaderboard(request.community, period)
+    return render(request, "accounts/leaderboard.html", context)

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import PointValue, User
 from community.models import STAFF_ROLES, Category, Community, Membership, Role, Status
 from community.selectors import communities_with_role
 from community.services import community_cache_clear, statuses_create_defaults
@@ -88,9 +88,36 @@ class CommunityScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
+class PointValueInline(admin.TabularInline):
+    """A community's own points per event (PRODUCT.md §7); its admins change them, its other
+    staff see them."""
+
+    model = PointValue
+    extra = 0
+    max_num = len(PointValue._meta.get_field("kind").choices)
+
+    def _holds(self, request: HttpRequest, community: Community | None, roles: tuple[str, ...]) -> bool:
+        if request.user.is_superuser:
+            return True
+        return community is not None and communities_with_role(request.user, roles).filter(pk=community.pk).exists()
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._holds(request, obj, STAFF_ROLES)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._holds(request, obj, ADMIN_ONLY)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._holds(request, obj, ADMIN_ONLY)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._holds(request, obj, ADMIN_ONLY)
+
+
 @admin.register(Community)
 class CommunityAdmin(CommunityScopedAdmin):
     community_field = ""
+    inlines = (PointValueInline,)
     list_display = ("name", "domain", "default_language", "moderation_mode", "is_default", "is_active")
     list_filter = ("is_active", "default_language", "moderation_mode")
     search_fields = ("name", "slug", "domain")

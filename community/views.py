@@ -4,14 +4,20 @@ from django.contrib.sitemaps.views import sitemap as django_sitemap
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.reputation import leaderboard
 from ideas.feeds import IdeaSitemap
 from ideas.selectors import ideas_hot, member_votes
 
+HOME_AMBASSADORS = 5
+
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The community's front page: welcome text and its hot ideas."""
+    """The community's front page: welcome text, its hot ideas and its top ambassadors."""
     ideas = ideas_hot(request.community) if request.community else []
-    return render(request, "community/home.html", {"ideas": ideas, "my_votes": member_votes(request.user, ideas)})
+    # From the cached all-time board: the block costs the page no query.
+    ambassadors = leaderboard(request.community, "all")[:HOME_AMBASSADORS] if request.community else []
+    context = {"ideas": ideas, "my_votes": member_votes(request.user, ideas), "ambassadors": ambassadors}
+    return render(request, "community/home.html", context)
 
 
 def sitemap(request: HttpRequest) -> HttpResponse:

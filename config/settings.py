@@ -44,6 +44,13 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    # Social sign-in: a provider shows up only once a SocialApp for it exists in the admin.
+    "allauth.socialaccount.providers.apple",
+    "allauth.socialaccount.providers.facebook",
+    "allauth.socialaccount.providers.google",
+    # LinkedIn speaks OpenID Connect (allauth deprecates its linkedin_oauth2 provider).
+    "allauth.socialaccount.providers.openid_connect",
     "taggit",
     "accounts",
     "community",
@@ -163,6 +170,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "daily-digest": {"task": "notifications.daily_digest", "schedule": crontab(hour=7, minute=0)},
     "weekly-digest": {"task": "notifications.weekly_digest", "schedule": crontab(hour=7, minute=0, day_of_week=1)},
     "awaiting-response-reminder": {"task": "notifications.awaiting_reminder", "schedule": crontab(hour=8, minute=0)},
+    # Recomputes the cached leaderboards and awards the ambassador badges.
+    "refresh-leaderboards": {"task": "reputation.refresh_leaderboards", "schedule": 10 * 60},
+    # Deletes members' data exports once their link has expired (7 days).
+    "purge-data-exports": {"task": "privacy.purge_exports", "schedule": crontab(hour=4, minute=30)},
 }
 CELERY_IMPORTS = ["config.mail"]
 
@@ -211,7 +222,20 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_USERNAME_MIN_LENGTH = 3
-ACCOUNT_USERNAME_BLACKLIST = ["admin", "administrator", "root", "staff", "support", "moderator", "cluetrain"]
+# Reserved for the operator (accounts.usernames also reserves community names and slugs,
+# and former-<n> for deleted accounts); compared without dots, hyphens and underscores.
+ACCOUNT_USERNAME_BLACKLIST = [
+    "admin",
+    "administrator",
+    "root",
+    "staff",
+    "support",
+    "moderator",
+    "moderation",
+    "cluetrain",
+    "system",
+    "null",
+]
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, kept explicit so that a reader knows they are on.
     "login": "30/m/ip",
@@ -226,6 +250,16 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_USER_DISPLAY = "accounts.adapters.user_display"
+# Providers' credentials are SocialApp rows in the admin, never settings. An address the
+# provider says it verified counts as verified (Google, Apple, LinkedIn do; Facebook does
+# not, so its members confirm by mail as usual). Such a verified address also signs in to
+# the local account that has it, and links the provider to it: only verified addresses
+# qualify, so an unverified claim can never take over an account. Turn it off for one
+# provider with {"email_authentication": false} in its SocialApp's settings.
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False  # we only sign people in; no API calls on their behalf
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "fr"

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from accounts.views import language_switch, member_page
+from accounts.views import language_switch, leaderboard, member_page
 from community.views import home, sitemap
 from config.views import healthz
 from ideas.brand_views import console
@@ -19,6 +19,7 @@ urlpatterns = [
     path("ideas/", include("ideas.urls")),
     path("roadmap/", roadmap, name="roadmap"),
     path("u/<str:username>/", member_page, name="member"),
+    path("leaderboard/", leaderboard, name="leaderboard"),
     path("manage/", include(([path("", console, name="console")], "manage"))),
     path("notifications/", include("notifications.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.reputation import points_comment_published, points_idea_published, points_status_changed, points_vote_cast
 from community.models import Category, Community, ModerationMode, Role, Status
 from community.moderation.services import ClientInfo, active_sanction, moderation_submit, sanction_message
 from community.selectors import role_in
@@ -207,6 +208,7 @@ def idea_create(
     _refresh_search_vector(idea)
     _images_add(idea, images)
     follow_ensure(idea=idea, user=author)
+    points_idea_published(idea=idea)
     moderation_submit(content=idea, client=client)
     return idea
 
@@ -291,6 +293,7 @@ def idea_set_status(
     idea.status = status
     idea.save(update_fields=["status", "updated_at"])
     _sync_stats_columns(idea)
+    points_status_changed(idea=idea, status=status)
     if response is None:
         status_changed(change)
     return change
@@ -346,6 +349,7 @@ def vote_toggle(*, idea: Idea, user: User, value: int = 1) -> VoteResult:
             if changed:
                 _move_counters(idea, votes=2 * value, up=value, down=-value)
             new_value = value
+        points_vote_cast(idea=idea, voter=user, value=new_value)
     if new_value is not None:
         follow_ensure(idea=idea, user=user)
     return VoteResult(value=new_value, votes=_current_votes(idea))
@@ -424,6 +428,7 @@ def comment_create(
     if _comment_counts(comment):
         IdeaStats.objects.filter(pk=idea.pk).update(comments=F("comments") + 1)
         comment_published(comment)
+        points_comment_published(comment=comment)
     follow_ensure(idea=idea, user=author)
     moderation_submit(content=comment, client=client)
     return comment
@@ -488,6 +493,7 @@ def content_set_moderation_state(*, content: Idea | Comment, state: str) -> None
         Idea.objects.filter(pk=content.pk).update(moderation_state=state)
         content.moderation_state = state
         _sync_stats_columns(content)
+        points_idea_published(idea=content)
         return
     locked = Comment.objects.select_for_update().get(pk=content.pk)
     counted_before = _comment_counts(locked)
@@ -500,6 +506,7 @@ def content_set_moderation_state(*, content: Idea | Comment, state: str) -> None
     if counted_after and not counted_before:
         # Told once: a comment approved again after a hide makes no new notifications.
         comment_published(locked)
+        points_comment_published(comment=locked)
 
 
 # --- Merge -------------------------------------------------------------------------------

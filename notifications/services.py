@@ -31,7 +31,7 @@ from notifications.tokens import DIGEST_TOPICS
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 1000
-RECIPIENT_FIELDS = ("pk", "email", "language", "display_name", "username")
+RECIPIENT_FIELDS = ("pk", "email", "language", "display_name", "username", "deleted_at")
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,12 @@ def muted() -> Iterator[None]:
         yield
     finally:
         _muted.reset(token)
+
+
+def is_muted() -> bool:
+    """Inside `muted()`: work queued for later (a badge check) carries this along, so that
+    it stays silent when it runs after the block, or in a worker."""
+    return _muted.get()
 
 
 def emit(announcement: Announcement) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,3 +25,10 @@ class DataExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def state(self) -> str:
+        """`pending` until the task has built it, then `ready`, then `expired`."""
+        if self.ready_at is None:
+            return "pending"
+        return "ready" if self.expires_at and self.expires_at > timezone.now() else "expired"

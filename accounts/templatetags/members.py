@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 from django import template
 from django.utils.html import format_html
 
@@ -12,12 +14,21 @@ INITIALS = (
 
 @register.simple_tag
 def avatar(user, size: int = 40):
-    """The member's picture, or their initials on a colour of their own until they upload one."""
+    """The member's picture, or their initials on a colour of their own until they upload one.
+
+    Takes a User, or a leaderboard row (a dict with username, public_name and an avatar
+    URL): cached boards carry what the picture needs, so showing them loads no User.
+    """
+    if isinstance(user, Mapping):
+        return _avatar(user["username"], user["public_name"], user["avatar"], size)
     if user is None or getattr(user, "is_former", False):
         return format_html(INITIALS, size, "#6b7280", "?")
-    name = user.public_name
-    if user.avatar:
+    return _avatar(user.username, user.public_name, user.avatar.url if user.avatar else "", size)
+
+
+def _avatar(username: str, name: str, url: str, size: int):
+    if url:
         return format_html(
-            '<img class="avatar" src="{}" alt="" width="{}" height="{}" loading="lazy">', user.avatar.url, size, size
+            '<img class="avatar" src="{}" alt="" width="{}" height="{}" loading="lazy">', url, size, size
         )
-    return format_html(INITIALS, size, colour_of(user.username), initials_of(name))
+    return format_html(INITIALS, size, colour_of(username), initials_of(name))

@@ -106,7 +106,7 @@ def test_the_avatar_shows_on_the_public_page(client, save_profile, member_a):
     ("content", "name", "message_part"),
     [
         (b"%PDF-1.4 not a picture", "cv.jpg", "image"),
-        (noise_png(), "big.png", "5 MB"),
+        (noise_png(), "big.png", "5 Mo"),
         (pixel_bomb(20_000, 20_000), "bomb.png", "pixels"),
     ],
     ids=["not-an-image", "too-big", "decompression-bomb"],

@@ -24,8 +24,12 @@ def people(request, superuser, admin_a, moderator_a, brand_manager_a, moderator_
     return {name: request.getfixturevalue(name) for name in PERSONAS}
 
 
+# The community form carries the formset of its point values (accounts.PointValue inline).
+NO_POINT_VALUES = {"point_values-TOTAL_FORMS": "0", "point_values-INITIAL_FORMS": "0"}
+
+
 def as_post_data(instance, **changes) -> dict:
-    data = {}
+    data = dict(NO_POINT_VALUES) if isinstance(instance, Community) else {}
     for key, value in {**model_to_dict(instance), **changes}.items():
         if value is None or key in {"logo", "favicon", "id"}:
             continue
@@ -198,6 +202,7 @@ def test_a_community_created_in_admin_gets_the_default_statuses(client, superuse
         "moderation_mode": "post",
         "response_vote_threshold": 10,
         "response_age_days": 30,
+        **NO_POINT_VALUES,
     }
     response = client.post(add_url(Community), data)
     assert response.status_code == 302
