@@ -7,6 +7,8 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings as django_settings
+from django.test import Client
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
@@ -34,3 +36,14 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def signed_in_page(browser, live_server, user):
+    """A page in a browser context of its own, signed in as `user`."""
+    client = Client()
+    client.force_login(user)
+    name = django_settings.SESSION_COOKIE_NAME
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1200, "height": 900})
+    context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": live_server.url}])
+    context.set_default_timeout(15_000)
+    return context.new_page()

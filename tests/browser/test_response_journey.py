@@ -17,15 +17,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings as django_settings
 from django.core import mail
-from django.test import Client
 from playwright.sync_api import expect
 
 from community.models import Membership, Role
 from community.services import community_create
 from ideas.models import Follow, OfficialResponse, ResponseState
 from notifications.models import Kind, Notification
+from tests.browser.conftest import signed_in_page
 from tests.factories import UserFactory, make_idea
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,17 +44,6 @@ FOLLOWING_TEXT = re.compile(r"^(Abonnée?|Suivie?|Following)$")
 AWAITING_STATE = re.compile(r"(attente|awaiting)", re.IGNORECASE)
 APPROVED_STATE = re.compile(r"(approuvée?|approved)", re.IGNORECASE)
 BRAND_BADGE = re.compile(r"(Réponse officielle|Official response)")
-
-
-def signed_in_page(browser, live_server, user):
-    """A page in a browser context of its own, signed in as `user`."""
-    client = Client()
-    client.force_login(user)
-    name = django_settings.SESSION_COOKIE_NAME
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1200, "height": 900})
-    context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": live_server.url}])
-    context.set_default_timeout(15_000)
-    return context.new_page()
 
 
 def test_an_approved_response_is_published_and_its_follower_reads_it(browser, live_server, output_dir):
