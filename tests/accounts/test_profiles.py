@@ -233,3 +233,11 @@ def test_the_header_links_to_the_profile(client, member_a):
     client.force_login(member_a)
     page = client.get("/").content.decode()
     assert f'href="{reverse("profile_edit")}"' in page
+
+
+@pytest.mark.parametrize(("language", "shown"), [("fr", "1\xa0234"), ("en", "1,234")])
+def test_points_are_written_the_readers_way(client, community_a, member_a, language, shown):
+    Reputation.objects.create(user=member_a, community=community_a, points=1234)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get(reverse("member", args=[member_a.username])).content.decode()
+    assert f'<strong data-testid="member-points">{shown}</strong>' in page
