@@ -22,3 +22,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def sitemap(request: HttpRequest) -> HttpResponse:
     return django_sitemap(request, sitemaps={"ideas": IdeaSitemap(request.community)})
+
+
+ROBOTS_DISALLOWED = ("/admin/", "/accounts/", "/manage/", "/notifications/", "/ideas/similar/")
+
+
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """What crawlers may read, and where this community's sitemap is. (Also the benchmark's
+    baseline: the cheapest view that still runs the whole middleware stack.)"""
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOWED)]
+    lines.append(f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.views import language_switch, leaderboard, member_page
-from community.views import home, sitemap
+from community.views import home, robots_txt, sitemap
 from config.views import healthz
 from ideas.brand_views import console
 from ideas.views import roadmap
@@ -23,6 +23,7 @@ urlpatterns = [
     path("manage/", include(([path("", console, name="console")], "manage"))),
     path("notifications/", include("notifications.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", language_switch, name="set_language"),

@@ -64,3 +64,13 @@ def test_it_answers_json_even_when_the_database_is_unreachable(client):
 def test_it_is_never_cached(client, community_a):
     response = client.get("/healthz")
     assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.smoke
+def test_robots_txt_keeps_crawlers_out_of_private_pages_and_names_the_sitemap(client, community_a):
+    response = client.get("/robots.txt", HTTP_HOST="ideas.brand-a.test")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    text = response.content.decode()
+    assert "Disallow: /admin/" in text and "Disallow: /accounts/" in text
+    assert "Sitemap: http://ideas.brand-a.test/sitemap.xml" in text
