@@ -175,6 +175,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "refresh-leaderboards": {"task": "reputation.refresh_leaderboards", "schedule": 10 * 60},
     # Deletes members' data exports once their link has expired (7 days).
     "purge-data-exports": {"task": "privacy.purge_exports", "schedule": crontab(hour=4, minute=30)},
+    # Recounts votes, comments and followers; logs drift at WARNING and repairs it.
+    "reconcile-counters": {"task": "ideas.reconcile_counters", "schedule": crontab(hour=3, minute=30)},
 }
 CELERY_IMPORTS = ["config.mail"]
 

@@ -15,8 +15,9 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Abs, Greatest, Ln, Sign
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Abs, Coalesce, Greatest, Ln, Sign
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -509,24 +510,43 @@ def content_set_moderation_state(*, content: Idea | Comment, state: str) -> None
         points_comment_published(comment=locked)
 
 
-# --- Merge -------------------------------------------------------------------------------
+# --- Counters ----------------------------------------------------------------------------
+
+
+def _count_of(rows: QuerySet) -> Coalesce:
+    """How many of these rows belong to the stats row's idea, as a correlated subquery."""
+    counted = rows.filter(idea=OuterRef("pk")).order_by().values("idea").annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+def stats_counted() -> dict[str, Combinable]:
+    """What each `IdeaStats` counter counts: the one definition, as expressions over a stats
+    row (`stats_recount` and the nightly reconciliation of ideas/reconcile.py use it; the
+    `F()` moves in this module keep to it)."""
+    up = _count_of(Vote.objects.filter(value=Vote.Value.UP))
+    down = _count_of(Vote.objects.filter(value=Vote.Value.DOWN))
+    return {
+        "votes": up - down,
+        "upvotes": up,
+        "downvotes": down,
+        "comments": _count_of(Comment.objects.filter(moderation_state=ModerationState.APPROVED, deleted_at=None)),
+        "followers": _count_of(Follow.objects.all()),
+    }
+
+
+def stats_recount_rows(rows: QuerySet[IdeaStats]) -> int:
+    """Rewrite these stats rows' counters, and hot score, from the votes, comments and
+    follows, in one `UPDATE`; return how many rows it wrote."""
+    counted = stats_counted()
+    return rows.update(**counted, hot=_hot_expression(counted["votes"]))
 
 
 def stats_recount(idea: Idea) -> None:
     """Recompute an idea's counters from the rows (after bulk moves such as a merge)."""
-    votes = Vote.objects.filter(idea=idea)
-    up = votes.filter(value=1).count()
-    down = votes.filter(value=-1).count()
-    comments = Comment.objects.filter(idea=idea, moderation_state=ModerationState.APPROVED, deleted_at=None).count()
-    followers = Follow.objects.filter(idea=idea).count()
-    IdeaStats.objects.filter(pk=idea.pk).update(
-        votes=up - down,
-        upvotes=up,
-        downvotes=down,
-        comments=comments,
-        followers=followers,
-        hot=_hot_expression(Value(up - down)),
-    )
+    stats_recount_rows(IdeaStats.objects.filter(pk=idea.pk))
+
+
+# --- Merge -------------------------------------------------------------------------------
 
 
 def _duplicate_status(community: Community) -> Status:

@@ -6,6 +6,7 @@ from celery import shared_task
 
 from ideas.images import thumbnail_of
 from ideas.models import IdeaImage
+from ideas.reconcile import stats_reconcile
 from ideas.responses import announce_response, awaiting_reminders_send, publish_if_due, responses_due
 from notifications.tasks import RETRY
 
@@ -44,3 +45,9 @@ def publish_due() -> int:
 @shared_task(name="notifications.awaiting_reminder", max_retries=5, **RETRY)
 def awaiting_reminder() -> int:
     return awaiting_reminders_send()
+
+
+@shared_task(name="ideas.reconcile_counters")
+def reconcile_counters(dry_run: bool = False) -> dict:
+    """Nightly: recount votes, comments and followers, report the drift and repair it."""
+    return stats_reconcile(dry_run=dry_run).as_dict()
