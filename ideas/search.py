@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramSimilarity
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Case, F, Q, QuerySet, Value, When
 
 from community.models import Community
@@ -13,6 +14,14 @@ from community.models import Community
 WORD = re.compile(r"\w+", re.UNICODE)
 SEARCH_CONFIGS = {"fr": "cluetrain_fr", "en": "cluetrain_en"}  # created by ideas/migrations/0002
 TRIGRAM_THRESHOLD = 0.3
+# A broad term ("train") matches tens of thousands of ideas; ranking them all costs in
+# proportion. Search ranks at most this many candidates — the most voted matches — and the
+# list says "more than" beyond it.
+SEARCH_CANDIDATES = 500
+# A guard for the database: a search that takes longer is cancelled and finds nothing.
+SEARCH_TIMEOUT_MS = 2000
+
+logger = logging.getLogger(__name__)
 
 
 def on_postgres() -> bool:
@@ -37,7 +46,8 @@ def filter_by_text(ideas: QuerySet, community: Community, text: str) -> QuerySet
     """Ideas matching every word of `text`, ranked when the database can rank."""
     if on_postgres():
         query = SearchQuery(text, config=search_config(community), search_type="websearch")
-        return ideas.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+        candidates = _guarded(ideas.filter(search_vector=query).order_by("-stats__votes", "-pk"))
+        return ideas.filter(pk__in=candidates).annotate(rank=SearchRank(F("search_vector"), query))
     words = words_of(text, minimum=1) or [text]
     condition = Q()
     title_hits = Value(0.0)
@@ -68,3 +78,14 @@ def filter_similar(ideas: QuerySet, community: Community, title: str) -> QuerySe
     for word in words[:8]:
         condition |= Q(title__icontains=word)
     return ideas.filter(condition) if words else ideas.none()
+
+
+def _guarded(matching: QuerySet) -> list[int]:
+    """The first SEARCH_CANDIDATES ids, under a statement timeout of their own."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = %s", [SEARCH_TIMEOUT_MS])
+            return list(matching.values_list("pk", flat=True)[:SEARCH_CANDIDATES])
+    except DatabaseError:
+        logger.warning("Search cancelled after %s ms", SEARCH_TIMEOUT_MS, exc_info=True)
+        return []

@@ -31,6 +31,7 @@ from ideas.exceptions import Refused
 from ideas.forms import CommentForm, FlagForm, IdeaForm, ListFilterForm, ResponseForm, VoteForm
 from ideas.models import Comment, IdeaStats
 from ideas.responses import can_speak_for, ready_to_publish
+from ideas.search import SEARCH_CANDIDATES
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -107,6 +108,7 @@ def idea_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "filters": filters,
         "query_without_page": query.urlencode(),
+        "search_capped": bool(filters.q) and page.paginator.count >= SEARCH_CANDIDATES,
         **_listing_context(request, page.object_list),
     }
     return render(request, "ideas/idea_list.html", context)

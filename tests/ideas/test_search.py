@@ -95,3 +95,35 @@ def test_search_and_similar_ideas_work_on_every_database(french_ideas, community
     # On SQLite (the smoke set) this exercises the plain fallback of ideas/search.py.
     assert titles(idea_search(community_a, member_a, "réservation"))[0] == "Simplifier la réservation des places vélo"
     assert "Du Wi-Fi stable dans tous les trains" in titles(ideas_similar(community_a, "wi-fi dans les trains"))
+
+
+def test_a_broad_search_ranks_the_most_voted_matches_and_says_there_are_more(
+    client, community_a, member_a, monkeypatch
+):
+    from ideas import search
+    from ideas.models import IdeaStats
+
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 3)
+    monkeypatch.setattr("ideas.views.SEARCH_CANDIDATES", 3)
+    ideas = [make_idea(community_a, member_a, title=f"Un train de nuit numéro {n}") for n in range(5)]
+    for votes, idea in enumerate(ideas):
+        IdeaStats.objects.filter(pk=idea.pk).update(votes=votes * 10)
+    response = client.get(reverse("ideas:list"), {"q": "train"})
+    page = response.content.decode()
+    shown = [idea.title for idea in ideas if idea.title in page]
+    assert shown == [idea.title for idea in ideas[2:]]  # the three most voted
+    assert "Plus de 3 idées" in page
+
+
+def test_a_search_that_runs_too_long_is_cancelled_and_finds_nothing(community_a, member_a, monkeypatch, caplog):
+    from django.db.models.expressions import RawSQL
+
+    from ideas import search
+    from ideas.models import Idea
+
+    make_idea(community_a, member_a, title="Un train de nuit")
+    monkeypatch.setattr(search, "SEARCH_TIMEOUT_MS", 20)
+    slow = Idea.objects.filter(pk__in=RawSQL("SELECT id FROM ideas_idea WHERE pg_sleep(0.5) IS NOT NULL", []))
+    assert search._guarded(slow) == []
+    assert "Search cancelled" in caplog.text
+    assert Idea.objects.count() == 1  # the connection is usable afterwards
