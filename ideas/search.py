@@ -13,11 +13,11 @@ from community.models import Community
 
 WORD = re.compile(r"\w+", re.UNICODE)
 SEARCH_CONFIGS = {"fr": "cluetrain_fr", "en": "cluetrain_en"}  # created by ideas/migrations/0002
-TRIGRAM_THRESHOLD = 0.3
 # A broad term ("train") matches tens of thousands of ideas; ranking them all costs in
 # proportion. Search ranks at most this many candidates — the most voted matches — and the
 # list says "more than" beyond it.
 SEARCH_CANDIDATES = 500
+SIMILAR_CANDIDATES = 200
 # A guard for the database: a search that takes longer is cancelled and finds nothing.
 SEARCH_TIMEOUT_MS = 2000
 
@@ -59,33 +59,37 @@ def filter_by_text(ideas: QuerySet, community: Community, text: str) -> QuerySet
 
 
 def filter_similar(ideas: QuerySet, community: Community, title: str) -> QuerySet:
-    """Ideas whose title looks like `title` or whose text shares its words, best first."""
+    """Ideas sharing words with `title`, the closest titles first.
+
+    The candidates are the most voted ideas sharing any of its words (found by the text
+    index, capped); title similarity (trigrams) and text rank order only those. Comparing
+    trigrams against every title instead cost 0.9 s at 100,000 ideas, for a box that
+    refreshes as the member types.
+    """
     words = words_of(title)
+    if not words:
+        return ideas.none()
     if on_postgres():
-        condition = Q(title__trigram_similar=title)
-        if words:
-            any_word = SearchQuery(" | ".join(words), config=search_config(community), search_type="raw")
-            condition |= Q(search_vector=any_word)
-            rank = SearchRank(F("search_vector"), any_word)
-        else:
-            rank = Value(0.0)
+        any_word = SearchQuery(" | ".join(words), config=search_config(community), search_type="raw")
+        matching = ideas.filter(search_vector=any_word).order_by("-stats__votes", "-pk")
+        candidates = _guarded(matching, limit=SIMILAR_CANDIDATES)
         return (
-            ideas.filter(condition)
-            .annotate(similarity=TrigramSimilarity("title", title), rank=rank)
+            ideas.filter(pk__in=candidates)
+            .annotate(similarity=TrigramSimilarity("title", title), rank=SearchRank(F("search_vector"), any_word))
             .order_by((F("similarity") + F("rank")).desc(), "-pk")
         )
     condition = Q()
     for word in words[:8]:
         condition |= Q(title__icontains=word)
-    return ideas.filter(condition) if words else ideas.none()
+    return ideas.filter(condition)
 
 
-def _guarded(matching: QuerySet) -> list[int]:
-    """The first SEARCH_CANDIDATES ids, under a statement timeout of their own."""
+def _guarded(matching: QuerySet, *, limit: int | None = None) -> list[int]:
+    """The first `limit` (SEARCH_CANDIDATES) ids, under a statement timeout of their own."""
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL statement_timeout = %s", [SEARCH_TIMEOUT_MS])
-            return list(matching.values_list("pk", flat=True)[:SEARCH_CANDIDATES])
+            return list(matching.values_list("pk", flat=True)[: limit or SEARCH_CANDIDATES])
     except DatabaseError:
         logger.warning("Search cancelled after %s ms", SEARCH_TIMEOUT_MS, exc_info=True)
         return []
