@@ -108,8 +108,24 @@ def ideas_for_listing(community: Community, user: User, filters: ListingFilters)
     return ideas.order_by(*SORTS.get(filters.sort, SORTS["hot"]))
 
 
+class IdsFirstPaginator(Paginator):
+    """Find a page's ids first, reading only what the filters and the order need (the
+    narrow stats rows and their indexes), then load those ideas whole. Page 50 otherwise
+    joins and reads a thousand wide rows to throw 980 of them away."""
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        loaded = {idea.pk: idea for idea in self.object_list.filter(pk__in=ids)} if ids else {}
+        return self._get_page([loaded[pk] for pk in ids if pk in loaded], number, self)
+
+
 def paginate(ideas: QuerySet[Idea], page_number: str | int | None, per_page: int | None = None) -> Page:
-    return Paginator(ideas, per_page or PAGE_SIZE).get_page(page_number)
+    return IdsFirstPaginator(ideas, per_page or PAGE_SIZE).get_page(page_number)
 
 
 def idea_search(community: Community, user: User, q: str) -> QuerySet[Idea]:
