@@ -100,7 +100,11 @@ def idea_list(request: HttpRequest) -> HttpResponse:
         mine=data["mine"],
         followed=data["followed"],
     )
-    page = selectors.paginate(selectors.ideas_for_listing(community, request.user, filters), request.GET.get("page"))
+    page = selectors.paginate(
+        selectors.ideas_for_listing(community, request.user, filters),
+        request.GET.get("page"),
+        count_key=selectors.listing_count_key(community, filters),
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {

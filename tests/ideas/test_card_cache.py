@@ -68,3 +68,11 @@ def test_a_status_renamed_in_the_admin_shows_on_the_cards(
     with django_capture_on_commit_callbacks(execute=True):
         community_cache_clear()  # what the admin's save does
     assert "Toute nouvelle" in client.get(reverse("ideas:list")).content.decode()
+
+
+def test_a_cached_total_may_lag_but_the_page_shows_every_new_idea(client, ideas, community_a, member_a):
+    assert client.get(reverse("ideas:list")).context["page"].paginator.count == 3
+    newer = make_idea(community_a, member_a, title="Une idée toute neuve sur les quais")
+    page = client.get(reverse("ideas:list") + "?sort=new").context["page"]
+    assert page.paginator.count == 3  # the total is kept for a minute
+    assert newer in page.object_list and len(page.object_list) == 4
