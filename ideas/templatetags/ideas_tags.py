@@ -127,3 +127,56 @@ class _SlottedRequest:
 
     def __getattr__(self, name: str):
         return getattr(self._request, name)
+
+
+# --- Comments: what every reader sees, rendered once -------------------------------------
+
+COMMENT_SECONDS = 600
+
+
+def _core_key(comment, language: str) -> str:
+    author = comment.author
+    state = (
+        comment.pk,
+        comment.edited_at.timestamp() if comment.edited_at else None,
+        comment.deleted_at is not None,
+        comment.moderation_state,
+        author.public_name if author else None,
+    )
+    digest = hashlib.blake2b(repr(state).encode(), digest_size=12).hexdigest()
+    return f"comment-core:{language}:{digest}"
+
+
+def _cores_for(context, comment) -> dict[int, str]:
+    """The thread's comment cores, fetched from the cache in one round trip on first use."""
+    # Kept on the request: each {% include %} of a comment has a render context of its own.
+    holder = context.get("request") or context.render_context
+    cores = getattr(holder, "_comment_cores", None)
+    if cores is None:
+        thread = context.get("thread") or []
+        every = [comment, *(c for top in thread for c in (top, *getattr(top, "thread_replies", [])))]
+        language = get_language() or "fr"
+        keys = {c.pk: _core_key(c, language) for c in every}
+        try:
+            found = cache.get_many(list(set(keys.values())))
+        except Exception:
+            found = {}
+        cores = {"keys": keys, "html": {pk: found[key] for pk, key in keys.items() if key in found}, "fresh": {}}
+        holder._comment_cores = cores
+    return cores
+
+
+@register.simple_tag(takes_context=True)
+def comment_core(context, comment) -> str:
+    """Author, date and text of a comment: the same for every reader, so rendered once per
+    state and language. (The tools under it depend on the reader and are not cached.)"""
+    cores = _cores_for(context, comment)
+    html = cores["html"].get(comment.pk)
+    if html is None:
+        html = get_template("ideas/_comment_core.html").render({"comment": comment})
+        key = cores["keys"].get(comment.pk) or _core_key(comment, get_language() or "fr")
+        try:
+            cache.set(key, html, COMMENT_SECONDS)
+        except Exception:
+            logger.warning("Cache unavailable for comments", exc_info=True)
+    return mark_safe(html)  # noqa: S308 — our template's output; the comment's HTML was sanitized when saved

@@ -76,3 +76,15 @@ def test_a_cached_total_may_lag_but_the_page_shows_every_new_idea(client, ideas,
     page = client.get(reverse("ideas:list") + "?sort=new").context["page"]
     assert page.paginator.count == 3  # the total is kept for a minute
     assert newer in page.object_list and len(page.object_list) == 4
+
+
+def test_an_edited_or_deleted_comment_shows_as_it_is_now(client, idea_a, member_a):
+    from ideas.services import comment_create, comment_delete, comment_update
+
+    comment = comment_create(idea=idea_a, author=member_a, body="Premier jet du commentaire")
+    assert "Premier jet" in client.get(idea_a.get_absolute_url()).content.decode()  # now cached
+    comment_update(comment=comment, user=member_a, body="Texte corrigé du commentaire")
+    page = client.get(idea_a.get_absolute_url()).content.decode()
+    assert "Texte corrigé" in page and "Premier jet" not in page
+    comment_delete(comment=comment, user=member_a)
+    assert "Texte corrigé" not in client.get(idea_a.get_absolute_url()).content.decode()
