@@ -12,7 +12,7 @@ TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/cluetrain
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_OUTPUT ?= test-output
 
-.PHONY: run test lint format worker beat serve venv messages makemessages system-deps check-services clean bench-moderation bench-fanout
+.PHONY: run test lint format worker beat serve venv messages makemessages system-deps check-services clean bench-moderation bench-fanout bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -94,6 +94,25 @@ FOLLOWERS ?= 50000
 BENCH_FANOUT_REDIS_URL ?= redis://127.0.0.1:6379/12
 bench-fanout: $(STAMP)
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(BENCH_FANOUT_REDIS_URL) $(BIN)/python -m bench.fanout --followers $(FOLLOWERS)
+
+# Pages under load: builds a generated community (IDEAS ideas; VOTES, COMMENTS, MEMBERS in
+# proportion unless given), starts gunicorn as in production and drives each scenario at
+# CONCURRENCY clients for DURATION seconds; appends its table to docs/benchmarks.md.
+# Uses its own database (cluetrain_bench, rebuilt) and Redis databases 14 and 15 (emptied).
+# BENCH_ARGS=--scaling runs 10,000 then 100,000 ideas; see `python -m bench.run --help`.
+IDEAS ?= 100000
+VOTES ?=
+COMMENTS ?=
+MEMBERS ?=
+DURATION ?= 20
+CONCURRENCY ?= 8
+BENCH_ARGS ?=
+BENCH_PAGES_REDIS_URL ?= redis://127.0.0.1:6379/14
+BENCH_SIZES = --ideas $(IDEAS) $(if $(VOTES),--votes $(VOTES)) $(if $(COMMENTS),--comments $(COMMENTS)) \
+  $(if $(MEMBERS),--members $(MEMBERS))
+bench: $(STAMP)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(BENCH_PAGES_REDIS_URL) $(BIN)/python -m bench.run $(strip $(BENCH_SIZES)) \
+	  --duration $(DURATION) --concurrency $(CONCURRENCY) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var $(TEST_OUTPUT) .pytest_cache .ruff_cache

@@ -1,0 +1,899 @@
+"""Pages under load: gunicorn with production settings on a large generated community.
+
+    DATABASE_URL=postgres://root@127.0.0.1:5432/cluetrain REDIS_URL=redis://127.0.0.1:6379/14 \\
+        .venv/bin/python -m bench.run --ideas 100000 --duration 20 --concurrency 8
+
+What it does:
+
+1. Builds the bench database with `bench.data` (DATABASE_URL's name + `_bench`, dropped
+   and created; see that module), unless `--reuse` and the database already holds a
+   community of the asked size. REDIS_URL must name a Redis database of its own: it is
+   the broker, the next one the cache (as in config/settings.py), and both are emptied at
+   the start. Nothing consumes the tasks that comments queue; they are emptied at the end.
+2. Starts `gunicorn config.wsgi` on 127.0.0.1 (a free port) as in production (Procfile):
+   DEBUG off, a SECRET_KEY, ALLOWED_HOSTS, the Redis cache, the access log (to
+   var/bench/pages-access.log), static files collected for WhiteNoise. Only
+   SECURE_SSL_REDIRECT is off, as behind a proxy that terminates TLS (the client speaks
+   plain HTTP; BEHIND_PROXY stays off: no X-Forwarded-Proto is sent or trusted). One worker
+   per core (`--workers`), worker class `--worker-class` (gthread, `--threads` 2 each, by
+   default: see docs/benchmarks.md for why).
+3. Signs in `--concurrency` generated members by creating their sessions in the database
+   (`SessionStore`, as `django.contrib.auth.login` would), and gets each one's CSRF cookie
+   from a page, once.
+4. Runs each scenario for `--warmup` seconds, then measures for `--duration` seconds,
+   from a separate process (`bench.load`: asyncio clients, one keep-alive connection each,
+   each sending its next request when the previous answer is in) at `--concurrency`.
+   Scenarios: the baseline (robots.txt: the cheapest view, whole middleware stack), the
+   same signed in, home, list (top, a status, page 50) and idea page (50 comments and an
+   official response) anonymous and signed in, search (a selective French term, a broad
+   one), similar ideas for a typed title, vote toggle and comment post (signed in, CSRF
+   token in the header, Accept: application/json as the page's script sends).
+5. Counts the queries each page makes (Django's test client in this process, cache warm)
+   and the cache's Redis commands, prints a table and appends it with the machine's
+   description under "Pages under load" in docs/benchmarks.md (`--no-docs` to skip).
+   `--scaling` runs everything at 10,000 and at 100,000 ideas (votes, comments and members
+   in proportion) and adds the growth of each scenario's p50. `--profile NAME,...` samples
+   the gunicorn workers with py-spy during those scenarios (`pip install py-spy`; the
+   sampling slows them: read the shares, not that run's rates).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import http.client
+import json
+import math
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+from bench import data as bench_data
+from bench.moderation import code_version, redacted
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs" / "benchmarks.md"
+OUT = ROOT / "var" / "bench"
+SECTION = "## Pages under load"
+BIN = Path(sys.executable).parent
+SPARE_IDEAS = 3  # the first ideas clients may vote on are kept for count_queries
+COMMENT_TEXTS = (
+    "Tout à fait d'accord, ce serait un vrai progrès pour les trajets du quotidien.",
+    "+1, surtout le week-end quand les trains sont pleins.",
+    "Bonne idée, mais il faudrait d'abord régler les retards.",
+    "Je vote pour ! Chez nous c'est déjà le cas et ça marche très bien.",
+)
+
+
+# --- Scenarios --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    signed_in: bool = False
+    expect: int = 200
+    kind: str = "page"  # page, json, vote, comment
+
+
+SCENARIOS = (
+    Scenario("baseline"),
+    Scenario("baseline, signed in", signed_in=True),
+    Scenario("home"),
+    Scenario("home, signed in", signed_in=True),
+    Scenario("list"),
+    Scenario("list, signed in", signed_in=True),
+    Scenario("idea page"),
+    Scenario("idea page, signed in", signed_in=True),
+    Scenario("search, selective"),
+    Scenario("search, broad"),
+    Scenario("similar", kind="json"),
+    Scenario("vote toggle", signed_in=True, kind="vote"),
+    Scenario("comment post", signed_in=True, expect=201, kind="comment"),
+)
+SLUGS = {scenario.name: re.sub(r"[^a-z]+", "-", scenario.name).strip("-") for scenario in SCENARIOS}
+
+
+def scenario_paths(facts: dict) -> dict[str, str]:
+    """The GET path of each reading scenario."""
+    detail = facts["detail"]
+    return {
+        "baseline": "/robots.txt",
+        "home": "/",
+        "list": "/ideas/?" + urlencode({"sort": "top", "status": facts["list_status"], "page": 50}),
+        "idea page": f"/ideas/{detail['id']}-{detail['slug']}/",
+        "search, selective": "/ideas/?" + urlencode({"q": facts["selective"]["term"]}),
+        "search, broad": "/ideas/?" + urlencode({"q": facts["broad"]["term"]}),
+        "similar": "/ideas/similar/?" + urlencode({"title": facts["similar_title"]}),
+    }
+
+
+def _base(scenario: Scenario) -> str:
+    return scenario.name.removesuffix(", signed in")
+
+
+@dataclass
+class Client:
+    user_id: int
+    session: str
+    csrf: str = ""
+
+    def cookie(self) -> str:
+        return f"sessionid={self.session}" + (f"; csrftoken={self.csrf}" if self.csrf else "")
+
+
+def _request(method: str, path: str, host: str, headers: dict[str, str], body: str = "") -> str:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "User-Agent: cluetrain-bench"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    encoded = body.encode("utf-8")
+    if method == "POST":
+        lines += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(encoded)}"]
+    return "\r\n".join(lines) + "\r\n\r\n" + body
+
+
+def client_requests(scenario: Scenario, facts: dict, clients: list[Client], concurrency: int) -> list[dict]:
+    """One entry per simulated client: its raw requests, sent in turn, and the expected status."""
+    host = facts["host"]
+    paths = scenario_paths(facts)
+    entries = []
+    for number in range(concurrency):
+        client = clients[number] if scenario.signed_in else None
+        headers = {"Accept": "application/json" if scenario.kind != "page" else "text/html,application/xhtml+xml"}
+        if client:
+            headers["Cookie"] = client.cookie()
+        if scenario.kind in ("vote", "comment"):
+            headers |= {"X-CSRFToken": client.csrf, "Origin": f"http://{host}"}
+            # Each client its own ideas, the most voted first, in turn: a toggle comes back to
+            # an idea well after the 2 s double-submission window (it then withdraws the vote).
+            ideas = facts["takers"][SPARE_IDEAS:][number::concurrency][:1500]
+            if scenario.kind == "vote":
+                requests = [_request("POST", f"/ideas/{pk}/vote/", host, headers, "value=1") for pk in ideas]
+            else:
+                requests = [
+                    _request(
+                        "POST",
+                        f"/ideas/{pk}/comments/",
+                        host,
+                        headers,
+                        urlencode({"body": COMMENT_TEXTS[index % len(COMMENT_TEXTS)]}),
+                    )
+                    for index, pk in enumerate(ideas)
+                ]
+        else:
+            requests = [_request("GET", paths[_base(scenario)], host, headers)]
+        entries.append({"requests": requests, "expect": [scenario.expect]})
+    return entries
+
+
+# --- Processes and machine --------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    return sum(cpu_by_pid(pids).values())
+
+
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system) of each process still alive."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def machine_ticks() -> tuple[int, int]:
+    fields = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def database_pids(name: str) -> list[int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def machine() -> dict[str, str]:
+    import django
+    import gunicorn
+    from django.core.cache import cache
+    from django.db import connection
+
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")), "?")
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    ram_kib = int(next(line.split()[1] for line in meminfo if line.startswith("MemTotal")))
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres = cursor.fetchone()[0].split(" ")[0]
+        cursor.execute("SHOW shared_buffers")
+        shared_buffers = cursor.fetchone()[0]
+    redis_version = cache._cache.get_client().info("server").get("redis_version", "?")
+    return {
+        "cpus": str(len(os.sched_getaffinity(0))),
+        "cpu_model": model,
+        "ram": f"{ram_kib / 1024 / 1024:.1f} GiB",
+        "kernel": platform.release(),
+        "postgres": f"{postgres} (shared_buffers {shared_buffers})",
+        "redis": redis_version,
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "gunicorn": gunicorn.__version__,
+    }
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    port: int
+    log: Path
+
+    @property
+    def workers(self) -> list[int]:
+        return _children(self.process.pid)
+
+    @property
+    def pids(self) -> list[int]:
+        return [self.process.pid, *self.workers]
+
+
+def start_server(
+    bench_url: str, redis_url: str, *, workers: int, worker_class: str, threads: int, access_log: bool
+) -> Server:
+    port = free_port()
+    log = OUT / "pages-gunicorn.log"
+    environment = {
+        **os.environ,
+        "DATABASE_URL": bench_url,
+        "REDIS_URL": redis_url,
+        "DEBUG": "false",
+        "SECRET_KEY": os.environ["SECRET_KEY"],
+        "ALLOWED_HOSTS": os.environ["ALLOWED_HOSTS"],
+        "SECURE_SSL_REDIRECT": "false",
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+    # No control socket: its default path is shared with any other gunicorn on the machine.
+    command += ["--worker-class", worker_class, "--no-control-socket"]
+    if worker_class == "gthread":
+        command += ["--threads", str(threads)]
+    if access_log:
+        command += ["--access-logfile", str(OUT / "pages-access.log")]
+    (OUT / "pages-access.log").unlink(missing_ok=True)
+    with log.open("w") as output:  # gunicorn's and Django's logs (errors, tracebacks)
+        process = subprocess.Popen(  # noqa: S603
+            command, cwd=ROOT, env=environment, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
+        )
+    server = Server(process, port, log)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"gunicorn stopped at start: see {log}")
+        try:
+            status, _headers, _body = http_get(server, "/robots.txt", bench_data.HOSTS["fr"])
+            if status == 200 and len(server.workers) >= workers:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    stop_server(server)
+    sys.exit(f"gunicorn did not answer within 30 s: see {log}")
+
+
+def stop_server(server: Server) -> None:
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            server.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
+def http_get(server: Server, path: str, host: str, cookie: str = "") -> tuple[int, list[tuple[str, str]], bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        headers = {"Host": host} | ({"Cookie": cookie} if cookie else {})
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.getheaders(), response.read()
+    finally:
+        connection.close()
+
+
+# --- Signed-in clients ------------------------------------------------------------------
+
+
+def sign_in(user_ids: list[int]) -> list[Client]:
+    """A session per member, made as `django.contrib.auth.login` makes it."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from accounts.models import User
+
+    users = {user.pk: user for user in User.objects.filter(pk__in=user_ids)}
+    clients = []
+    for user_id in user_ids:
+        user = users[user_id]
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        clients.append(Client(user_id, store.session_key))
+    return clients
+
+
+def fetch_csrf(server: Server, clients: list[Client], facts: dict) -> None:
+    """The CSRF cookie each client's browser would get from the idea page."""
+    path = scenario_paths(facts)["idea page"]
+    for client in clients:
+        status, headers, _body = http_get(server, path, facts["host"], client.cookie())
+        cookies = [value for name, value in headers if name.lower() == "set-cookie" and value.startswith("csrftoken=")]
+        if status != 200 or not cookies:
+            sys.exit(f"Could not get a CSRF cookie for member {client.user_id} (HTTP {status}) from {path}")
+        client.csrf = cookies[0].split(";", 1)[0].split("=", 1)[1]
+
+
+# --- Measuring --------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    scenario: Scenario
+    requests: int
+    seconds: float
+    errors: int
+    p50: float
+    p95: float
+    p99: float
+    statuses: dict
+    samples: list[str]
+    client_cpu: float
+    app_cpu: float
+    db_cpu: float
+    busy: float
+    others: float  # CPU share of the machine used by other processes (Redis, other jobs)
+    queries: int | None = None
+    redis_commands: int | None = None
+    profile: list[tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+
+def run_scenario(
+    scenario: Scenario,
+    server: Server,
+    facts: dict,
+    clients: list[Client],
+    args: argparse.Namespace,
+    database: str,
+    profile: bool,
+) -> Result:
+    spec = {
+        "host": "127.0.0.1",
+        "port": server.port,
+        "warmup": args.warmup,
+        "duration": args.duration,
+        "per_connection": args.per_connection,
+        "clients": client_requests(scenario, facts, clients, args.concurrency),
+    }
+    load = subprocess.Popen(
+        [sys.executable, "-m", "bench.load"], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    load.stdin.write(json.dumps(spec))
+    load.stdin.close()
+    if load.stdout.readline().strip() != "measuring":
+        sys.exit("The load generator failed; see above.")
+    workers = server.workers
+    backends = database_pids(database)
+    app_before, db_before, machine_before = cpu_seconds(server.pids), cpu_by_pid(backends), machine_ticks()
+    profilers = start_profilers(workers, scenario, args.duration) if profile else []
+    if load.stdout.readline().strip() != "done":
+        sys.exit("The load generator failed; see above.")
+    app_cpu = cpu_seconds(server.pids) - app_before
+    # Backends come and go (CONN_MAX_AGE): one opened meanwhile counts from 0, one closed
+    # meanwhile is left out (a slight undercount).
+    db_after = cpu_by_pid(sorted(set(backends) | set(database_pids(database))))
+    db_cpu = sum(seconds - db_before.get(pid, 0.0) for pid, seconds in db_after.items())
+    machine_after = machine_ticks()
+    outcome = json.loads(load.stdout.readline())
+    load.wait()
+    shares = summarize_profile(stop_profilers(profilers), scenario) if profilers else []
+    busy = (machine_after[0] - machine_before[0]) / max(machine_after[1] - machine_before[1], 1)
+    cores = len(os.sched_getaffinity(0))
+    machine_cpu = (machine_after[0] - machine_before[0]) / os.sysconf("SC_CLK_TCK")
+    others = max(0.0, machine_cpu - app_cpu - db_cpu - outcome["client_cpu"]) / (cores * outcome["seconds"])
+    return Result(
+        scenario=scenario,
+        requests=outcome["requests"],
+        seconds=outcome["seconds"],
+        errors=outcome["errors"],
+        p50=outcome["p50"],
+        p95=outcome["p95"],
+        p99=outcome["p99"],
+        statuses=outcome["statuses"],
+        samples=outcome["error_samples"],
+        client_cpu=outcome["client_cpu"],
+        app_cpu=app_cpu,
+        db_cpu=db_cpu,
+        busy=busy,
+        others=others,
+        profile=shares,
+    )
+
+
+def count_queries(results: list[Result], facts: dict, clients: list[Client]) -> None:
+    """Queries and Redis round trips of one request per scenario, in this process, cache
+    warm: the second of two requests counts (two votes cast on two spare ideas; two
+    comments on a third)."""
+    import redis.client
+    from django.contrib.auth import get_user_model
+    from django.test import Client as TestClient
+
+    round_trips = [0]
+
+    def counted(original):
+        def call(*args, **kwargs):
+            round_trips[0] += 1
+            return original(*args, **kwargs)
+
+        return call
+
+    patched = {"execute_command": redis.client.Redis.execute_command, "execute": redis.client.Pipeline.execute}
+    redis.client.Redis.execute_command = counted(patched["execute_command"])
+    redis.client.Pipeline.execute = counted(patched["execute"])
+    paths = scenario_paths(facts)
+    member = get_user_model().objects.get(pk=clients[0].user_id)
+    spare = facts["takers"][:SPARE_IDEAS]
+    try:
+        for result in results:
+            scenario = result.scenario
+            browser = TestClient(HTTP_HOST=facts["host"])
+            if scenario.signed_in:
+                browser.force_login(member)
+            for attempt in range(2):
+                round_trips[0] = 0
+                try:
+                    queries = _one_request(scenario, browser, paths, spare, attempt)
+                except Exception as error:  # a page that fails under load fails here too: say so, go on
+                    print(f"  ! {scenario.name}: {type(error).__name__}: {error} when counting queries")
+                    break
+            else:
+                result.queries, result.redis_commands = queries, round_trips[0]
+    finally:
+        redis.client.Redis.execute_command = patched["execute_command"]
+        redis.client.Pipeline.execute = patched["execute"]
+
+
+def _one_request(scenario: Scenario, browser, paths: dict[str, str], spare: list[int], attempt: int) -> int:
+    """Send the scenario's request with Django's test client; the number of queries it made."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        if scenario.kind == "vote":
+            response = browser.post(f"/ideas/{spare[attempt]}/vote/", {"value": 1}, HTTP_ACCEPT="application/json")
+        elif scenario.kind == "comment":
+            response = browser.post(
+                f"/ideas/{spare[2]}/comments/", {"body": COMMENT_TEXTS[0]}, HTTP_ACCEPT="application/json"
+            )
+        else:
+            accept = "application/json" if scenario.kind == "json" else "text/html"
+            response = browser.get(paths[_base(scenario)], HTTP_ACCEPT=accept)
+    if response.status_code != scenario.expect:
+        print(f"  ! {scenario.name}: HTTP {response.status_code} when counting queries")
+    return len(queries)
+
+
+# --- Profiling --------------------------------------------------------------------------
+
+PROFILE_BUCKETS = [
+    ("request threads' time in a request (the rest: waiting for one)", "django/core/handlers/wsgi.py", "__call__"),
+    ("  PostgreSQL: executing queries (waiting included)", "django/db/backends/utils.py", "_execute"),
+    ("  PostgreSQL: connecting", "django/db/backends/base/base.py", "connect"),
+    ("  PostgreSQL: committing", "django/db/backends/base/base.py", "commit"),
+    ("  ORM: compiling SQL", "django/db/models/sql/compiler.py", "as_sql"),
+    ("  ORM: building model instances", "django/db/models/base.py", "from_db"),
+    ("  templates: rendering (and the queries they run)", "django/template/base.py", "render"),
+    ("  Redis cache (round trips included)", "django/core/cache/backends/redis.py", ""),
+    ("  community lookup (CommunityMiddleware)", "community/selectors.py", "community_for_host"),
+    ("  session and user loading", "django/contrib/auth/middleware.py", ""),
+    ("  Markdown rendering", "ideas/rendering.py", "render_markdown"),
+    ("  queuing Celery tasks (Redis)", "celery/app/task.py", "apply_async"),
+    ("  translations (gettext)", "django/utils/translation/trans_real.py", "gettext"),
+    ("  URL reversing", "django/urls/base.py", "reverse"),
+    ("  access log", "gunicorn/glogging.py", "access"),
+]
+
+
+def start_profilers(workers: list[int], scenario: Scenario, duration: float) -> list[tuple[subprocess.Popen, Path]]:
+    py_spy = shutil.which("py-spy") or str(BIN / "py-spy")
+    if not Path(py_spy).exists():
+        sys.exit("--profile needs py-spy: .venv/bin/pip install py-spy")
+    profilers = []
+    for pid in workers:
+        output = OUT / f"pages-profile-{SLUGS[scenario.name]}-{pid}.txt"
+        # --idle: waiting on PostgreSQL or Redis is part of a request's time too.
+        command = [py_spy, "record", "--pid", str(pid), "--rate", "200", "--format", "raw", "--nolineno", "--idle"]
+        command += ["--output", str(output)]
+        command += ["--duration", str(math.ceil(duration))]
+        log = (OUT / f"pages-py-spy-{pid}.log").open("w")
+        profilers.append((subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT), output))  # noqa: S603
+    return profilers
+
+
+def stop_profilers(profilers: list[tuple[subprocess.Popen, Path]]) -> list[Path]:
+    for process, _output in profilers:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
+    return [output for _process, output in profilers if output.exists()]
+
+
+def _frame_matches(frame: str, file_part: str, function: str) -> bool:
+    if file_part not in frame:
+        return False
+    return not function or frame.startswith(f"{function} (") or f".{function} (" in frame
+
+
+PROJECT_PACKAGES = {path.name for path in ROOT.iterdir() if (path / "__init__.py").exists()}
+
+
+def _is_ours(frame: str) -> bool:
+    """A py-spy frame, "function (path)", in the project's code (paths are relative to
+    sys.path), middleware and decorators left out (every request passes through them)."""
+    function, _, path = frame.rpartition(" (")
+    if function.endswith(("__call__", "wrapper")):
+        return False
+    return path.rstrip(")").split("/", 1)[0] in PROJECT_PACKAGES
+
+
+def summarize_profile(paths: list[Path], scenario: Scenario) -> list[tuple[str, float]]:
+    """Shares of the samples taken while a thread handled a request (wall time: waits
+    included; inclusive), and the project's functions that take most of them; the full
+    listing goes to var/bench/."""
+    buckets: collections.Counter[str] = collections.Counter()
+    ours: collections.Counter[str] = collections.Counter()
+    leaves: collections.Counter[str] = collections.Counter()
+    total = handling = 0
+    for path in paths:
+        for line in path.read_text(errors="replace").splitlines():
+            stack, _, count_text = line.rpartition(" ")
+            if not count_text.isdigit():
+                continue
+            count = int(count_text)
+            frames = stack.split(";")
+            if "(gunicorn/workers/gthread.py)" in stack and "(concurrent/futures/thread.py)" not in stack:
+                continue  # a gthread worker's main thread: it accepts connections, handles none
+            total += count
+            if not any(_frame_matches(frame, *PROFILE_BUCKETS[0][1:]) for frame in frames):
+                continue
+            handling += count
+            for label, file_part, function in PROFILE_BUCKETS[1:]:
+                if any(_frame_matches(frame, file_part, function) for frame in frames):
+                    buckets[label] += count
+            for name in dict.fromkeys(frame for frame in frames if _is_ours(frame)):
+                ours[name] += count
+            leaves[frames[-1]] += count
+    if not handling:
+        return []
+    shares = [(PROFILE_BUCKETS[0][0], 100 * handling / total)]
+    shares += [(label, 100 * buckets[label] / handling) for label, _file, _function in PROFILE_BUCKETS[1:]]
+    lines = [f"{share:5.1f} %  {label}" for label, share in shares]
+    lines += ["", "The project's functions (inclusive, share of request handling):"]
+    lines += [f"{100 * count / handling:5.1f} %  {name}" for name, count in ours.most_common(25)]
+    lines += ["", "Where the samples end (own time):"]
+    lines += [f"{100 * count / handling:5.1f} %  {name}" for name, count in leaves.most_common(25)]
+    (OUT / f"pages-profile-{SLUGS[scenario.name]}.summary.txt").write_text("\n".join(lines) + "\n")
+    return shares + [(f"    {name}", 100 * count / handling) for name, count in ours.most_common(8)]
+
+
+# --- Report -----------------------------------------------------------------------------
+
+
+def _ms(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.1f}"
+
+
+def table(results: list[Result]) -> str:
+    baseline = next((result.rate for result in results if result.scenario.name == "baseline"), None)
+    head = (
+        "| scenario | requests/s | p50 (ms) | p95 (ms) | p99 (ms) | errors | × baseline | queries "
+        "| Redis round trips | app CPU ms/req | DB CPU ms/req | client CPU | machine busy | others' CPU |"
+    )
+    lines = [head, "|" + "---|" * head.count(" | ") + "---|"]
+    for result in results:
+        ratio = f"{result.rate / baseline:.0%}" if baseline else "—"
+        per = max(result.requests, 1)
+        lines.append(
+            f"| {result.scenario.name} | {result.rate:,.0f} | {_ms(result.p50)} | {_ms(result.p95)} "
+            f"| {_ms(result.p99)} | {result.errors} | {ratio} "
+            f"| {'—' if result.queries is None else result.queries} "
+            f"| {'—' if result.redis_commands is None else result.redis_commands} "
+            f"| {1000 * result.app_cpu / per:.2f} | {1000 * result.db_cpu / per:.2f} "
+            f"| {result.client_cpu / result.seconds:.0%} | {result.busy:.0%} | {result.others:.0%} |"
+        )
+    return "\n".join(lines)
+
+
+def growth_table(small: tuple[dict, list[Result]], large: tuple[dict, list[Result]]) -> str:
+    (small_facts, small_results), (large_facts, large_results) = small, large
+    small_ideas, large_ideas = small_facts["sizes"]["ideas"], large_facts["sizes"]["ideas"]
+    head = (
+        f"| scenario | p50 at {small_ideas:,} ideas (ms) | p50 at {large_ideas:,} (ms) | p50 growth "
+        f"| requests/s at {small_ideas:,} | requests/s at {large_ideas:,} |"
+    )
+    lines = [head, "|---|---|---|---|---|---|"]
+    by_name = {result.scenario.name: result for result in small_results}
+    for result in large_results:
+        before = by_name.get(result.scenario.name)
+        if before is None:
+            continue
+        growth = result.p50 / before.p50 if before.p50 else float("nan")
+        lines.append(
+            f"| {result.scenario.name} | {_ms(before.p50)} | {_ms(result.p50)} | ×{growth:.2f} "
+            f"| {before.rate:,.0f} | {result.rate:,.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def describe(facts: dict) -> str:
+    rows = facts["rows"]
+    return (
+        f"{rows['ideas']:,} ideas, {rows['votes']:,} votes, {rows['comments']:,} comments, "
+        f"{rows['follows']:,} follows, {rows['members']:,} members, {rows['responses']:,} official responses "
+        f"({facts['database_mb']:,} MB; built in {facts['seconds']:.0f} s); list: status `{facts['list_status']}` "
+        f"({facts['list_status_ideas']:,} ideas in the community); search: `{facts['selective']['term']}` "
+        f"({facts['selective']['matches']} matches), `{facts['broad']['term']}` "
+        f"({facts['broad']['matches']:,} matches); similar: “{facts['similar_title']}”"
+    )
+
+
+def write_docs(entry: str) -> None:
+    """Append the entry at the end of the "Pages under load" section (created if missing)."""
+    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
+    lines = text.rstrip("\n").split("\n")
+    try:
+        start = lines.index(SECTION)
+    except ValueError:
+        lines += ["", SECTION]
+        start = len(lines) - 1
+    end = next((n for n in range(start + 1, len(lines)) if lines[n].startswith("## ")), len(lines))
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    lines[end:end] = ["", *entry.rstrip("\n").split("\n")]
+    DOCS.write_text("\n".join(lines) + "\n")
+
+
+# --- Main -------------------------------------------------------------------------------
+
+
+def ensure_data(args: argparse.Namespace, database_url: str, bench_url: str, sizes: bench_data.Sizes) -> dict:
+    from django.db import connections
+
+    existing = bench_data.facts(bench_url)
+    if args.reuse and existing and existing["sizes"] == asdict(sizes):
+        print(f"Reusing {urlsplit(bench_url).path.lstrip('/')} (built {existing['built_at']})")
+        return existing
+    connections.close_all()
+    command = [sys.executable, "-m", "bench.data", "--ideas", str(sizes.ideas), "--votes", str(sizes.votes)]
+    command += ["--comments", str(sizes.comments), "--members", str(sizes.members)]
+    command += ["--database", urlsplit(bench_url).path.lstrip("/"), "--clients", str(max(args.concurrency, 32))]
+    subprocess.run(command, cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url}, check=True)  # noqa: S603
+    return bench_data.facts(bench_url)
+
+
+def flush_redis(redis_url: str) -> None:
+    import redis
+
+    from config import env
+
+    for db in (env.redis_db(redis_url), env.redis_db(redis_url) + 1):
+        redis.Redis.from_url(env.redis_url_with_db(redis_url, db)).flushdb()
+
+
+def run_size(
+    args: argparse.Namespace, database_url: str, bench_url: str, redis_url: str, sizes: bench_data.Sizes
+) -> tuple[dict, list[Result], dict]:
+    facts = ensure_data(args, database_url, bench_url, sizes)
+    flush_redis(redis_url)
+    clients = sign_in(facts["clients"][: args.concurrency])
+    load_before = os.getloadavg()
+    server = start_server(
+        bench_url,
+        redis_url,
+        workers=args.workers,
+        worker_class=args.worker_class,
+        threads=args.threads,
+        access_log=not args.no_access_log,
+    )
+    results = []
+    try:
+        fetch_csrf(server, clients, facts)
+        wanted = [name.strip() for name in args.scenarios.split(",")] if args.scenarios else None
+        profiled = {name.strip() for name in args.profile.split(",")} if args.profile else set()
+        for scenario in SCENARIOS:
+            if wanted and scenario.name not in wanted and SLUGS[scenario.name] not in wanted:
+                continue
+            profile = bool(profiled & {"all", scenario.name, SLUGS[scenario.name]})
+            print(f"  {scenario.name} ...", end="", flush=True)
+            result = run_scenario(scenario, server, facts, clients, args, urlsplit(bench_url).path.lstrip("/"), profile)
+            print(
+                f" {result.rate:,.0f}/s, p50 {_ms(result.p50)} ms, p95 {_ms(result.p95)} ms, "
+                f"{result.errors} errors{' ' + repr(result.samples[:2]) if result.samples else ''}",
+                flush=True,
+            )
+            results.append(result)
+    finally:
+        stop_server(server)
+    count_queries(results, facts, clients)
+    flush_redis(redis_url)  # the tasks the comments queued, and the cache
+    log = server.log.read_text(errors="replace") if server.log.exists() else ""
+    context = {
+        "load": (load_before[0], os.getloadavg()[0]),
+        "tracebacks": log.count("Traceback"),
+    }
+    return facts, results, context
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ideas", type=int, default=bench_data.Sizes.ideas)
+    parser.add_argument("--votes", type=int, help="default: 10 per idea")
+    parser.add_argument("--comments", type=int, help="default: 3 per idea")
+    parser.add_argument("--members", type=int, help="default: one per 5 ideas")
+    parser.add_argument("--duration", type=float, default=20, help="measured seconds per scenario (default 20)")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds before measuring (default 3)")
+    parser.add_argument("--concurrency", type=int, default=8, help="simultaneous clients (default 8)")
+    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)), help="default: one per core")
+    parser.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread")
+    parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker (default 2)")
+    parser.add_argument(
+        "--per-connection",
+        type=int,
+        default=10,
+        help="requests per keep-alive connection before the client opens a new one (default 10; 0: never): "
+        "with a few long-lived connections, whichever worker accepted more of them is the bottleneck",
+    )
+    parser.add_argument("--no-access-log", action="store_true", help="production logs every request; this does not")
+    parser.add_argument("--scenarios", help="comma-separated names (default: all); e.g. 'baseline,home'")
+    parser.add_argument("--scaling", action="store_true", help="run at 10,000 then 100,000 ideas; report p50 growth")
+    parser.add_argument("--profile", help="scenarios to sample with py-spy (comma-separated, or 'all')")
+    parser.add_argument("--reuse", action="store_true", help="keep the bench database if it has the asked size")
+    parser.add_argument("--database", help="the bench database's name (default: DATABASE_URL's + _bench)")
+    parser.add_argument("--no-docs", action="store_true", help="do not append the figures to docs/benchmarks.md")
+    args = parser.parse_args(argv)
+
+    database_url = os.environ.get("DATABASE_URL", "")
+    redis_url = os.environ.get("REDIS_URL", "")
+    if urlsplit(database_url).scheme not in ("postgres", "postgresql", "pgsql") or not redis_url:
+        sys.exit("Set DATABASE_URL (postgres://...) and REDIS_URL (redis://host:port/db, a database of its own).")
+    bench_url = bench_data.bench_database_url(database_url, args.database)
+    if urlsplit(bench_url).path == urlsplit(database_url).path:
+        sys.exit("The bench database must not be DATABASE_URL's own: it is dropped at every build.")
+    if args.scaling:
+        plan = [bench_data.Sizes.scaled(10_000), bench_data.Sizes.scaled(100_000)]
+    else:
+        scaled = bench_data.Sizes.scaled(args.ideas)
+        plan = [
+            bench_data.Sizes(
+                args.ideas,
+                args.votes if args.votes is not None else scaled.votes,
+                args.comments if args.comments is not None else scaled.comments,
+                args.members if args.members is not None else scaled.members,
+            )
+        ]
+    OUT.mkdir(parents=True, exist_ok=True)
+    bench_data.setup_django(bench_url, redis_url=redis_url)
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # WhiteNoise's manifest, as in production
+    facts_machine = None
+    runs = []
+    for sizes in plan:
+        print(f"== {sizes.ideas:,} ideas", flush=True)
+        facts, results, context = run_size(args, database_url, bench_url, redis_url, sizes)
+        facts_machine = facts_machine or machine()
+        runs.append((facts, results, context))
+        print()
+        print(table(results))
+        print()
+
+    worker = f"`--worker-class {args.worker_class}" + (
+        f" --threads {args.threads}`" if args.worker_class == "gthread" else "`"
+    )
+    command = (
+        f"DATABASE_URL={redacted(database_url)} REDIS_URL={redacted(redis_url)} "
+        f".venv/bin/python -m bench.run {shlex.join(sys.argv[1:] if argv is None else argv)}"
+    ).rstrip()
+    m = facts_machine
+    sizes_run = [f"{facts['sizes']['ideas']:,}" for facts, _results, _context in runs]
+    title = f"scaling from {' to '.join(sizes_run)} ideas" if len(runs) > 1 else f"{sizes_run[0]} ideas"
+    entry = [
+        f"### {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}: {title}",
+        "",
+        f"- Command: `{command}`",
+        f"- Server: gunicorn {m['gunicorn']}, {args.workers} workers {worker}, access log "
+        f"{'off' if args.no_access_log else 'on'}; concurrency {args.concurrency}, {args.warmup:g} s warm-up then "
+        f"{args.duration:g} s per scenario; keep-alive connections from one asyncio process",
+        f"- Code: {code_version()}",
+        f"- Machine: {m['cpus']} CPUs ({m['cpu_model']}), {m['ram']} RAM, kernel {m['kernel']}; PostgreSQL "
+        f"{m['postgres']}, Redis {m['redis']}, Python {m['python']}, Django {m['django']}; PostgreSQL, Redis, "
+        "gunicorn and the load generator share the machine",
+    ]
+    for facts, results, context in runs:
+        entry += [
+            "",
+            f"**{facts['sizes']['ideas']:,} ideas.** Data: {describe(facts)}. Load average (1 min) before / after: "
+            f"{context['load'][0]:.2f} / {context['load'][1]:.2f}; tracebacks in gunicorn's log: "
+            f"{context['tracebacks']}.",
+            "",
+            table(results),
+        ]
+    if len(runs) == 2:
+        entry += ["", growth_table((runs[0][0], runs[0][1]), (runs[1][0], runs[1][1]))]
+    for _facts, results, _context in runs:
+        for result in results:
+            if result.profile:
+                entry += ["", f"Profile of “{result.scenario.name}” (py-spy, shares of request handling):", ""]
+                entry += [f"    {share:5.1f} %  {label}" for label, share in result.profile]
+    if len(runs) == 2:
+        print(growth_table((runs[0][0], runs[0][1]), (runs[1][0], runs[1][1])))
+    for _facts, results, _context in runs:
+        for result in results:
+            if result.profile:
+                print(f"\nProfile of {result.scenario.name} (full listing in {OUT}):")
+                for label, share in result.profile:
+                    print(f"  {share:5.1f} %  {label}")
+    if not args.no_docs:
+        write_docs("\n".join(entry))
+        print(f"\nAppended to {DOCS.relative_to(ROOT)} under “{SECTION[3:]}”.")
+
+
+if __name__ == "__main__":
+    main()
