@@ -21,18 +21,20 @@ What it does:
    (`SessionStore`, as `django.contrib.auth.login` would), and gets each one's CSRF cookie
    from a page, once.
 4. Runs each scenario for `--warmup` seconds, then measures for `--duration` seconds,
-   from a separate process (`bench.load`: asyncio clients, one keep-alive connection each,
-   each sending its next request when the previous answer is in) at `--concurrency`.
+   from a separate process (`bench.load`: asyncio clients, each sending its next request
+   when the previous answer is in) at `--concurrency`. A client opens a new keep-alive
+   connection every `--per-connection` requests (10): with a few connections kept for a
+   whole scenario, the worker that happened to accept more of them was the bottleneck.
    Scenarios: the baseline (robots.txt: the cheapest view, whole middleware stack), the
    same signed in, home, list (top, a status, page 50) and idea page (50 comments and an
    official response) anonymous and signed in, search (a selective French term, a broad
    one), similar ideas for a typed title, vote toggle and comment post (signed in, CSRF
    token in the header, Accept: application/json as the page's script sends).
-5. Counts the queries each page makes (Django's test client in this process, cache warm)
-   and the cache's Redis commands, prints a table and appends it with the machine's
+5. Counts the queries and Redis round trips of one request per scenario (Django's test
+   client in this process, cache warm), prints a table and appends it with the machine's
    description under "Pages under load" in docs/benchmarks.md (`--no-docs` to skip).
    `--scaling` runs everything at 10,000 and at 100,000 ideas (votes, comments and members
-   in proportion) and adds the growth of each scenario's p50. `--profile NAME,...` samples
+   in proportion) and adds the growth of each scenario's p50. `--profile NAMES` samples
    the gunicorn workers with py-spy during those scenarios (`pip install py-spy`; the
    sampling slows them: read the shares, not that run's rates).
 """
@@ -755,12 +757,12 @@ def run_size(
     results = []
     try:
         fetch_csrf(server, clients, facts)
-        wanted = [name.strip() for name in args.scenarios.split(",")] if args.scenarios else None
-        profiled = {name.strip() for name in args.profile.split(",")} if args.profile else set()
+        wanted = set(args.scenarios.split(",")) if args.scenarios else None
+        profiled = set(args.profile.split(",")) if args.profile else set()
         for scenario in SCENARIOS:
-            if wanted and scenario.name not in wanted and SLUGS[scenario.name] not in wanted:
+            if wanted and SLUGS[scenario.name] not in wanted:
                 continue
-            profile = bool(profiled & {"all", scenario.name, SLUGS[scenario.name]})
+            profile = bool(profiled & {"all", SLUGS[scenario.name]})
             print(f"  {scenario.name} ...", end="", flush=True)
             result = run_scenario(scenario, server, facts, clients, args, urlsplit(bench_url).path.lstrip("/"), profile)
             print(
@@ -801,9 +803,11 @@ def main(argv: list[str] | None = None) -> None:
         "with a few long-lived connections, whichever worker accepted more of them is the bottleneck",
     )
     parser.add_argument("--no-access-log", action="store_true", help="production logs every request; this does not")
-    parser.add_argument("--scenarios", help="comma-separated names (default: all); e.g. 'baseline,home'")
+    parser.add_argument(
+        "--scenarios", help=f"comma-separated, among: {', '.join(SLUGS.values())} (default: all)", metavar="NAMES"
+    )
     parser.add_argument("--scaling", action="store_true", help="run at 10,000 then 100,000 ideas; report p50 growth")
-    parser.add_argument("--profile", help="scenarios to sample with py-spy (comma-separated, or 'all')")
+    parser.add_argument("--profile", help="scenarios to sample with py-spy (as --scenarios, or all)", metavar="NAMES")
     parser.add_argument("--reuse", action="store_true", help="keep the bench database if it has the asked size")
     parser.add_argument("--database", help="the bench database's name (default: DATABASE_URL's + _bench)")
     parser.add_argument("--no-docs", action="store_true", help="do not append the figures to docs/benchmarks.md")
@@ -860,7 +864,8 @@ def main(argv: list[str] | None = None) -> None:
         f"- Command: `{command}`",
         f"- Server: gunicorn {m['gunicorn']}, {args.workers} workers {worker}, access log "
         f"{'off' if args.no_access_log else 'on'}; concurrency {args.concurrency}, {args.warmup:g} s warm-up then "
-        f"{args.duration:g} s per scenario; keep-alive connections from one asyncio process",
+        f"{args.duration:g} s per scenario; keep-alive connections from one asyncio process, "
+        + (f"a new one every {args.per_connection} requests" if args.per_connection else "kept for the whole scenario"),
         f"- Code: {code_version()}",
         f"- Machine: {m['cpus']} CPUs ({m['cpu_model']}), {m['ram']} RAM, kernel {m['kernel']}; PostgreSQL "
         f"{m['postgres']}, Redis {m['redis']}, Python {m['python']}, Django {m['django']}; PostgreSQL, Redis, "
