@@ -8,7 +8,6 @@ nothing. Withdrawing a vote takes nothing back. Totals can be rebuilt from the l
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from io import StringIO
 
@@ -31,6 +30,7 @@ from ideas.services import (
     idea_set_status,
     vote_toggle,
 )
+from tests.concurrency import race
 from tests.factories import MembershipFactory, UserFactory, make_idea
 
 
@@ -175,27 +175,6 @@ class TestRetries:
         assert (total(member_a, community_a), total(member_a, community_b)) == (2, 2)
 
 
-def _race(workers) -> None:
-    barrier = threading.Barrier(len(workers))
-    errors = []
-
-    def run(work):
-        try:
-            barrier.wait(timeout=10)
-            work()
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(work,)) for work in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
-
-
 @pytest.mark.django_db(transaction=True)
 class TestConcurrency:
     def test_the_same_event_recorded_at_once_by_two_workers_counts_once(self, community_a, member_a):
@@ -204,7 +183,7 @@ class TestConcurrency:
         def award():
             results.append(points_award(user=member_a, community=community_a, kind=PointKind.IDEA_DONE, key="done:7"))
 
-        _race([award, award])
+        race([award, award])
         assert sorted(results) == [False, True]
         assert PointEvent.objects.filter(key="done:7").count() == 1
         assert total(member_a, community_a) == 50
@@ -216,7 +195,7 @@ class TestConcurrency:
         def award(key):
             return lambda: points_award(user=author, community=community_a, kind=PointKind.VOTE_RECEIVED, key=key)
 
-        _race([award(key) for key in keys])
+        race([award(key) for key in keys])
         assert Reputation.objects.filter(user=author).count() == 1
         assert total(author, community_a) == 8
 
@@ -230,7 +209,7 @@ class TestConcurrency:
                 idea=Idea.objects.select_related("community", "status").get(pk=idea.pk), user=user
             )
 
-        _race([vote_as(user) for user in voters])
+        race([vote_as(user) for user in voters])
         assert total(author, community_a) == 10 + 20
 
 

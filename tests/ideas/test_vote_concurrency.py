@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from ideas.models import Idea, IdeaStats, Vote
 from ideas.services import hot_score, vote_toggle
+from tests.concurrency import race
 from tests.factories import UserFactory, make_idea
 
 
 def stats(idea) -> IdeaStats:
     return IdeaStats.objects.get(pk=idea.pk)
-
-
-def _race(workers):
-    barrier = threading.Barrier(len(workers))
-    errors = []
-
-    def run(work):
-        try:
-            barrier.wait(timeout=10)
-            work()
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(work,)) for work in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -45,7 +22,7 @@ def test_twenty_members_voting_at_once_count_twenty(community_a):
     def vote_as(user):
         return lambda: vote_toggle(idea=Idea.objects.select_related("community", "status").get(pk=idea.pk), user=user)
 
-    _race([vote_as(user) for user in voters])
+    race([vote_as(user) for user in voters])
     row = stats(idea)
     assert Vote.objects.filter(idea=idea).count() == 20
     assert (row.votes, row.upvotes) == (20, 20)
@@ -60,6 +37,6 @@ def test_one_member_voting_twice_at_once_counts_once(community_a):
     def vote():
         vote_toggle(idea=Idea.objects.select_related("community", "status").get(pk=idea.pk), user=voter)
 
-    _race([vote, vote])
+    race([vote, vote])
     assert Vote.objects.filter(idea=idea).count() == 1
     assert stats(idea).votes == 1
