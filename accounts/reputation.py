@@ -121,6 +121,52 @@ def _reputation_add(user_id: int, community_id: int, points: int) -> None:
         cursor.execute(_REPUTATION_ADD, [user_id, community_id, points])
 
 
+# The same two statements for many events at once (the batched moderation check): the
+# events as a VALUES list, and the totals summed per member before the upsert (an upsert
+# may touch each row once per statement).
+_LEDGER_INSERT_MANY = """
+WITH e (user_id, community_id, "key") AS (VALUES {values})
+INSERT INTO accounts_pointevent (user_id, community_id, kind, "key", points, created_at)
+SELECT u.id, e.community_id, %s, e."key",
+       COALESCE((SELECT v.points FROM accounts_pointvalue v WHERE v.community_id = e.community_id AND v.kind = %s), %s),
+       %s
+FROM e JOIN accounts_user u ON u.id = e.user_id
+WHERE u.is_active AND u.deleted_at IS NULL
+ON CONFLICT (community_id, "key") DO NOTHING
+RETURNING user_id, community_id, points
+"""
+_REPUTATION_ADD_MANY = """
+INSERT INTO accounts_reputation (user_id, community_id, points) VALUES {values}
+ON CONFLICT (user_id, community_id) DO UPDATE SET points = accounts_reputation.points + excluded.points
+"""
+
+
+def _award_many(kind: str, events: list[tuple[int, int, str]]) -> int:
+    """`_award` for many (user_id, community_id, key) events in two statements; how many were new."""
+    if not events:
+        return 0
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _LEDGER_INSERT_MANY.format(values=", ".join(["(%s, %s, %s)"] * len(events))),
+            [*(value for event in events for value in event), kind, kind, DEFAULT_POINTS[kind], now],
+        )
+        inserted = cursor.fetchall()
+    totals: dict[tuple[int, int], int] = {}
+    for user_id, community_id, points in inserted:
+        totals[user_id, community_id] = totals.get((user_id, community_id), 0) + points
+    if totals:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _REPUTATION_ADD_MANY.format(values=", ".join(["(%s, %s, %s)"] * len(totals))),
+                [value for key, points in totals.items() for value in (*key, points)],
+            )
+    if kind in BADGE_KINDS and totals:
+        members, announce = list(totals), not is_muted()
+        transaction.on_commit(lambda: _enqueue_badges_checks(members, announce))  # one message, not one each
+    return len(inserted)
+
+
 # --- Hooks: called by the ideas services at the moment something happens ------------------
 
 
@@ -129,6 +175,16 @@ def points_idea_published(*, idea) -> bool:
     if not idea.is_public:
         return False
     return _award(idea.author_id, idea.community_id, PointKind.IDEA_APPROVED, f"idea:{idea.pk}")
+
+
+def points_ideas_published(*, ideas: Iterable) -> int:
+    """`points_idea_published` for many ideas at once, in two statements; how many were new."""
+    events = [
+        (idea.author_id, idea.community_id, f"idea:{idea.pk}")
+        for idea in ideas
+        if idea.is_public and idea.author_id is not None
+    ]
+    return _award_many(PointKind.IDEA_APPROVED, events)
 
 
 def points_vote_cast(*, idea, voter: User, value: int | None) -> bool:
@@ -225,6 +281,15 @@ def _enqueue_badges_check(user_id: int, community_id: int, announce: bool) -> No
         check_badges.delay(user_id, community_id, announce)
     except Exception:  # the broker is down: the member's next event queues the check again
         logger.exception("Could not queue the badge check of user %s in community %s", user_id, community_id)
+
+
+def _enqueue_badges_checks(members: list[tuple[int, int]], announce: bool) -> None:
+    from accounts.tasks import check_badges_many
+
+    try:
+        check_badges_many.delay(members, announce)
+    except Exception:  # the broker is down: each member's next event queues the check again
+        logger.exception("Could not queue the badge checks of %d members", len(members))
 
 
 def badges_check(user_id: int, community_id: int, *, announce: bool = True) -> list[BadgeAward]:

@@ -40,6 +40,12 @@ def check_badges(user_id: int, community_id: int, announce: bool = True) -> int:
     return len(badges_check(user_id, community_id, announce=announce))
 
 
+@shared_task(name="reputation.check_badges_many")
+def check_badges_many(members: list[tuple[int, int]], announce: bool = True) -> int:
+    """`check_badges` for many (user_id, community_id) pairs, queued once by a batch of awards."""
+    return sum(len(badges_check(user_id, community_id, announce=announce)) for user_id, community_id in members)
+
+
 @shared_task(name="reputation.refresh_leaderboards")
 def refresh_leaderboards() -> int:
     """Beat, every 10 minutes: fresh boards in the cache, and new ambassadors."""

@@ -15,7 +15,9 @@ What it does:
    rule does not trip) and ideas through `ideas.services.idea_create`, as a member's post
    does, except that nothing is queued yet (the setup is not what is measured). One post in
    20 carries too many links and is held for a human; the others are approved. The external
-   spam checker is off (its HTTP round trip would dominate everything else).
+   spam checker is off (its HTTP round trip would dominate everything else). A check decides
+   its own item with other pending ones (a batch), so the items wait as `held` until their
+   phase publishes them, and only then become `pending`.
 3. Starts W worker processes, as in production but on the moderation queue alone:
    `celery -A config worker -Q moderation --pool solo --concurrency 1` each (`--pool
    prefork` starts one worker with W child processes instead). Solo workers make "per
@@ -223,6 +225,7 @@ def prepare(total: int, seed: int) -> list[int]:
 
     from accounts.models import User
     from community.models import ModerationItem, ModerationMode
+    from community.models.moderation import ItemState
     from community.moderation import services as moderation_services
     from community.services import community_create
     from ideas.services import idea_create
@@ -253,6 +256,9 @@ def prepare(total: int, seed: int) -> list[int]:
                 )
     finally:
         moderation_services.enqueue_check = queued
+    # A check decides a batch of pending items, its own and others: the items of the phases
+    # not yet run wait as `held`, and become `pending` as their phase publishes them.
+    ModerationItem.objects.filter(community=community).update(state=ItemState.HELD)
     return list(ModerationItem.objects.filter(community=community).order_by("pk").values_list("pk", flat=True)[:total])
 
 
@@ -406,19 +412,20 @@ def run_phase(name: str, ids: list[int], workers: Workers, rate: float | None, t
     from django.utils import timezone
 
     from community.models import ModerationDecision, ModerationItem
+    from community.models.moderation import ItemState
     from community.moderation.services import enqueue_check
 
     phase = Phase(name, len(ids), workers.count)
     meter = CpuMeter(workers.pids)
     if rate is None:
-        ModerationItem.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
+        ModerationItem.objects.filter(pk__in=ids).update(state=ItemState.PENDING, enqueued_at=timezone.now())
     started = time.time()
     for n, item_id in enumerate(ids):
         if rate is not None:
             delay = started + n / rate - time.time()
             if delay > 0:
                 time.sleep(delay)
-            ModerationItem.objects.filter(pk=item_id).update(enqueued_at=timezone.now())
+            ModerationItem.objects.filter(pk=item_id).update(state=ItemState.PENDING, enqueued_at=timezone.now())
         enqueue_check(item_id)
     phase.publish_seconds = time.time() - started
     deadline = time.monotonic() + timeout
@@ -481,8 +488,10 @@ def stop_profilers(profilers: list[tuple[subprocess.Popen, Path]]) -> list[Path]
 PROFILE_BUCKETS = [
     ("handling a task (receive, trace, run, ack)", "celery/worker/consumer/consumer.py", "on_task_received"),
     ("  moderation_check (the task's work)", "community/moderation/services.py", "moderation_check"),
-    ("    submission_for (the rules' database reads)", "community/moderation/services.py", "submission_for"),
+    ("    claiming the batch (SKIP LOCKED)", "community/moderation/services.py", "_claim_batch"),
+    ("    the rules' database reads (per batch)", "community/moderation/services.py", "read"),
     ("    rules.evaluate (pure Python)", "community/moderation/rules.py", "evaluate"),
+    ("    the decisions' writes (per batch)", "community/moderation/services.py", "_record"),
     ("  opening a PostgreSQL connection", "django/db/backends/base/base.py", "connect"),
     ("  waiting on PostgreSQL (queries, commits)", "psycopg/connection.py", "wait"),
     ("  Django ORM: compiling SQL", "django/db/models/sql/compiler.py", "as_sql"),

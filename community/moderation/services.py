@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -144,121 +144,282 @@ def enqueue_check(item_id: int) -> None:
 
 # --- Check (the task's work) -------------------------------------------------------------
 
+# How many pending items one check decides together, its own first: the rules' reads, the
+# writes and the commit are paid once per batch; each item's own message then costs at
+# most one query.
+CHECK_BATCH_SIZE = 50
+
 
 def _text_of(content) -> str:
     return f"{content.title}\n\n{content.body}" if hasattr(content, "title") else content.body
 
 
-def submission_for(item: ModerationItem, content, rule: ModerationRule) -> rules.Submission:
-    """What the rules need, in as few queries as the community's rules allow (two at most)."""
-    from ideas.models import Comment, Idea, ModerationState
-
-    author_id = content.author_id
-    community = item.community
-    hour_ago = timezone.now() - timedelta(hours=1)
-    recent = ModerationItem.objects.filter(community=community, author_id=author_id).aggregate(
-        posts_last_hour=Count("pk", filter=Q(revision=1, created_at__gte=hour_ago)),
-        same_text=Count(
-            "pk",
-            filter=Q(text_hash=item.text_hash, created_at__gte=timezone.now() - rules.DUPLICATE_WINDOW)
-            & ~Q(**{item.kind: content})
-            & ~Q(text_hash=""),
-        ),
-    )
-    approved_before, trusted = 0, True
-    if rule.new_member_hold_count and author_id is not None:
-        # Only communities that hold newcomers pay for these counts.
-        trusted = Membership.objects.filter(
-            Q(trusted_at__isnull=False) | Q(role__in=[Role.MODERATOR, Role.BRAND_MANAGER, Role.ADMIN]),
-            community=community,
-            user_id=author_id,
-        ).exists()
-        if not trusted:
-            approved_before = (
-                Idea.objects.filter(community=community, author_id=author_id, moderation_state=ModerationState.APPROVED)
-                .exclude(pk=content.pk if item.kind == "idea" else None)
-                .count()
-                + Comment.objects.filter(
-                    idea__community=community, author_id=author_id, moderation_state=ModerationState.APPROVED
-                )
-                .exclude(pk=content.pk if item.kind == "comment" else None)
-                .count()
-            )
-    return rules.Submission(
-        text=_text_of(content),
-        author_id=author_id,
-        community_id=community.pk,
-        kind=item.kind,
-        content_id=content.pk,
-        approved_before=approved_before,
-        trusted=trusted,
-        posts_last_hour=recent["posts_last_hour"] if author_id is not None else 0,
-        same_text_elsewhere=bool(recent["same_text"]) if author_id is not None else False,
-    )
+@dataclass(frozen=True)
+class CheckResult:
+    outcome: str | None  # this item's, or None when this run did not decide it
+    settled: tuple[int, ...]  # every item this run decided or superseded (none is ever pending again)
 
 
 def moderation_check(item_id: int) -> str | None:
-    """Run the rule chain for one item; return the outcome, or None when there was nothing to do.
+    """Run the rule chain for this item and up to `CHECK_BATCH_SIZE - 1` other pending items;
+    return this item's outcome, or None when this run did not decide it."""
+    return moderation_check_batch(item_id).outcome
 
-    Idempotent: only a `pending` item whose revision is the content's current one is
-    decided, and the decision claims the item with a conditional UPDATE, so a second run,
-    a run racing this one, or a run for a stale revision changes nothing.
+
+def moderation_check_batch(item_id: int) -> CheckResult:
+    """`moderation_check`, saying which items the run settled.
+
+    Idempotent: only `pending` items whose revision is their content's current one are
+    decided, each under a row lock taken with SKIP LOCKED, so a duplicate or redelivered
+    message, a run racing this one, or a run for a stale revision changes nothing, and an
+    item another batch holds is left to it. A message whose item another batch decided
+    ends after one query.
     """
-    # Only what every check needs; the author is loaded when the spam checker asks.
-    item = ModerationItem.objects.select_related("community", "idea", "comment").filter(pk=item_id).first()
-    if item is None or item.state != ItemState.PENDING:
-        return None
-    content = item.content
-    if content is None or content.revision != item.revision:
-        ModerationItem.objects.filter(pk=item.pk, state=ItemState.PENDING).update(
-            state=ItemState.SUPERSEDED, decided_at=timezone.now()
-        )
-        return None
+    community_id = _pending_community(item_id)
+    if community_id is None:
+        return CheckResult(None, ())
+    if spam_check.is_configured() and _rules_for({community_id})[community_id].use_spam_check:
+        return _check_alone(item_id)
+    with transaction.atomic():
+        items = _claim_batch(item_id)
+        outcomes = _decide(items, verdicts={})
+    return CheckResult(outcomes.get(item_id), tuple(item.pk for item in items))
 
-    rule = _rule_of(item.community)
-    reasons = [*item.reason_codes(), *rules.evaluate(submission_for(item, content, rule), rule)]
-    verdict = spam_check.Verdict.NOT_CONFIGURED
-    if rule.use_spam_check:
-        author = item.author
-        verdict = spam_check.check(
-            content=_text_of(content),
-            author_name=author.public_name if author else "",
-            author_email=author.email if author else "",
-            ip=item.ip,
-            user_agent=item.user_agent,
-            kind=item.kind,
+
+def _pending_community(item_id: int) -> int | None:
+    """The item's community if it is still pending, else None. Every message pays this
+    query, most of them for an item a batch has already decided: plain SQL, because
+    compiling the ORM's query cost more than running it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT community_id FROM {ModerationItem._meta.db_table} WHERE id = %s AND state = %s",  # noqa: S608
+            [item_id, ItemState.PENDING.value],
         )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def _claim_batch(item_id: int) -> list[ModerationItem]:
+    """Lock this item, if still pending and free, and the oldest pending items no other
+    check holds. Items of communities that ask the spam checker are left to their own
+    messages: an HTTP call per item must not run under the batch's locks."""
+    size = getattr(settings, "MODERATION_CHECK_BATCH_SIZE", CHECK_BATCH_SIZE)
+    pending = (
+        ModerationItem.objects.select_related("idea", "comment")
+        .select_for_update(skip_locked=True, of=("self",))
+        .filter(state=ItemState.PENDING)
+    )
+    own = list(pending.filter(pk=item_id))
+    others = pending.exclude(pk=item_id)
+    if spam_check.is_configured():
+        others = others.filter(community__moderation_rule__use_spam_check=False)
+    return own + list(others.order_by("enqueued_at", "pk")[: size - len(own)])
+
+
+def _check_alone(item_id: int) -> CheckResult:
+    """One item whose community asks the spam checker: the HTTP call runs before any lock
+    is taken, then the item is locked and decided if it is still pending."""
+    item = ModerationItem.objects.select_related("idea", "comment").filter(pk=item_id).first()
+    if item is None or item.state != ItemState.PENDING:
+        return CheckResult(None, ())
+    if not _is_current(item):
+        _supersede([item.pk])
+        return CheckResult(None, ())
+    verdicts = {item.pk: _spam_verdict(item)}
+    with transaction.atomic():
+        locked = ModerationItem.objects.select_for_update().filter(pk=item.pk, state=ItemState.PENDING).exists()
+        if not locked:
+            return CheckResult(None, ())  # another run got there first
+        outcome = _decide([item], verdicts=verdicts).get(item.pk)
+    return CheckResult(outcome, (item.pk,))
+
+
+def _spam_verdict(item: ModerationItem) -> spam_check.Verdict:
+    author = item.author
+    return spam_check.check(
+        content=_text_of(item.content),
+        author_name=author.public_name if author else "",
+        author_email=author.email if author else "",
+        ip=item.ip,
+        user_agent=item.user_agent,
+        kind=item.kind,
+    )
+
+
+def _is_current(item: ModerationItem) -> bool:
+    content = item.content
+    return content is not None and content.revision == item.revision
+
+
+def _supersede(item_ids: list[int]) -> None:
+    ModerationItem.objects.filter(pk__in=item_ids, state=ItemState.PENDING).update(
+        state=ItemState.SUPERSEDED, decided_at=timezone.now()
+    )
+
+
+def _decide(items: list[ModerationItem], *, verdicts: dict[int, spam_check.Verdict]) -> dict[int, str]:
+    """Decide locked, pending items in their order, as if one by one; item id -> outcome.
+
+    Stale revisions are superseded; the rules' inputs are read once for all items, and
+    each decision that publishes or withdraws a post is counted for the items after it.
+    """
+    _supersede([item.pk for item in items if not _is_current(item)])
+    current = [item for item in items if _is_current(item)]
+    if not current:
+        return {}
+    rule_of = _rules_for({item.community_id for item in current})
+    facts = _BatchFacts.read(current, rule_of)
+    decided = []
+    for item in current:
+        rule = rule_of[item.community_id]
+        reasons = [*item.reason_codes(), *rules.evaluate(facts.submission(item, rule), rule)]
+        verdict = verdicts.get(item.pk, spam_check.Verdict.NOT_CONFIGURED)
         if verdict in (spam_check.Verdict.SPAM, spam_check.Verdict.DISCARD):
             reasons.append("spam")
         elif verdict == spam_check.Verdict.UNAVAILABLE:
             reasons.append("spam_check_unavailable")
-
-    if verdict == spam_check.Verdict.DISCARD:
-        outcome = Outcome.REJECT
-    elif reasons:
-        outcome = Outcome.HOLD
-    else:
-        outcome = Outcome.APPROVE
-
-    with transaction.atomic():
-        claimed = ModerationItem.objects.filter(pk=item.pk, state=ItemState.PENDING).update(
-            state=_ITEM_STATE[outcome],
-            reasons=" ".join(dict.fromkeys(reasons))[:255],
-            decided_at=None if outcome == Outcome.HOLD else timezone.now(),
-        )
-        if not claimed:
-            return None  # another run got there first
+        outcome = _outcome_of(reasons, verdict)
         if "after_decision" not in reasons:  # a hidden or rejected post stays so until a human says
-            _apply_to_content(content, outcome)
-        ModerationDecision.objects.create(
-            item_id=item.pk, outcome=outcome, automatic=True, reasons=" ".join(dict.fromkeys(reasons))[:255]
+            facts.note_state(item, _CONTENT_STATE[outcome])
+        decided.append((item, outcome, " ".join(dict.fromkeys(reasons))[:255]))
+    _record(decided)
+    return {item.pk: outcome for item, outcome, _reasons in decided}
+
+
+def _outcome_of(reasons: list[str], verdict: spam_check.Verdict) -> str:
+    if verdict == spam_check.Verdict.DISCARD:
+        return Outcome.REJECT
+    return Outcome.HOLD if reasons else Outcome.APPROVE
+
+
+def _record(decided: list[tuple[ModerationItem, str, str]]) -> None:
+    """The batch's writes, in a number of statements that does not grow with its size
+    (comments excepted: each published one is announced on its own)."""
+    from ideas.services import ideas_set_moderation_state
+
+    now = timezone.now()
+    groups: dict[tuple[str, str], list[int]] = {}
+    for item, outcome, reasons in decided:
+        groups.setdefault((outcome, reasons), []).append(item.pk)
+    for (outcome, reasons), item_ids in groups.items():
+        ModerationItem.objects.filter(pk__in=item_ids, state=ItemState.PENDING).update(
+            state=_ITEM_STATE[outcome], reasons=reasons, decided_at=None if outcome == Outcome.HOLD else now
         )
-    return outcome
+    ideas: dict[str, list] = {}
+    for item, outcome, reasons in decided:
+        content, state = item.content, _CONTENT_STATE[outcome]
+        if "after_decision" in reasons.split() or content.moderation_state == state:
+            continue  # post-moderation approvals change nothing
+        if item.kind == ModerationItem.Kind.IDEA:
+            ideas.setdefault(state, []).append(content)
+        else:
+            _apply_to_content(content, outcome)
+    for state, contents in ideas.items():
+        ideas_set_moderation_state(ideas=contents, state=state)
+    ModerationDecision.objects.bulk_create(
+        ModerationDecision(item_id=item.pk, outcome=outcome, automatic=True, reasons=reasons, created_at=now)
+        for item, outcome, reasons in decided
+    )
 
 
-def _rule_of(community: Community) -> ModerationRule:
-    # A lookup by its unique key is cheaper than joining it into the item's query.
-    return rule_for(community)
+def _rules_for(community_ids: set[int]) -> dict[int, ModerationRule]:
+    rule_of = {rule.community_id: rule for rule in ModerationRule.objects.filter(community_id__in=community_ids)}
+    for community_id in community_ids - set(rule_of):
+        rule_of[community_id], _created = ModerationRule.objects.get_or_create(community_id=community_id)
+    return rule_of
+
+
+@dataclass
+class _BatchFacts:
+    """What the rules need about a batch of items, read with a few set-based queries
+    (the newcomer counts only for communities that hold newcomers' first posts)."""
+
+    posts_last_hour: dict[tuple[int, int], int]  # (community, author) -> first revisions in the last hour
+    texts: dict[tuple[int, int, str], list[tuple[int | None, int | None]]]  # + fingerprint -> (idea, comment)
+    trusted: set[tuple[int, int]]
+    approved: dict[tuple[int, int], int]  # public ideas and comments
+
+    @classmethod
+    def read(cls, items: list[ModerationItem], rule_of: dict[int, ModerationRule]) -> _BatchFacts:
+        from ideas.models import Comment, Idea, ModerationState
+
+        authors = {item.content.author_id for item in items} - {None}
+        communities = {item.community_id for item in items}
+        facts = cls({}, {}, set(), {})
+        if not authors:
+            return facts
+        now = timezone.now()
+        mine = ModerationItem.objects.filter(community_id__in=communities, author_id__in=authors).order_by()
+        facts.posts_last_hour = _counts(mine.filter(revision=1, created_at__gte=now - timedelta(hours=1)))
+        fingerprints = {item.text_hash for item in items} - {""}
+        if fingerprints:
+            recent = mine.filter(text_hash__in=fingerprints, created_at__gte=now - rules.DUPLICATE_WINDOW)
+            for community_id, author_id, text_hash, idea_id, comment_id in recent.values_list(
+                "community_id", "author_id", "text_hash", "idea_id", "comment_id"
+            ):
+                facts.texts.setdefault((community_id, author_id, text_hash), []).append((idea_id, comment_id))
+        holding = {community_id for community_id in communities if rule_of[community_id].new_member_hold_count}
+        if holding:
+            facts.trusted = set(
+                Membership.objects.filter(
+                    Q(trusted_at__isnull=False) | Q(role__in=[Role.MODERATOR, Role.BRAND_MANAGER, Role.ADMIN]),
+                    community_id__in=holding,
+                    user_id__in=authors,
+                ).values_list("community_id", "user_id")
+            )
+            public = {"author_id__in": authors, "moderation_state": ModerationState.APPROVED}
+            ideas = _counts(Idea.objects.filter(community_id__in=holding, **public).order_by())
+            comments = _counts(
+                Comment.objects.filter(idea__community_id__in=holding, **public).order_by(), "idea__community_id"
+            )
+            facts.approved = {key: ideas.get(key, 0) + comments.get(key, 0) for key in {*ideas, *comments}}
+        return facts
+
+    def submission(self, item: ModerationItem, rule: ModerationRule) -> rules.Submission:
+        from ideas.models import ModerationState
+
+        content = item.content
+        author_id = content.author_id
+        key = (item.community_id, author_id)
+        approved_before, trusted = 0, True
+        if rule.new_member_hold_count and author_id is not None:
+            trusted = key in self.trusted
+            if not trusted:  # the member's public posts, this one excepted
+                approved_before = self.approved.get(key, 0) - (content.moderation_state == ModerationState.APPROVED)
+        same_text = item.text_hash != "" and any(
+            (idea_id if item.kind == ModerationItem.Kind.IDEA else comment_id) != content.pk
+            for idea_id, comment_id in self.texts.get((*key, item.text_hash), [])
+        )
+        return rules.Submission(
+            text=_text_of(content),
+            author_id=author_id,
+            community_id=item.community_id,
+            kind=item.kind,
+            content_id=content.pk,
+            approved_before=approved_before,
+            trusted=trusted,
+            posts_last_hour=self.posts_last_hour.get(key, 0) if author_id is not None else 0,
+            same_text_elsewhere=same_text if author_id is not None else False,
+        )
+
+    def note_state(self, item: ModerationItem, state: str) -> None:
+        """A decision earlier in the batch publishes or withdraws a post: the items after
+        it count its author's public posts as a check run after it would."""
+        from ideas.models import ModerationState
+
+        was_public = item.content.moderation_state == ModerationState.APPROVED
+        is_public = state == ModerationState.APPROVED
+        if was_public != is_public:
+            key = (item.community_id, item.content.author_id)
+            self.approved[key] = self.approved.get(key, 0) + (1 if is_public else -1)
+
+
+def _counts(rows, community: str = "community_id") -> dict[tuple[int, int], int]:
+    """Rows counted per (community, author), in one grouped query."""
+    return {
+        (community_id, author_id): count
+        for community_id, author_id, count in rows.values_list(community, "author_id").annotate(count=Count("pk"))
+    }
 
 
 _CONTENT_STATE = {

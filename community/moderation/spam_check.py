@@ -35,6 +35,11 @@ class Verdict(Enum):
     NOT_CONFIGURED = "not_configured"
 
 
+def is_configured() -> bool:
+    """Whether a check can mean an HTTP call (otherwise `check` answers NOT_CONFIGURED at once)."""
+    return bool(settings.MODERATION_SPAM_CHECK_URL)
+
+
 def circuit_is_open() -> bool:
     return (cache.get(OPEN_UNTIL_KEY) or 0) > time.time()
 
