@@ -80,7 +80,7 @@ beat: $(STAMP)
 
 serve: $(STAMP)
 	$(BIN)/python manage.py collectstatic --noinput -v 0
-	$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-$$(nproc)} --access-logfile -
+	$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-$$(nproc)} --worker-class gthread --threads $${WEB_THREADS:-2} --access-logfile -
 
 # Moderation throughput on real workers and Redis; writes its figures to docs/benchmarks.md.
 # Uses its own database (cluetrain_bench); do not run it beside `make test` or `make worker`.

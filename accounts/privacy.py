@@ -21,6 +21,7 @@ import os
 import tempfile
 import zipfile
 from datetime import timedelta
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -425,6 +426,7 @@ def account_delete(*, user: User) -> None:
     """
     from allauth.account.models import EmailAddress
 
+    from community.cache import member_content_changed
     from community.models import Membership, ModerationItem
     from ideas.models import Follow, IdeaStats
     from notifications.models import Notification, Preference
@@ -448,6 +450,7 @@ def account_delete(*, user: User) -> None:
     Follow.objects.filter(user=user).delete()
     IdeaStats.objects.filter(pk__in=followed).update(followers=F("followers") - 1)
     user.mentioned_in.clear()
+    member_content_changed(user)  # their content now shows under "Former member"
     Membership.objects.filter(user=user).delete()
     ranked_in = list(Reputation.objects.filter(user=user).values_list("community_id", flat=True))
     PointEvent.objects.filter(user=user).delete()
@@ -495,7 +498,7 @@ def _forget_in_others_notifications(user: User) -> None:
 def _sessions_delete(user: User) -> None:
     """Delete the member's sessions on every device.
 
-    Django's database sessions cannot be searched by member, so each live session is
+    Django's sessions cannot be searched by member, so each live session is
     decoded: slow on a very large site, but an account is deleted rarely. Even a session
     this misses is dead: the member is inactive and their password hash has changed.
     """
@@ -506,4 +509,6 @@ def _sessions_delete(user: User) -> None:
         for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=1000)
         if session.get_decoded().get(SESSION_KEY) == str(user.pk)
     ]
-    Session.objects.filter(session_key__in=keys).delete()
+    session_store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in keys:  # through the engine: a cached session goes from the cache too
+        session_store(session_key=key).delete()

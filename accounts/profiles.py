@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from PIL import Image, ImageOps
 
 from accounts.models import BadgeAward, Reputation, User
+from community.cache import member_content_changed
 from community.models import Community
 
 AVATAR_SIZE = 256
@@ -43,6 +44,7 @@ def profile_update(
             f"{user.pk}.{avatar_format.lower()}", image_without_metadata(avatar, avatar_format), save=False
         )
     user.save(update_fields=fields)
+    member_content_changed(user)  # their name shows on their ideas and comments
     if avatar is not None:
         from accounts.tasks import make_avatar
 

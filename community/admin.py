@@ -14,9 +14,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PointValue, User
+from community.cache import community_cache_clear
 from community.models import STAFF_ROLES, Category, Community, Membership, Role, Status
 from community.selectors import communities_with_role
-from community.services import community_cache_clear, statuses_create_defaults
+from community.services import statuses_create_defaults
 
 ADMIN_ONLY = (Role.ADMIN,)
 

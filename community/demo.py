@@ -12,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Language, User
+from community.cache import community_cache_clear
 from community.models import Category, Community, Membership, Role
-from community.services import community_cache_clear, statuses_create_defaults
+from community.services import statuses_create_defaults
 
 DEMO_PASSWORD = "cluetrain-demo"  # noqa: S105 - printed for local demo accounts only
 

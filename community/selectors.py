@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http.request import split_domain_port
 
 from accounts.models import User
+from community.cache import versioned
 from community.models import STAFF_ROLES, Community, Membership, Role
-from community.services import CACHE_VERSION_KEY
 
 logger = logging.getLogger(__name__)
 _NO_COMMUNITY = "none"
@@ -27,24 +26,20 @@ def community_for_host(host: str) -> Community | None:
     """The community serving a host: its own by domain, else the default one.
 
     An inactive community is returned as is (the middleware answers for it); an unknown
-    host gets the default community. Cached per host; any change in admin invalidates.
+    host gets the default community. Cached per host (see community.cache); any change in
+    admin invalidates.
     """
     host = normalize_host(host)
     try:
-        version = cache.get_or_set(CACHE_VERSION_KEY, 1, timeout=None)
-        key = f"community:v{version}:host:{host}"
-        cached = cache.get(key)
+        found = versioned(
+            f"host:{host}",
+            lambda: _community_from_database(host) or _NO_COMMUNITY,
+            timeout=settings.COMMUNITY_CACHE_SECONDS,
+        )
     except Exception:  # a cache outage must not take the site down: read the database
         logger.warning("Cache unavailable for the community lookup", exc_info=True)
         return _community_from_database(host)
-    if cached is not None:
-        return None if cached == _NO_COMMUNITY else cached
-    community = _community_from_database(host)
-    try:
-        cache.set(key, community or _NO_COMMUNITY, timeout=settings.COMMUNITY_CACHE_SECONDS)
-    except Exception:
-        logger.warning("Cache unavailable for the community lookup", exc_info=True)
-    return community
+    return None if found == _NO_COMMUNITY else found
 
 
 def _community_from_database(host: str) -> Community | None:
@@ -70,6 +65,18 @@ def role_in(user: User, community: Community) -> str | None:
             Membership.objects.filter(user=user, community=community).values_list("role", flat=True).first()
         )
     return remembered[community.pk]
+
+
+def role_query(user: User, community: Community) -> QuerySet[Membership]:
+    """The user's role in the community as a one-value queryset, for a query that reads it
+    along with something else (then `role_remember` it)."""
+    return Membership.objects.filter(user=user, community=community).order_by("pk").values("role")[:1]
+
+
+def role_remember(user: User, community: Community, role: str | None) -> None:
+    """Remember a role read along with another query: `role_in` then need not ask."""
+    if user.is_authenticated:
+        user.__dict__.setdefault("_roles_by_community", {})[community.pk] = role
 
 
 def is_community_admin(user: User, community: Community) -> bool:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 
 from accounts.models import User
+from community.cache import community_cache_clear
 from community.models import Community, Membership, Role, Status
 
 # PRODUCT.md §3: the statuses every new community starts with.
@@ -22,9 +21,6 @@ DEFAULT_STATUSES: tuple[tuple[str, str, str, str, bool, bool], ...] = (
     ("declined", "Refusée", "Declined", "#b91c1c", True, False),
     ("duplicate", "Doublon", "Duplicate", "#6b7280", True, False),
 )
-
-logger = logging.getLogger(__name__)
-CACHE_VERSION_KEY = "community:version"
 
 
 def statuses_create_defaults(*, community: Community) -> list[Status]:
@@ -56,24 +52,6 @@ def community_create(*, name: str, slug: str, **fields: Any) -> Community:
     statuses_create_defaults(community=community)
     community_cache_clear()
     return community
-
-
-def community_cache_clear() -> None:
-    """Invalidate every cached host lookup and vocabulary (they are keyed by this version).
-
-    Done once the transaction commits: bumping earlier would let a concurrent request
-    cache the old rows under the new version.
-    """
-    transaction.on_commit(_bump_cache_version)
-
-
-def _bump_cache_version() -> None:
-    try:
-        cache.incr(CACHE_VERSION_KEY)
-    except ValueError:
-        cache.set(CACHE_VERSION_KEY, 2, timeout=None)
-    except Exception:  # a cache outage must not fail the save; entries expire on their own
-        logger.warning("Could not invalidate the community cache", exc_info=True)
 
 
 def membership_join(*, community: Community, user: User) -> Membership:

@@ -5,12 +5,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.reputation import leaderboard
+from config.pagecache import shared_page
 from ideas.feeds import IdeaSitemap
 from ideas.selectors import ideas_hot, member_votes
 
 HOME_AMBASSADORS = 5
 
 
+@shared_page()
 def home(request: HttpRequest) -> HttpResponse:
     """The community's front page: welcome text, its hot ideas and its top ambassadors."""
     ideas = ideas_hot(request.community) if request.community else []

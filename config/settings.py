@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "community.context_processors.community",
                 "notifications.context_processors.unread_notifications",
+                "config.pagecache.csrf_slot",
             ],
         },
     },
@@ -112,7 +113,7 @@ if REDIS_URL:
     # the broker's queues.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.redis_cache.RedisCache",
             "LOCATION": env.redis_url_with_db(REDIS_URL, env.redis_db(REDIS_URL) + 1),
             "KEY_PREFIX": "cluetrain",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -299,6 +300,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.read_bool("BEHIND_PROXY", False) else None
 SECURE_SSL_REDIRECT = env.read_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Sessions stay in the database alone. `cached_db` saves a query per signed-in request, but
+# with Redis down it fails requests (its writes to the cache are not all guarded), and a
+# sign-out during an outage would leave the cached session alive (docs/benchmarks.md).
 SESSION_COOKIE_SECURE = env.read_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env.read_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env.read_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
@@ -322,6 +326,9 @@ LOGGING = {
 # --- Cluetrain ------------------------------------------------------------------------
 # Seconds a host -> community lookup stays cached; changes in admin clear it at once.
 COMMUNITY_CACHE_SECONDS = env.read_int("COMMUNITY_CACHE_SECONDS", 300)
+# How often a process re-reads the community and content versions from the shared cache
+# (community/cache.py): the longest a change made by another process can go unseen.
+LOCAL_CACHE_SECONDS = env.read_int("LOCAL_CACHE_MS", 1000) / 1000
 
 # --- Moderation -----------------------------------------------------------------------
 # An Akismet-compatible comment-check URL; unset: no external check.

@@ -17,6 +17,7 @@ from operator import or_
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet
 
+from community.cache import content_changed
 from ideas.models import IdeaStats
 from ideas.services import stats_counted, stats_recount_rows
 
@@ -114,6 +115,7 @@ def stats_reconcile(*, dry_run: bool = False) -> ReconcileReport:
                         IdeaStats.objects.select_for_update().filter(pk__in=batch).values_list("pk", flat=True)
                     )
                     report.repaired += stats_recount_rows(_with_counts(IdeaStats.objects.filter(pk__in=locked)))
+                    content_changed(community["community_id"])
     if report.ideas_drifted:
         logger.warning("%s", report)
     else:

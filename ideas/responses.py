@@ -28,6 +28,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from community.cache import content_changed
 from community.models import Community, Role, Status
 from community.selectors import role_in
 from ideas.exceptions import Refused
@@ -157,6 +158,8 @@ def response_update(
     response.status = status
     response.edited_by = user
     response.save()
+    if response.state == ResponseState.PUBLISHED:
+        content_changed(response.idea.community_id)
     return response
 
 
@@ -254,6 +257,7 @@ def response_withdraw(*, response: OfficialResponse, user: User) -> OfficialResp
             latest=Max("published_at")
         )["latest"]
         IdeaStats.objects.filter(pk=response.idea_id).update(answered_at=latest)
+        content_changed(response.idea.community_id)
     return response
 
 
@@ -289,6 +293,7 @@ def publish_if_due(response_id: int, *, now: datetime | None = None) -> bool:
                 response=response,
             )
         IdeaStats.objects.filter(pk=idea.pk).update(answered_at=now)
+        content_changed(idea.community_id)
     return True
 
 

@@ -12,13 +12,14 @@ from functools import cached_property
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from community.cache import content_cached, versioned
 from community.models import Category, Community, Status
-from community.services import CACHE_VERSION_KEY
+from community.selectors import role_query, role_remember
 from ideas.models import (
     RESPONSE_OPEN_STATES,
     Comment,
@@ -32,7 +33,7 @@ from ideas.models import (
     Vote,
 )
 from ideas.search import filter_by_text, filter_similar
-from ideas.services import is_moderator
+from ideas.services import MODERATOR_ROLES, is_moderator
 
 logger = logging.getLogger(__name__)
 
@@ -66,15 +67,18 @@ def listed_ideas(community: Community) -> QuerySet[Idea]:
     return _card_queryset().filter(stats__community=community, stats__is_listed=True)
 
 
-def visible_ideas(community: Community, user: User) -> QuerySet[Idea]:
-    """Ideas a person may open: public ones (merged included), their own, all for moderators."""
-    ideas = _card_queryset().filter(community=community)
-    if is_moderator(user, community):
-        return ideas
+def _public_or_own(user: User) -> Q:
     public = Q(moderation_state=ModerationState.APPROVED)
-    if user.is_authenticated:
-        return ideas.filter(public | Q(author=user))
-    return ideas.filter(public)
+    return public | Q(author=user) if user.is_authenticated else public
+
+
+def _visible_to(user: User, community: Community) -> Q:
+    """Ideas a person may open: public ones (merged included), their own, all for moderators."""
+    return Q() if is_moderator(user, community) else _public_or_own(user)
+
+
+def visible_ideas(community: Community, user: User) -> QuerySet[Idea]:
+    return _card_queryset().filter(_visible_to(user, community), community=community)
 
 
 def get_idea_for_viewer(request, pk: int) -> Idea:
@@ -87,6 +91,47 @@ def get_idea_for_viewer(request, pk: int) -> Idea:
     except Idea.DoesNotExist:
         raise Http404 from None
     idea.community = community  # the same row, already loaded by the middleware
+    return idea
+
+
+# What the write rules (open, closed, whose idea), the points, the notifications and the
+# redirect read: a vote or a comment needs nothing of the card, and never the body or
+# the search vector.
+ACTION_FIELDS = (
+    "community",
+    "author",
+    "title",
+    "slug",
+    "status",
+    "status__is_closed",
+    "moderation_state",
+    "merged_into",
+)
+
+
+def get_idea_for_action(request, pk: int) -> Idea:
+    """`get_idea_for_viewer` for a vote, a follow or a comment: the same 404s (another
+    community's id, an idea this person may not see), in one narrow query (the idea's
+    `ACTION_FIELDS` and its status; no tags, author or category)."""
+    community, user = request.community, request.user
+    if community is None:
+        raise Http404
+    ideas = Idea.objects.filter(community=community).select_related("status").only(*ACTION_FIELDS)
+    if user.is_authenticated:
+        # The member's role comes with the idea, one query rather than two: it shows a
+        # moderator everything, and the rules checked next (membership) read it again.
+        ideas = ideas.annotate(viewer_role=Subquery(role_query(user, community)))
+        if not user.is_superuser:
+            ideas = ideas.filter(_public_or_own(user) | Q(viewer_role__in=MODERATOR_ROLES))
+    else:
+        ideas = ideas.filter(_public_or_own(user))
+    try:
+        idea = ideas.get(pk=pk)
+    except Idea.DoesNotExist:
+        raise Http404 from None
+    idea.community = community
+    if user.is_authenticated:
+        role_remember(user, community, idea.viewer_role)
     return idea
 
 
@@ -116,7 +161,8 @@ def ideas_for_listing(community: Community, user: User, filters: ListingFilters)
     if filters.tag:
         ideas = ideas.filter(tags__slug=filters.tag)
     if filters.q:
-        ideas = filter_by_text(ideas, community, filters.q)
+        # The candidates pass the filters above; their page and count need no join again.
+        ideas = filter_by_text(ideas, community, filters.q, within=_card_queryset())
         if filters.sort == "relevance":
             return ideas.order_by("-rank", "-pk").defer(*NOT_ON_CARDS)
     return ideas.order_by(*SORTS.get(filters.sort, SORTS["hot"])).defer(*NOT_ON_CARDS)
@@ -141,11 +187,14 @@ class IdsFirstPaginator(Paginator):
 
     With a `count_key`, the total (a COUNT over every matching row, the page's dearest
     query past 10,000 ideas) is kept for a minute: "1,234 ideas" may lag behind by as much.
+    With `shared` (community id, name), each page's ideas are kept under the community's
+    content version, for every reader: a listing that is the same for all.
     """
 
-    def __init__(self, *args, count_key: str | None = None, **kwargs) -> None:
+    def __init__(self, *args, count_key: str | None = None, shared: tuple[int, str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.count_key = count_key
+        self.shared = shared
 
     @cached_property
     def count(self) -> int:
@@ -166,16 +215,26 @@ class IdsFirstPaginator(Paginator):
     def page(self, number) -> Page:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        # Not clipped to `count`: a cached total may lag, the page itself never does.
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
-        loaded = {idea.pk: idea for idea in self.object_list.filter(pk__in=ids)} if ids else {}
-        return self._get_page([loaded[pk] for pk in ids if pk in loaded], number, self)
+
+        def load() -> list[Idea]:
+            # Not clipped to `count`: a cached total may lag, the page itself never does.
+            ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+            loaded = {idea.pk: idea for idea in self.object_list.filter(pk__in=ids)} if ids else {}
+            return [loaded[pk] for pk in ids if pk in loaded]
+
+        if self.shared is None:
+            return self._get_page(load(), number, self)
+        community_id, name = self.shared
+        return self._get_page(content_cached(community_id, f"{name}:{bottom}:{self.per_page}", load), number, self)
 
 
-def paginate(
-    ideas: QuerySet[Idea], page_number: str | int | None, per_page: int | None = None, *, count_key: str | None = None
-) -> Page:
-    return IdsFirstPaginator(ideas, per_page or PAGE_SIZE, count_key=count_key).get_page(page_number)
+def listing_page(community: Community, user: User, filters: ListingFilters, page_number: str | None) -> Page:
+    """A page of a listing. One that is the same for every reader (not "mine", "followed"
+    or a search) is read once per content version for all of them."""
+    count_key = listing_count_key(community, filters)
+    shared = (community.pk, f"{count_key}:{filters.sort}") if count_key and not filters.q else None
+    ideas = ideas_for_listing(community, user, filters)
+    return IdsFirstPaginator(ideas, PAGE_SIZE, count_key=count_key, shared=shared).get_page(page_number)
 
 
 def idea_search(community: Community, user: User, q: str) -> QuerySet[Idea]:
@@ -186,25 +245,38 @@ def ideas_similar(community: Community, title: str, *, limit: int = 5) -> list[I
     title = title.strip()[:120]
     if len(title) < 4:
         return []
-    return list(filter_similar(listed_ideas(community), community, title)[:limit])
+    # The suggestion box shows a title, a link, votes and a status: no body, no tags.
+    cards = _card_queryset().defer(*NOT_ON_CARDS).prefetch_related(None)
+    return list(filter_similar(listed_ideas(community), community, title, limit=limit, within=cards)[:limit])
 
 
 def ideas_hot(community: Community, *, limit: int | None = None) -> list[Idea]:
-    return list(listed_ideas(community).defer(*NOT_ON_CARDS).order_by(*SORTS["hot"])[: limit or HOME_SIZE])
+    """The home page's ideas, read once per content version for every reader."""
+    limit = limit or HOME_SIZE
+    return content_cached(
+        community.pk,
+        f"hot:{limit}",
+        lambda: list(listed_ideas(community).defer(*NOT_ON_CARDS).order_by(*SORTS["hot"])[:limit]),
+    )
 
 
 def roadmap_columns(community: Community, *, per_column: int = 20) -> list[tuple[Status, list[Idea]]]:
-    columns = []
-    for status in statuses_of(community):
-        if status.on_roadmap:
-            ideas = list(
-                listed_ideas(community)
-                .defer(*NOT_ON_CARDS)
-                .filter(stats__status=status)
-                .order_by(*SORTS["top"])[:per_column]
-            )
-            columns.append((status, ideas))
-    return columns
+    """The roadmap's columns, read once per content version for every reader."""
+
+    def load() -> list[tuple[Status, list[Idea]]]:
+        columns = []
+        for status in statuses_of(community):
+            if status.on_roadmap:
+                ideas = list(
+                    listed_ideas(community)
+                    .defer(*NOT_ON_CARDS)
+                    .filter(stats__status=status)
+                    .order_by(*SORTS["top"])[:per_column]
+                )
+                columns.append((status, ideas))
+        return columns
+
+    return content_cached(community.pk, f"roadmap:{per_column}", load)
 
 
 def member_votes(user: User, ideas: list[Idea]) -> dict[int, int]:
@@ -226,11 +298,7 @@ def comment_thread(idea: Idea, user: User) -> list[Comment]:
     Shown: approved comments, the viewer's own held ones, and deleted ones as
     placeholders when they have replies to keep the thread readable.
     """
-    visible = Q(moderation_state=ModerationState.APPROVED)
-    if is_moderator(user, idea.community):
-        visible = Q()
-    elif user.is_authenticated:
-        visible |= Q(author=user)
+    visible = _comments_visible_to(user, idea)
     comments = list(Comment.objects.filter(visible, idea=idea).select_related("author").order_by("created_at", "pk"))
     top_level = []
     replies: dict[int, list[Comment]] = {}
@@ -248,18 +316,43 @@ def comment_thread(idea: Idea, user: User) -> list[Comment]:
     return thread
 
 
+def _comments_visible_to(user: User, idea: Idea) -> Q:
+    if is_moderator(user, idea.community):
+        return Q()
+    visible = Q(moderation_state=ModerationState.APPROVED)
+    if user.is_authenticated:
+        visible |= Q(author=user)
+    return visible
+
+
+def comment_for_reply(idea: Idea, user: User, pk: int) -> Comment | None:
+    """The comment a reply may answer, in one query: a top-level comment of the thread as
+    `comment_thread` shows it to this person (a deleted one only while it has replies)."""
+    visible = _comments_visible_to(user, idea)
+    replies = Comment.objects.filter(visible, idea=idea, parent=OuterRef("pk"))
+    return (
+        Comment.objects.filter(visible, idea=idea, pk=pk, parent=None)
+        .filter(Q(deleted_at=None) | Q(Exists(replies)))
+        .first()
+    )
+
+
 def idea_images(idea: Idea) -> list[IdeaImage]:
-    return list(idea.images.all())
+    return content_cached(idea.community_id, f"idea:{idea.pk}:images", lambda: list(idea.images.all()))
 
 
 def idea_history(idea: Idea) -> list[StatusChange]:
     """Status changes, newest first. A change that came with a response since withdrawn
     keeps its place in the history but no longer shows the withdrawn words."""
-    changes = list(idea.status_changes.select_related("from_status", "to_status", "response"))
-    for change in changes:
-        if change.response is not None and change.response.state == ResponseState.WITHDRAWN:
-            change.reason = ""
-    return changes
+
+    def load() -> list[StatusChange]:
+        changes = list(idea.status_changes.select_related("from_status", "to_status", "response"))
+        for change in changes:
+            if change.response is not None and change.response.state == ResponseState.WITHDRAWN:
+                change.reason = ""
+        return changes
+
+    return content_cached(idea.community_id, f"idea:{idea.pk}:history", load)
 
 
 def statuses_of(community: Community) -> list[Status]:
@@ -272,16 +365,14 @@ def categories_of(community: Community) -> list[Category]:
 
 def _vocabulary(community: Community, name: str, model) -> list:
     """A community's statuses or categories, cached until any community change in admin."""
-    try:
-        version = cache.get_or_set(CACHE_VERSION_KEY, 1, timeout=None)
-        key = f"community:v{version}:{community.pk}:{name}"
-        rows = cache.get(key)
-        if rows is None:
-            rows = list(model.objects.filter(community=community).order_by("order", "pk"))
-            cache.set(key, rows, timeout=3600)
-        return rows
-    except Exception:
+
+    def load() -> list:
         return list(model.objects.filter(community=community).order_by("order", "pk"))
+
+    try:
+        return versioned(f"{community.pk}:{name}", load, timeout=3600)
+    except Exception:
+        return load()
 
 
 def awaiting_response(community: Community) -> QuerySet[Idea]:
@@ -329,11 +420,15 @@ def console_sections(community: Community) -> dict:
 
 def published_response(idea: Idea):
     """The brand's latest public answer on the idea, if any."""
-    return (
-        OfficialResponse.objects.filter(idea=idea, state=ResponseState.PUBLISHED)
-        .select_related("published_by", "author", "status")
-        .order_by("-published_at", "-pk")
-        .first()
+    return content_cached(
+        idea.community_id,
+        f"idea:{idea.pk}:response",
+        lambda: (
+            OfficialResponse.objects.filter(idea=idea, state=ResponseState.PUBLISHED)
+            .select_related("published_by", "author", "status")
+            .order_by("-published_at", "-pk")
+            .first()
+        ),
     )
 
 

@@ -14,15 +14,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Abs, Coalesce, Greatest, Ln, Sign
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.reputation import points_comment_published, points_idea_published, points_status_changed, points_vote_cast
+from accounts.reputation import (
+    points_comment_published,
+    points_idea_published,
+    points_ideas_published,
+    points_status_changed,
+    points_vote_cast,
+)
+from community.cache import content_changed
 from community.models import Category, Community, ModerationMode, Role, Status
 from community.moderation.services import ClientInfo, active_sanction, moderation_submit, sanction_message
 from community.selectors import role_in
@@ -74,7 +82,8 @@ def _require_member(user: User, community: Community) -> None:
     if not user.is_authenticated or not user.is_active:
         raise Refused(_("Sign in to take part."), status=403)
     _require_not_sanctioned(user, community)
-    membership_join(community=community, user=user)
+    if role_in(user, community) is None:  # usually known already this request: no query
+        membership_join(community=community, user=user)
 
 
 def _require_not_sanctioned(user: User, community: Community) -> None:
@@ -125,12 +134,14 @@ def _refresh_search_vector(idea: Idea) -> None:
 
 
 def _sync_stats_columns(idea: Idea) -> None:
-    """Copy the idea's listing columns into its stats row."""
+    """Copy the idea's listing columns into its stats row (after any change to the idea:
+    visitors' cached pages are keyed anew)."""
     IdeaStats.objects.filter(pk=idea.pk).update(
         status=idea.status_id,
         category=idea.category_id,
         is_listed=idea.moderation_state == ModerationState.APPROVED and idea.merged_into_id is None,
     )
+    content_changed(idea.community_id)
 
 
 def _images_add(idea: Idea, uploads: Sequence[UploadedFile]) -> list[IdeaImage]:
@@ -211,6 +222,7 @@ def idea_create(
     follow_ensure(idea=idea, user=author)
     points_idea_published(idea=idea)
     moderation_submit(content=idea, client=client)
+    content_changed(community.pk)
     return idea
 
 
@@ -314,57 +326,110 @@ def vote_toggle(*, idea: Idea, user: User, value: int = 1) -> VoteResult:
 
     The vote row is the truth: a unique (idea, member) constraint refuses a second row,
     and each change of a row moves the counters by the same amount with one `F()`
-    update, which also recomputes the hot score. Two identical requests count once: the
-    loser of the insert race does nothing, and a toggle arriving within
-    DOUBLE_SUBMIT_WINDOW of the vote leaves it in place.
+    update, which also recomputes the hot score. Each move is one guarded statement, tried
+    in turn (cast, then withdraw, then flip), so that only the request whose statement
+    changed the row moves the counters: two identical requests count once, and a toggle
+    arriving within DOUBLE_SUBMIT_WINDOW of the vote leaves it in place.
+
+    One transaction (one commit: votes are the busiest write) holds the vote, the
+    counters, the voter's follow and the author's points. The idea's own row is never
+    written: only its narrow `IdeaStats` row, whose UPDATE also returns the new score.
     """
     if value not in (1, -1):
         raise Refused(_("A vote is 1 or -1."))
-    _require_member(user, idea.community)
-    _require_open(idea)
-    if idea.status.is_closed:
-        raise Refused(_("Voting is closed for this idea."), status=409)
-    if value == -1 and not idea.community.downvotes_allowed:
-        raise Refused(_("This community does not use down-votes."))
-
     with transaction.atomic():
-        existing = Vote.objects.filter(idea=idea, user=user).first()
-        if existing is None:
-            try:
-                with transaction.atomic():
-                    Vote.objects.create(idea=idea, user=user, value=value)
-            except IntegrityError:
-                # The same member's other request won the race: its vote stands.
-                return VoteResult(value=value, votes=_current_votes(idea))
-            _move_counters(idea, votes=value, up=int(value == 1), down=int(value == -1))
-            new_value = value
-        elif existing.value == value:
-            if timezone.now() - existing.created_at < DOUBLE_SUBMIT_WINDOW:
-                return VoteResult(value=value, votes=_current_votes(idea))
-            deleted, _rows = Vote.objects.filter(pk=existing.pk, value=value).delete()
-            if deleted:
-                _move_counters(idea, votes=-value, up=-int(value == 1), down=-int(value == -1))
-            new_value = None
+        _require_member(user, idea.community)
+        _require_open(idea)
+        if idea.status.is_closed:
+            raise Refused(_("Voting is closed for this idea."), status=409)
+        if value == -1 and not idea.community.downvotes_allowed:
+            raise Refused(_("This community does not use down-votes."))
+        mine = Vote.objects.filter(idea=idea, user=user)
+        if _row_insert(_VOTE_INSERT, idea.pk, user.pk, value, _now()):
+            old_value, new_value = None, value
+        elif mine.filter(value=value, created_at__lte=timezone.now() - DOUBLE_SUBMIT_WINDOW).delete()[0]:
+            old_value, new_value = value, None
+        elif mine.exclude(value=value).update(value=value):
+            old_value, new_value = -value, value
         else:
-            changed = Vote.objects.filter(pk=existing.pk, value=existing.value).update(value=value)
-            if changed:
-                _move_counters(idea, votes=2 * value, up=value, down=-value)
-            new_value = value
+            # A double submission, or this member's other request changed the vote first:
+            # nothing moved, say where things stand.
+            return VoteResult(value=mine.values_list("value", flat=True).first(), votes=_stats_move(idea))
+        followed = new_value is not None and _row_insert(_FOLLOW_INSERT, idea.pk, user.pk, _now())
+        votes = _stats_move(idea, votes=(old_value, new_value), followers=int(followed))
         points_vote_cast(idea=idea, voter=user, value=new_value)
-    if new_value is not None:
-        follow_ensure(idea=idea, user=user)
-    return VoteResult(value=new_value, votes=_current_votes(idea))
+        content_changed(idea.community_id)
+    return VoteResult(value=new_value, votes=votes)
 
 
-def _move_counters(idea: Idea, *, votes: int, up: int, down: int) -> None:
-    new_votes = F("votes") + votes
-    IdeaStats.objects.filter(pk=idea.pk).update(
-        votes=new_votes, upvotes=F("upvotes") + up, downvotes=F("downvotes") + down, hot=_hot_expression(new_votes)
-    )
+# The vote and the follow inserts as single statements (PostgreSQL and SQLite both speak
+# them): a concurrent twin makes them insert nothing, without the savepoint and the
+# IntegrityError an ORM create would need.
+_VOTE_INSERT = """
+INSERT INTO ideas_vote (idea_id, user_id, value, created_at) VALUES (%s, %s, %s, %s)
+ON CONFLICT (idea_id, user_id) DO NOTHING RETURNING id
+"""
+_FOLLOW_INSERT = """
+INSERT INTO ideas_follow (idea_id, user_id, created_at) VALUES (%s, %s, %s)
+ON CONFLICT (idea_id, user_id) DO NOTHING RETURNING id
+"""
 
 
-def _current_votes(idea: Idea) -> int:
-    return IdeaStats.objects.filter(pk=idea.pk).values_list("votes", flat=True).get()
+def _now():
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
+def _row_insert(statement: str, *params) -> bool:
+    """Run one of the inserts above; whether it inserted a row."""
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchone() is not None
+
+
+def _stats_move(
+    idea: Idea,
+    *,
+    votes: tuple[int | None, int | None] | None = None,
+    followers: int = 0,
+    comments: int = 0,
+    returning: str | None = "votes",
+) -> int | None:
+    """Move the idea's counters in one `UPDATE`: the votes from one member's old vote to
+    their new one (None: none), with the hot score, and the followers and comments by
+    these amounts. Return the counter `returning` as that statement left it (exact under
+    concurrency: the row stays locked until the commit); nothing to move: just read it."""
+    rows = IdeaStats.objects.filter(pk=idea.pk)
+    moves: dict[str, Combinable] = {}
+    if votes is not None:
+        old, new = votes
+        new_votes = F("votes") + ((new or 0) - (old or 0))
+        moves["votes"] = new_votes
+        moves["upvotes"] = F("upvotes") + (int(new == 1) - int(old == 1))
+        moves["downvotes"] = F("downvotes") + (int(new == -1) - int(old == -1))
+        moves["hot"] = _hot_expression(new_votes)
+    if followers:
+        moves["followers"] = F("followers") + followers
+    if comments:
+        moves["comments"] = F("comments") + comments
+    if returning is None:
+        rows.update(**moves)
+        return None
+    if not moves:
+        return rows.values_list(returning, flat=True).get()
+    return _update_returning(rows, moves, returning)
+
+
+def _update_returning(rows: QuerySet, values: dict[str, Combinable], column: str):
+    """`rows.update(**values)` that also returns `column` of the (one) row it wrote, read by
+    the same statement (RETURNING: PostgreSQL, SQLite 3.35+) rather than a second query.
+    Django builds the UPDATE, so the expressions stay the ORM's."""
+    query = rows.query.chain(UpdateQuery)
+    query.add_update_values(values)
+    statement, params = query.get_compiler(rows.db).as_sql()
+    returned = connection.ops.quote_name(rows.model._meta.get_field(column).column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{statement} RETURNING {returned}", params)
+        return cursor.fetchone()[0]
 
 
 # --- Follows -----------------------------------------------------------------------------
@@ -372,12 +437,10 @@ def _current_votes(idea: Idea) -> int:
 
 def follow_ensure(*, idea: Idea, user: User) -> bool:
     """Follow if not yet following; return whether a follow was added."""
-    try:
-        with transaction.atomic():
-            Follow.objects.create(idea=idea, user=user)
-    except IntegrityError:
+    if not _row_insert(_FOLLOW_INSERT, idea.pk, user.pk, _now()):
         return False
     IdeaStats.objects.filter(pk=idea.pk).update(followers=F("followers") + 1)
+    content_changed(idea.community_id)
     return True
 
 
@@ -388,6 +451,7 @@ def follow_toggle(*, idea: Idea, user: User) -> bool:
     deleted, _rows = Follow.objects.filter(idea=idea, user=user).delete()
     if deleted:
         IdeaStats.objects.filter(pk=idea.pk).update(followers=F("followers") - 1)
+        content_changed(idea.community_id)
         return False
     return follow_ensure(idea=idea, user=user) or True
 
@@ -395,8 +459,10 @@ def follow_toggle(*, idea: Idea, user: User) -> bool:
 # --- Comments ----------------------------------------------------------------------------
 
 
-def _record_mentions(comment: Comment) -> None:
+def _record_mentions(comment: Comment, *, new: bool = False) -> None:
     usernames = mentioned_usernames(comment.body)
+    if new and not usernames:
+        return  # nothing to record, and nothing recorded yet to clear
     users = User.objects.filter(username__in=usernames, is_active=True).exclude(pk=comment.author_id)
     comment.mentions.set(users)
 
@@ -425,12 +491,15 @@ def comment_create(
         body_html=render_markdown(body),
         moderation_state=initial_moderation_state(idea.community),
     )
-    _record_mentions(comment)
-    if _comment_counts(comment):
-        IdeaStats.objects.filter(pk=idea.pk).update(comments=F("comments") + 1)
+    _record_mentions(comment, new=True)
+    counted = _comment_counts(comment)
+    followed = _row_insert(_FOLLOW_INSERT, idea.pk, author.pk, _now())
+    if counted or followed:
+        _stats_move(idea, comments=int(counted), followers=int(followed), returning=None)
+    if counted:
         comment_published(comment)
         points_comment_published(comment=comment)
-    follow_ensure(idea=idea, user=author)
+        content_changed(idea.community_id)
     moderation_submit(content=comment, client=client)
     return comment
 
@@ -459,6 +528,7 @@ def comment_update(*, comment: Comment, user: User, body: str, client: ClientInf
         content_set_moderation_state(content=comment, state=ModerationState.PENDING)
     _record_mentions(comment)
     moderation_submit(content=comment, client=client)
+    content_changed(comment.idea.community_id)
     return comment
 
 
@@ -482,6 +552,7 @@ def comment_delete(*, comment: Comment, user: User) -> Comment:
     locked.mentions.clear()
     if counted:
         IdeaStats.objects.filter(pk=locked.idea_id).update(comments=F("comments") - 1)
+    content_changed(comment.idea.community_id)
     return locked
 
 
@@ -504,10 +575,29 @@ def content_set_moderation_state(*, content: Idea | Comment, state: str) -> None
     counted_after = _comment_counts(locked)
     if counted_before != counted_after:
         IdeaStats.objects.filter(pk=locked.idea_id).update(comments=F("comments") + (1 if counted_after else -1))
+    content_changed(content.idea.community_id)
     if counted_after and not counted_before:
         # Told once: a comment approved again after a hide makes no new notifications.
         comment_published(locked)
         points_comment_published(comment=locked)
+
+
+def ideas_set_moderation_state(*, ideas: Sequence[Idea], state: str) -> None:
+    """`content_set_moderation_state` for many ideas at once (the batched moderation check):
+    one UPDATE for the ideas and one per distinct listing columns for their stats rows."""
+    if not ideas:
+        return
+    Idea.objects.filter(pk__in=[idea.pk for idea in ideas]).update(moderation_state=state)
+    columns: dict[tuple, list[int]] = {}
+    for idea in ideas:
+        idea.moderation_state = state
+        listed = idea.moderation_state == ModerationState.APPROVED and idea.merged_into_id is None
+        columns.setdefault((idea.status_id, idea.category_id, listed), []).append(idea.pk)
+    for (status_id, category_id, listed), pks in columns.items():
+        IdeaStats.objects.filter(pk__in=pks).update(status=status_id, category=category_id, is_listed=listed)
+    for community_id in {idea.community_id for idea in ideas}:
+        content_changed(community_id)
+    points_ideas_published(ideas=ideas)
 
 
 # --- Counters ----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from community.cache import content_changed
 from ideas.images import thumbnail_of
 from ideas.models import IdeaImage
 from ideas.reconcile import stats_reconcile
@@ -15,12 +16,13 @@ from notifications.tasks import RETRY
 def make_thumbnails(image_ids: list[int]) -> int:
     """Make the missing thumbnails of these images; those already made are skipped."""
     made = 0
-    for image in IdeaImage.objects.filter(pk__in=image_ids, thumbnail=""):
+    for image in IdeaImage.objects.filter(pk__in=image_ids, thumbnail="").select_related("idea"):
         with image.image.open("rb") as source:
             thumbnail = thumbnail_of(source)
         image.thumbnail.save(f"{image.pk}.webp", thumbnail, save=False)
         IdeaImage.objects.filter(pk=image.pk, thumbnail="").update(thumbnail=image.thumbnail.name)
         made += 1
+        content_changed(image.idea.community_id)  # the idea page shows the thumbnail
     return made
 
 

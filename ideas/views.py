@@ -26,6 +26,7 @@ from community.moderation.services import (
     sanction_message,
     typical_wait,
 )
+from config.pagecache import shared_page
 from ideas import selectors, services
 from ideas.exceptions import Refused
 from ideas.forms import CommentForm, FlagForm, IdeaForm, ListFilterForm, ResponseForm, VoteForm
@@ -81,6 +82,7 @@ def _listing_context(request: HttpRequest, ideas: list) -> dict:
 
 
 @require_GET
+@shared_page(uncached_params=("q", "mine", "followed"))
 def idea_list(request: HttpRequest) -> HttpResponse:
     community = request.community
     if community is None:
@@ -100,11 +102,7 @@ def idea_list(request: HttpRequest) -> HttpResponse:
         mine=data["mine"],
         followed=data["followed"],
     )
-    page = selectors.paginate(
-        selectors.ideas_for_listing(community, request.user, filters),
-        request.GET.get("page"),
-        count_key=selectors.listing_count_key(community, filters),
-    )
+    page = selectors.listing_page(community, request.user, filters, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -124,6 +122,7 @@ def idea_redirect(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@shared_page()
 def idea_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     idea = selectors.get_idea_for_viewer(request, pk)
     if slug != idea.slug:
@@ -224,7 +223,7 @@ def idea_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @member_required
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
-    idea = selectors.get_idea_for_viewer(request, pk)
+    idea = selectors.get_idea_for_action(request, pk)
     form = VoteForm(request.POST)
     if not form.is_valid():
         return refuse(request, _("A vote is 1 or -1."), 400, idea)
@@ -237,35 +236,31 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @member_required
 def follow(request: HttpRequest, pk: int) -> HttpResponse:
-    idea = selectors.get_idea_for_viewer(request, pk)
+    idea = selectors.get_idea_for_action(request, pk)
     following = services.follow_toggle(idea=idea, user=request.user)
     if wants_json(request):
-        idea.stats.refresh_from_db(fields=["followers"])
-        return JsonResponse({"following": following, "followers": idea.stats.followers})
+        followers = IdeaStats.objects.values_list("followers", flat=True).get(pk=idea.pk)
+        return JsonResponse({"following": following, "followers": followers})
     return redirect(_back_to(request, idea.get_absolute_url()))
 
 
 @require_POST
 @member_required
 def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
-    idea = selectors.get_idea_for_viewer(request, pk)
+    idea = selectors.get_idea_for_action(request, pk)
     form = CommentForm(request.POST)
-    if not form.is_valid():
-        if wants_json(request):
-            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
-        return render(request, "ideas/idea_detail.html", _detail_context(request, idea, form), status=400)
     parent = None
-    if form.cleaned_data["parent"]:
+    if form.is_valid() and form.cleaned_data["parent"]:
         # Only a comment this member can see can be replied to.
-        parent = next(
-            (c for c in selectors.comment_thread(idea, request.user) if c.pk == form.cleaned_data["parent"]), None
-        )
+        parent = selectors.comment_for_reply(idea, request.user, form.cleaned_data["parent"])
         if parent is None:
             form.add_error("parent", _("The comment you reply to does not exist."))
-            if wants_json(request):
-                return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
-            # The page comes back with the text in the main comment box: nothing typed is lost.
-            return render(request, "ideas/idea_detail.html", _detail_context(request, idea, form), status=400)
+    if form.errors:
+        if wants_json(request):
+            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+        # The page comes back with the text in the main comment box: nothing typed is lost.
+        idea = selectors.get_idea_for_viewer(request, pk)  # the whole page, this time
+        return render(request, "ideas/idea_detail.html", _detail_context(request, idea, form), status=400)
     comment = services.comment_create(
         idea=idea, author=request.user, body=form.cleaned_data["body"], parent=parent, client=client_info(request)
     )
@@ -339,6 +334,7 @@ def similar(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+@shared_page()
 def roadmap(request: HttpRequest) -> HttpResponse:
     if request.community is None:
         raise Http404

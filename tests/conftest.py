@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
+from community.cache import local_forget
 from community.models import Role
 from tests.check_services import service_problems
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
@@ -32,8 +33,10 @@ def _mail_through_celery(settings) -> None:
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    # Rate limits and host lookups live in the cache; each test starts without them.
+    # Rate limits and host lookups live in the cache (and each process's copy of it);
+    # each test starts without them.
     cache.clear()
+    local_forget()
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from django import template
 from django.core.cache import cache
-from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 
-from community.services import CACHE_VERSION_KEY
+from community.cache import cache_version, content_cached
+from config.pagecache import csrf_token_for
 
 register = template.Library()
 logger = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def idea_cards(context, ideas) -> str:
     signed_in = request.user.is_authenticated
     language = get_language() or "fr"
     try:
-        version = cache.get_or_set(CACHE_VERSION_KEY, 1, timeout=None)
+        version = cache_version()
         keys = {
             idea.pk: card_key(idea, my_votes.get(idea.pk), signed_in=signed_in, language=language, version=version)
             for idea in ideas
@@ -112,7 +112,7 @@ def idea_cards(context, ideas) -> str:
             logger.warning("Cache unavailable for idea cards", exc_info=True)
     html = "".join(parts)
     return mark_safe(  # noqa: S308 — rendered by our own templates; the slots are filled with escaped values
-        html.replace(CSRF_SLOT, escape(get_token(request))).replace(NEXT_SLOT, escape(request.get_full_path()))
+        html.replace(CSRF_SLOT, escape(csrf_token_for(request))).replace(NEXT_SLOT, escape(request.get_full_path()))
     )
 
 
@@ -180,3 +180,40 @@ def comment_core(context, comment) -> str:
         except Exception:
             logger.warning("Cache unavailable for comments", exc_info=True)
     return mark_safe(html)  # noqa: S308 — our template's output; the comment's HTML was sanitized when saved
+
+
+# --- A thread, rendered once for every reader who has no part in it ----------------------
+
+
+def _takes_part(user, idea, thread) -> bool:
+    """Whether the reader sees tools of their own in the thread: a moderator, or the author
+    of one of its comments (edit and delete links, their held comments)."""
+    from ideas.services import is_moderator
+
+    if not user.is_authenticated:
+        return False
+    if is_moderator(user, idea.community):
+        return True
+    return any(comment.author_id == user.pk for top in thread for comment in (top, *top.thread_replies))
+
+
+@register.simple_tag(takes_context=True)
+def comment_list(context, thread) -> str:
+    """The comments of an idea page. Every visitor sees the same thread, and so does every
+    member who wrote none of it: rendered once per content version, language and kind of
+    reader (the CSRF token is a slot). Moderators and the thread's authors get their own."""
+    request = context["request"]
+    idea = context["idea"]
+    user = request.user
+    template = get_template("ideas/_comment_list.html")
+    if _takes_part(user, idea, thread):
+        return template.render(context.flatten(), request)
+
+    def render() -> str:
+        slotted = {"thread": thread, "idea": idea, "user": user, "csrf_token": CSRF_SLOT}
+        return template.render(slotted, _SlottedRequest(request))
+
+    signed_in = user.is_authenticated
+    name = f"thread:{idea.pk}:{get_language()}:{signed_in}:{idea.moderation_state}:{idea.merged_into_id}"
+    html = content_cached(idea.community_id, name, render)
+    return mark_safe(html.replace(CSRF_SLOT, escape(csrf_token_for(request))))  # noqa: S308 — as idea_cards

@@ -74,7 +74,7 @@ def test_it_uses_redis_as_broker_and_cache_when_redis_url_is_set():
     values = probe({"REDIS_URL": "redis://127.0.0.1:6379/4", "DATABASE_URL": "postgres://u@db.example:5432/app"})
     assert values["broker"] == "redis://127.0.0.1:6379/4"
     assert values["eager"] is False
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "config.redis_cache.RedisCache"
     # The cache sits on the next database, so clearing it never empties the broker's queues.
     assert values["cache_location"] == "redis://127.0.0.1:6379/5"
     assert values["database_engine"] == "django.db.backends.postgresql"

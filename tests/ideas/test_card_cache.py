@@ -59,7 +59,7 @@ def test_each_reader_gets_their_own_csrf_token_and_return_path(ideas, community_
 def test_a_status_renamed_in_the_admin_shows_on_the_cards(
     client, ideas, community_a, django_capture_on_commit_callbacks
 ):
-    from community.services import community_cache_clear
+    from community.cache import community_cache_clear
 
     status = ideas[0].status
     client.get(reverse("ideas:list"))

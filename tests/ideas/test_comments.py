@@ -107,3 +107,38 @@ def test_held_comments_show_to_their_author_only(client, member_b, community_a, 
     assert "En attente de relecture" not in client.get(idea_a.get_absolute_url()).content.decode()
     client.force_login(member_b)
     assert "En attente de relecture" in client.get(idea_a.get_absolute_url()).content.decode()
+
+
+def reply(client, idea, parent, body: str = "Une réponse."):
+    return client.post(reverse("ideas:comment", args=[idea.pk]), {"body": body, "parent": parent.pk})
+
+
+def test_a_reply_may_answer_only_what_the_thread_shows_its_author(client, member_b, member_a, community_a, idea_a):
+    community_a.moderation_mode = "pre"
+    community_a.save()
+    idea_a.refresh_from_db()
+    held = comment_create(idea=idea_a, author=member_a, body="En attente de relecture")
+    client.force_login(member_b)
+    assert reply(client, idea_a, held).status_code == 400
+    client.force_login(member_a)
+    assert reply(client, idea_a, held).status_code == 302  # their own, held or not
+    assert Comment.objects.filter(parent=held, author=member_a).exists()
+
+
+def test_a_deleted_comment_takes_replies_only_while_it_has_some(client, member_b, member_a, idea_a):
+    alone = comment_create(idea=idea_a, author=member_a, body="Seul")
+    answered = comment_create(idea=idea_a, author=member_a, body="Avec une réponse")
+    comment_create(idea=idea_a, author=member_b, body="La réponse", parent=answered)
+    for comment in (alone, answered):
+        comment_delete(comment=comment, user=member_a)
+    client.force_login(member_b)
+    assert reply(client, idea_a, alone).status_code == 400
+    assert reply(client, idea_a, answered).status_code == 302
+
+
+def test_a_reply_to_a_reply_through_the_page_is_refused(client, member_b, member_a, idea_a):
+    # The page offers to answer top-level comments only (replies are one level deep).
+    top = comment_create(idea=idea_a, author=member_a, body="Premier")
+    second = comment_create(idea=idea_a, author=member_b, body="Deuxième", parent=top)
+    client.force_login(member_b)
+    assert reply(client, idea_a, second).status_code == 400

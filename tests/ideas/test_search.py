@@ -127,3 +127,80 @@ def test_a_search_that_runs_too_long_is_cancelled_and_finds_nothing(community_a,
     assert search._guarded(slow) == []
     assert "Search cancelled" in caplog.text
     assert Idea.objects.count() == 1  # the connection is usable afterwards
+
+
+def set_votes(idea, votes: int) -> None:
+    from ideas.models import IdeaStats
+
+    IdeaStats.objects.filter(pk=idea.pk).update(votes=votes)
+
+
+def test_it_ranks_the_capped_candidates_by_relevance_then_newest_first(community_a, member_a, monkeypatch):
+    from ideas import search
+
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 3)
+    least_voted = make_idea(community_a, member_a, title="Une gare plus accueillante", body="Des bancs.")
+    older_in_body = make_idea(community_a, member_a, title="Des bancs partout", body="Sur le quai de la gare.")
+    in_title = make_idea(community_a, member_a, title="Des toilettes à la gare", body="Propres.")
+    newer_in_body = make_idea(community_a, member_a, title="Des abris partout", body="Sur le quai de la gare.")
+    for votes, idea in [(0, least_voted), (30, older_in_body), (20, in_title), (10, newer_in_body)]:
+        set_votes(idea, votes)
+    found = list(idea_search(community_a, member_a, "gare"))
+    # The three most voted matches; the title first; equal ranks, the newest first.
+    assert found == [in_title, newer_in_body, older_in_body]
+    assert found[0].rank > found[1].rank == found[2].rank
+
+
+def test_it_searches_within_the_listing_filters(client, community_a, member_a):
+    make_idea(community_a, member_a, title="Une gare plus accueillante", tags=["accueil"])
+    make_idea(community_a, member_a, title="Des toilettes à la gare", tags=["proprete"])
+    make_idea(community_a, member_a, title="Un accueil à bord", tags=["accueil"])
+    response = client.get(reverse("ideas:list"), {"q": "gare", "tag": "accueil"})
+    page = response.context["page"]
+    assert [idea.title for idea in page.object_list] == ["Une gare plus accueillante"]
+    assert page.paginator.count == 1
+    assert not response.context["search_capped"]
+
+
+def count_search_queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm the per-community caches (host, statuses, categories)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+# The candidates (in a transaction of their own, for the timeout: 4 with BEGIN, SET LOCAL
+# and COMMIT), the page's ids, its cards and their tags; the count is cached for a minute.
+SEARCH_PAGE_BUDGET = 7
+
+
+def test_it_serves_a_search_page_in_the_same_queries_for_5_and_50_matches(client, community_a, member_a, monkeypatch):
+    from ideas import selectors
+
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 50)
+    url = reverse("ideas:list") + "?q=gare"
+    for number in range(5):
+        make_idea(community_a, member_a, title=f"Une gare numéro {number}", tags=["gare"])
+    few = count_search_queries(client, url)
+    for number in range(5, 50):
+        make_idea(community_a, member_a, title=f"Une gare numéro {number}", tags=["gare"])
+    many = count_search_queries(client, url)
+    assert len(client.get(url).context["page"].object_list) == 50
+    assert few == many <= SEARCH_PAGE_BUDGET
+
+
+def test_it_suggests_similar_ideas_in_the_same_queries_for_5_and_50_candidates(client, community_a, member_a):
+    url = reverse("ideas:similar") + "?title=Des+prises+dans+les+trains"
+    for number in range(5):
+        make_idea(community_a, member_a, title=f"Des prises dans les trains, numéro {number}")
+    few = count_search_queries(client, url)
+    for number in range(5, 50):
+        make_idea(community_a, member_a, title=f"Des prises dans les trains, numéro {number}")
+    many = count_search_queries(client, url)
+    assert len(client.get(url).json()) == 5
+    # The closest ids in one query (with BEGIN, SET LOCAL and COMMIT), then their cards.
+    assert few == many <= 5

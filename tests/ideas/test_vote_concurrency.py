@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
-from ideas.models import Idea, IdeaStats, Vote
+from accounts.models import PointEvent
+from community.services import membership_join
+from ideas.models import Follow, Idea, IdeaStats, Vote
 from ideas.services import hot_score, vote_toggle
 from tests.concurrency import race
 from tests.factories import UserFactory, make_idea
@@ -40,3 +43,27 @@ def test_one_member_voting_twice_at_once_counts_once(community_a):
     race([vote, vote])
     assert Vote.objects.filter(idea=idea).count() == 1
     assert stats(idea).votes == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_vote_is_one_transaction_with_its_follow_and_points(community_a, monkeypatch):
+    idea = make_idea(community_a, title="Des fontaines à eau dans les gares")
+    voter = UserFactory()
+    membership_join(community=community_a, user=voter)
+    commits = []
+    real_commit = connection.commit
+    monkeypatch.setattr(connection, "commit", lambda: commits.append(1) or real_commit())
+    outside = []
+
+    def note_writes_outside_a_transaction(execute, sql, params, many, context):
+        if not sql.lstrip().upper().startswith("SELECT") and not connection.in_atomic_block:
+            outside.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(note_writes_outside_a_transaction):
+        vote_toggle(idea=Idea.objects.select_related("community", "status").get(pk=idea.pk), user=voter)
+    assert outside == []
+    assert len(commits) == 1
+    assert Follow.objects.filter(idea=idea, user=voter).exists()
+    assert PointEvent.objects.filter(key=f"vote:{idea.pk}:{voter.pk}").exists()
+    assert (stats(idea).votes, stats(idea).followers) == (1, 2)

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import PointEvent
 from ideas.exceptions import Refused
-from ideas.models import Follow, IdeaStats, Vote
+from ideas.models import Follow, Idea, IdeaStats, ModerationState, Vote
 from ideas.services import hot_score, idea_set_status, vote_toggle
 from tests.factories import UserFactory
 
@@ -107,3 +110,67 @@ def test_the_vote_endpoint_redirects_a_plain_form_back(client, member_b, idea_a)
     assert response["Location"] == "/ideas/"
     response = client.post(reverse("ideas:vote", args=[idea_a.pk]), {"next": "https://evil.test/"})
     assert response["Location"] == idea_a.get_absolute_url()
+
+
+JSON = {"HTTP_ACCEPT": "application/json"}
+WRITES_THE_IDEA_ROW = re.compile(r'^\s*(UPDATE|INSERT INTO|DELETE FROM)\s+"?ideas_idea"?\s', re.IGNORECASE)
+
+
+def test_no_vote_ever_writes_the_idea_row(client, member_b, idea_a, community_a):
+    community_a.downvotes_allowed = True
+    community_a.save()
+    url = reverse("ideas:vote", args=[idea_a.pk])
+    before = Idea.objects.values("updated_at", "search_vector").get(pk=idea_a.pk)
+    client.force_login(member_b)
+    with CaptureQueriesContext(connection) as queries:
+        client.post(url, {"value": "1"}, **JSON)  # cast
+        client.post(url, {"value": "1"}, **JSON)  # the same click twice
+        age_votes(idea_a)
+        client.post(url, {"value": "-1"}, **JSON)  # flip
+        age_votes(idea_a)
+        client.post(url, {"value": "-1"}, **JSON)  # withdraw
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert any(sql.startswith('UPDATE "ideas_ideastats"') for sql in statements)
+    assert [sql for sql in statements if WRITES_THE_IDEA_ROW.match(sql)] == []
+    assert Idea.objects.values("updated_at", "search_vector").get(pk=idea_a.pk) == before
+
+
+def test_a_vote_answers_the_score_with_everyone_elses_votes(client, member_b, idea_a):
+    for _ in range(3):
+        vote_toggle(idea=idea_a, user=UserFactory())
+    client.force_login(member_b)
+    response = client.post(reverse("ideas:vote", args=[idea_a.pk]), {"value": "1"}, **JSON)
+    assert response.json() == {"value": 1, "votes": 4}
+    assert stats(idea_a).votes == 4
+
+
+def test_a_vote_follows_and_awards_the_author_once(member_b, member_a, idea_a):
+    vote_toggle(idea=idea_a, user=member_b)
+    age_votes(idea_a)
+    vote_toggle(idea=idea_a, user=member_b)  # withdrawn
+    result = vote_toggle(idea=idea_a, user=member_b)  # and cast again
+    assert result.votes == 1
+    assert (stats(idea_a).upvotes, stats(idea_a).followers) == (1, 2)
+    assert Follow.objects.filter(idea=idea_a, user=member_b).count() == 1
+    assert PointEvent.objects.filter(user=member_a, key=f"vote:{idea_a.pk}:{member_b.pk}").count() == 1
+
+
+def test_the_vote_endpoint_answers_409_on_a_closed_idea(client, member_b, idea_a, community_a):
+    idea_set_status(idea=idea_a, status=community_a.statuses.get(slug="done"), user=None)
+    client.force_login(member_b)
+    response = client.post(reverse("ideas:vote", args=[idea_a.pk]), {"value": "1"}, **JSON)
+    assert response.status_code == 409
+    assert stats(idea_a).votes == 0
+
+
+def test_the_vote_endpoint_hides_a_held_idea_from_all_but_its_author_and_moderators(
+    client, member_b, member_a, moderator_a, idea_a
+):
+    Idea.objects.filter(pk=idea_a.pk).update(moderation_state=ModerationState.PENDING)
+    url = reverse("ideas:vote", args=[idea_a.pk])
+    client.force_login(member_b)
+    assert client.post(url, {"value": "1"}, **JSON).status_code == 404
+    for seeing in (member_a, moderator_a):
+        client.force_login(seeing)
+        assert client.post(url, {"value": "1"}, **JSON).status_code == 409  # found, but not public yet
+    assert not Vote.objects.filter(idea=idea_a).exists()

@@ -1,0 +1,167 @@
+"""Community-wide cached reads, with each process's own copy in front of the shared cache.
+
+Every request needs its host's community, most pages the community's statuses and
+categories: small rows that change a few times a year. A read from the shared cache (Redis)
+costs a round trip and the client's overhead, 0.3 to 0.7 ms, several times per page. Each
+process therefore keeps its own copy, keyed by the community cache version, and asks Redis
+for that version at most once per `LOCAL_CACHE_SECONDS`. A change is seen at once by the
+process that made it and within that delay by every other process.
+
+The same holds for each community's *content version*, which the services bump after any
+change a visitor could see (an idea, a comment, a vote, a status, a response): shared pages
+are cached under it, so that a change is never served stale for longer than that delay.
+
+Values are kept pickled and unpickled per use: each request gets its own instances, and
+nothing one request caches on a model instance leaks into another.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CACHE_VERSION_KEY = "community:version"
+CONTENT_VERSION_KEY = "community:{}:content-version"
+MAX_LOCAL_ENTRIES = 512
+_MISSING = object()
+
+# {key: (read at, value)} for version numbers; {versioned key: pickled value} for the rest.
+_versions: dict[str, tuple[float, int]] = {}
+_entries: dict[str, bytes] = {}
+
+
+def local_forget() -> None:
+    """Drop this process's copies (after a change here, and between tests)."""
+    _versions.clear()
+    _entries.clear()
+
+
+def _version(key: str) -> int:
+    """A version number from the shared cache, re-read at most once per LOCAL_CACHE_SECONDS."""
+    now = time.monotonic()
+    known = _versions.get(key)
+    if known is not None and now - known[0] < settings.LOCAL_CACHE_SECONDS:
+        return known[1]
+    version = cache.get_or_set(key, 1, timeout=None)
+    _versions[key] = (now, version)
+    return version
+
+
+def _bump(key: str) -> None:
+    try:
+        cache.incr(key)
+    except ValueError:  # gone from the cache: any number above the default starts afresh
+        cache.set(key, int(time.time()), timeout=None)
+    except Exception:  # a cache outage must not fail the write; entries expire on their own
+        logger.warning("Could not bump %s", key, exc_info=True)
+    _versions.pop(key, None)
+
+
+def cache_version() -> int:
+    """The version every cached community row, vocabulary and card is keyed by."""
+    return _version(CACHE_VERSION_KEY)
+
+
+def _read(key: str):
+    """This process's copy, else the shared cache's (kept here too), else _MISSING."""
+    blob = _entries.get(key)
+    if blob is not None:
+        return pickle.loads(blob)  # noqa: S301 — written by this process, never from outside
+    value = cache.get(key, _MISSING)
+    if value is not _MISSING:
+        _keep_here(key, value)
+    return value
+
+
+def _keep_here(key: str, value) -> None:
+    if len(_entries) >= MAX_LOCAL_ENTRIES:
+        _entries.clear()
+    _entries[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def versioned(name: str, load: Callable[[], T], *, timeout: int) -> T:
+    """The value cached as `name` under the current community cache version: this process's
+    copy, else the shared cache's, else `load()` (then kept in both). Raises when the
+    shared cache is down: callers decide how to do without it."""
+    key = f"community:v{cache_version()}:{name}"
+    value = _read(key)
+    if value is _MISSING:
+        value = load()
+        cache.set(key, value, timeout=timeout)
+        _keep_here(key, value)
+    return value
+
+
+CONTENT_SECONDS = 300
+
+
+def content_cached(community_id: int, name: str, load: Callable[[], T], *, timeout: int = CONTENT_SECONDS) -> T:
+    """A read of the community's public content that every reader shares (the hot ideas,
+    a page of a listing, an idea's history), cached under its content version: never
+    served after a change (see `content_changed`). Without the shared cache, `load()`."""
+    try:
+        key = f"community:v{cache_version()}:{community_id}:c{content_version(community_id)}:{name}"
+        value = _read(key)
+    except Exception:
+        logger.warning("Cache unavailable for shared reads", exc_info=True)
+        return load()
+    if value is _MISSING:
+        value = load()
+        try:
+            cache.set(key, value, timeout=timeout)
+            _keep_here(key, value)
+        except Exception:
+            logger.warning("Cache unavailable for shared reads", exc_info=True)
+    return value
+
+
+def community_cache_clear() -> None:
+    """Invalidate every cached host lookup and vocabulary (they are keyed by this version).
+
+    Done once the transaction commits: bumping earlier would let a concurrent request
+    cache the old rows under the new version.
+    """
+    transaction.on_commit(_bump_cache_version)
+
+
+def _bump_cache_version() -> None:
+    _bump(CACHE_VERSION_KEY)
+    _entries.clear()
+
+
+def content_version(community_id: int) -> int:
+    """The version of what visitors see in a community (see `content_changed`)."""
+    return _version(CONTENT_VERSION_KEY.format(community_id))
+
+
+def content_changed(community_id: int) -> None:
+    """Something a visitor could see changed in the community: pages cached for visitors
+    are keyed anew. Call it from every service that changes public content (ideas,
+    comments, votes, statuses, responses, merges, moderation).
+
+    Bumped now, so that the rest of this transaction's work never reads an old page, and
+    again once committed: a page rendered meanwhile from the state before the commit is
+    dropped with that second bump.
+    """
+    key = CONTENT_VERSION_KEY.format(community_id)
+    _bump(key)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _bump(key))
+
+
+def member_content_changed(user) -> None:
+    """`content_changed` for every community where the member may have written."""
+    from community.models import Membership
+
+    for community_id in Membership.objects.filter(user=user).values_list("community_id", flat=True):
+        content_changed(community_id)
