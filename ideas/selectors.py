@@ -86,12 +86,21 @@ def get_idea_for_viewer(request, pk: int) -> Idea:
     community = request.community
     if community is None:
         raise Http404
-    try:
-        idea = visible_ideas(community, request.user).select_related("merged_into").get(pk=pk)
-    except Idea.DoesNotExist:
-        raise Http404 from None
+    # A public idea is the same for every reader: read once per content version. Anything
+    # else (held, hidden, unknown) is looked up for this reader.
+    idea = content_cached(community.pk, f"idea:{pk}", lambda: _public_idea(community, pk))
+    if idea is None:
+        try:
+            idea = visible_ideas(community, request.user).select_related("merged_into").get(pk=pk)
+        except Idea.DoesNotExist:
+            raise Http404 from None
     idea.community = community  # the same row, already loaded by the middleware
     return idea
+
+
+def _public_idea(community: Community, pk: int) -> Idea | None:
+    public = _card_queryset().filter(community=community, moderation_state=ModerationState.APPROVED)
+    return public.select_related("merged_into").filter(pk=pk).first()
 
 
 # What the write rules (open, closed, whose idea), the points, the notifications and the

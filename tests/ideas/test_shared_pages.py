@@ -209,3 +209,18 @@ def test_a_moderator_still_sees_what_others_do_not(discussed, moderator_a):
     moderator = Client()
     moderator.force_login(moderator_a)
     assert "encore en attente" in moderator.get(discussed.get_absolute_url()).content.decode()
+
+
+def test_a_hidden_idea_is_gone_at_once_for_all_but_its_author_and_moderators(idea_a, member_a, moderator_a):
+    from ideas.services import content_set_moderation_state
+
+    reader = Client()
+    reader.force_login(UserFactory())
+    assert reader.get(idea_a.get_absolute_url()).status_code == 200  # the public idea is now shared
+    content_set_moderation_state(content=idea_a, state="hidden")
+    assert reader.get(idea_a.get_absolute_url()).status_code == 404
+    assert Client().get(idea_a.get_absolute_url()).status_code == 404
+    for person in (member_a, moderator_a):
+        own = Client()
+        own.force_login(person)
+        assert own.get(idea_a.get_absolute_url()).status_code == 200
