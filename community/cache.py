@@ -89,17 +89,29 @@ def _keep_here(key: str, value) -> None:
     _entries[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def versioned(name: str, load: Callable[[], T], *, timeout: int) -> T:
-    """The value cached as `name` under the current community cache version: this process's
-    copy, else the shared cache's, else `load()` (then kept in both). Raises when the
-    shared cache is down: callers decide how to do without it."""
-    key = f"community:v{cache_version()}:{name}"
-    value = _read(key)
+def _read_through(key_of: Callable[[], str], load: Callable[[], T], timeout: int) -> T:
+    """The value under `key_of()`: this process's copy, else the shared cache's, else
+    `load()` (then kept in both). With the shared cache down, `load()` (logged): a cache
+    outage must not take the site down."""
+    try:
+        key = key_of()
+        value = _read(key)
+    except Exception:
+        logger.warning("Cache unavailable for community reads", exc_info=True)
+        return load()
     if value is _MISSING:
         value = load()
-        cache.set(key, value, timeout=timeout)
-        _keep_here(key, value)
+        try:
+            cache.set(key, value, timeout=timeout)
+            _keep_here(key, value)
+        except Exception:
+            logger.warning("Cache unavailable for community reads", exc_info=True)
     return value
+
+
+def versioned(name: str, load: Callable[[], T], *, timeout: int) -> T:
+    """A community row or vocabulary (`name`), cached under the community cache version."""
+    return _read_through(lambda: f"community:v{cache_version()}:{name}", load, timeout)
 
 
 CONTENT_SECONDS = 300
@@ -108,21 +120,12 @@ CONTENT_SECONDS = 300
 def content_cached(community_id: int, name: str, load: Callable[[], T], *, timeout: int = CONTENT_SECONDS) -> T:
     """A read of the community's public content that every reader shares (the hot ideas,
     a page of a listing, an idea's history), cached under its content version: never
-    served after a change (see `content_changed`). Without the shared cache, `load()`."""
-    try:
-        key = f"community:v{cache_version()}:{community_id}:c{content_version(community_id)}:{name}"
-        value = _read(key)
-    except Exception:
-        logger.warning("Cache unavailable for shared reads", exc_info=True)
-        return load()
-    if value is _MISSING:
-        value = load()
-        try:
-            cache.set(key, value, timeout=timeout)
-            _keep_here(key, value)
-        except Exception:
-            logger.warning("Cache unavailable for shared reads", exc_info=True)
-    return value
+    served after a change (see `content_changed`)."""
+
+    def key_of() -> str:
+        return f"community:v{cache_version()}:{community_id}:c{content_version(community_id)}:{name}"
+
+    return _read_through(key_of, load, timeout)
 
 
 def community_cache_clear() -> None:

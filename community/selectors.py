@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http.request import split_domain_port
@@ -12,7 +10,6 @@ from accounts.models import User
 from community.cache import versioned
 from community.models import STAFF_ROLES, Community, Membership, Role
 
-logger = logging.getLogger(__name__)
 _NO_COMMUNITY = "none"
 
 
@@ -30,15 +27,11 @@ def community_for_host(host: str) -> Community | None:
     admin invalidates.
     """
     host = normalize_host(host)
-    try:
-        found = versioned(
-            f"host:{host}",
-            lambda: _community_from_database(host) or _NO_COMMUNITY,
-            timeout=settings.COMMUNITY_CACHE_SECONDS,
-        )
-    except Exception:  # a cache outage must not take the site down: read the database
-        logger.warning("Cache unavailable for the community lookup", exc_info=True)
-        return _community_from_database(host)
+    found = versioned(
+        f"host:{host}",
+        lambda: _community_from_database(host) or _NO_COMMUNITY,
+        timeout=settings.COMMUNITY_CACHE_SECONDS,
+    )
     return None if found == _NO_COMMUNITY else found
 
 

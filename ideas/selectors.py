@@ -378,10 +378,7 @@ def _vocabulary(community: Community, name: str, model) -> list:
     def load() -> list:
         return list(model.objects.filter(community=community).order_by("order", "pk"))
 
-    try:
-        return versioned(f"{community.pk}:{name}", load, timeout=3600)
-    except Exception:
-        return load()
+    return versioned(f"{community.pk}:{name}", load, timeout=3600)
 
 
 def awaiting_response(community: Community) -> QuerySet[Idea]:

@@ -166,6 +166,13 @@ def test_each_request_gets_its_own_copy_of_the_community(community_a):
 # --- An idea's thread, shared by the readers who have no part in it ----------------------
 
 
+def page_for(person, idea) -> str:
+    """The idea page as this person, signed in on a client of their own, sees it."""
+    client = Client()
+    client.force_login(person)
+    return client.get(idea.get_absolute_url()).content.decode()
+
+
 @pytest.fixture
 def discussed(idea_a, member_a):
     comment_create(idea=idea_a, author=member_a, body="Le premier avis du fil")
@@ -190,12 +197,8 @@ def test_a_member_with_no_part_in_the_thread_gets_working_tools(discussed):
 
 
 def test_the_author_of_a_comment_still_gets_their_own_tools(discussed, member_a):
-    other = Client()
-    other.force_login(UserFactory())
-    assert "Supprimer" not in other.get(discussed.get_absolute_url()).content.decode()
-    author = Client()
-    author.force_login(member_a)
-    assert "Supprimer" in author.get(discussed.get_absolute_url()).content.decode()
+    assert "Supprimer" not in page_for(UserFactory(), discussed)
+    assert "Supprimer" in page_for(member_a, discussed)
 
 
 def test_a_moderator_still_sees_what_others_do_not(discussed, moderator_a):
@@ -203,12 +206,8 @@ def test_a_moderator_still_sees_what_others_do_not(discussed, moderator_a):
     held.moderation_state = "pending"
     held.save(update_fields=["moderation_state"])
     content_changed(discussed.community_id)
-    member = Client()
-    member.force_login(UserFactory())
-    assert "encore en attente" not in member.get(discussed.get_absolute_url()).content.decode()
-    moderator = Client()
-    moderator.force_login(moderator_a)
-    assert "encore en attente" in moderator.get(discussed.get_absolute_url()).content.decode()
+    assert "encore en attente" not in page_for(UserFactory(), discussed)
+    assert "encore en attente" in page_for(moderator_a, discussed)
 
 
 def test_a_hidden_idea_is_gone_at_once_for_all_but_its_author_and_moderators(idea_a, member_a, moderator_a):
