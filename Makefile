@@ -6,13 +6,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in e-mails and feeds of a community without a domain point here (config/settings.py).
+SITE_HOST ?= $(HOST):$(PORT)
 
 # The test suite runs against real services; these are the defaults on a developer machine.
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/cluetrain
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_OUTPUT ?= test-output
 
-.PHONY: run test lint format worker beat serve venv messages makemessages system-deps check-services clean bench-moderation bench-fanout bench
+.PHONY: run test lint format worker beat serve venv messages makemessages system-deps node-deps check-services clean bench-moderation bench-fanout bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,16 +24,27 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP)
 
-# Debian packages the suite needs: gettext (compilemessages) and chromium (browser tests).
+# Debian packages the suite needs: gettext (compilemessages), chromium (browser tests), a Java
+# runtime (the HTML validator, vnu.jar) and npm (axe-core for the browser crawl).
 system-deps:
 	@missing=""; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+# Test-only JavaScript (axe-core, pinned in package-lock.json), for tests/browser/test_crawl.py.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+node-deps: system-deps $(NODE_STAMP)
 
 messages: $(STAMP)
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
@@ -46,7 +59,7 @@ run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(MAKE) --no-print-directory messages
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	SITE_HOST=$(SITE_HOST) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 check-services: $(STAMP)
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m tests.check_services
@@ -59,7 +72,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: $(STAMP) system-deps check-services lint messages
+test: $(STAMP) system-deps node-deps check-services lint messages
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	@echo "== pytest on PostgreSQL and Redis =="
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) TEST_OUTPUT=$(TEST_OUTPUT) \
@@ -115,4 +128,4 @@ bench: $(STAMP)
 	  --duration $(DURATION) --concurrency $(CONCURRENCY) $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) var $(TEST_OUTPUT) .pytest_cache .ruff_cache
+	rm -rf $(VENV) var $(TEST_OUTPUT) .pytest_cache .ruff_cache node_modules

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.utils import MAX_USERNAME_SUFFIX_LENGTH
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts.signup import member_signup_complete
 from accounts.usernames import USERNAME_MAX_LENGTH, username_validate
@@ -23,14 +25,45 @@ class CommunitySite:
     domain: str
 
 
+# The links allauth puts in its e-mails, built from the request's host (confirmation,
+# password reset, "no such account"): moved to the community's own site.
+_LINKS_IN_CONTEXT = ("activate_url", "password_reset_url", "signup_url")
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         request = context.get("request") or self.request
         community = getattr(request, "community", None)
+        for key in _LINKS_IN_CONTEXT:
+            if context.get(key):
+                context[key] = _on_community_site(community, context[key])
         if community is not None:
             context["community"] = community
-            context["current_site"] = CommunitySite(name=community.name, domain=request.get_host())
+            host = urlsplit(community.absolute_url()).netloc
+            context["current_site"] = CommunitySite(name=community.name, domain=host)
         super().send_mail(template_prefix, email, context)
+
+    def post_login(self, request: HttpRequest, user, *, signup: bool, **kwargs: Any):
+        # Signing in at the end of a sign-up (on confirming the address): a welcome rather
+        # than allauth's "signed in as".
+        self._welcome = signup
+        return super().post_login(request, user, signup=signup, **kwargs)
+
+    def add_message(
+        self,
+        request: HttpRequest,
+        level: int,
+        message_template: str | None = None,
+        message_context: dict[str, Any] | None = None,
+        extra_tags: str = "",
+        message: str | None = None,
+    ) -> None:
+        if getattr(self, "_welcome", False) and message_template == "account/messages/logged_in.txt":
+            community = getattr(request, "community", None)
+            names = {"name": request.user.public_name, "community": community.name if community else "Cluetrain"}
+            message_template = None
+            message = _("Welcome to %(community)s, %(name)s! You can now post ideas, vote and comment.") % names
+        super().add_message(request, level, message_template, message_context, extra_tags, message)
 
     def format_email_subject(self, subject: str) -> str:
         community = getattr(self.request, "community", None)
@@ -71,6 +104,15 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         initial = super().get_signup_form_initial_data(sociallogin)
         initial["display_name"] = _provider_name(sociallogin.user)
         return initial
+
+
+def _on_community_site(community, url: str) -> str:
+    """The same path and query on the community's own site (the request's own host when
+    there is no community, as outside a request)."""
+    if community is None:
+        return url
+    parts = urlsplit(url)
+    return community.absolute_url(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 def _provider_name(user) -> str:

@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from accounts.models import BadgeAward, DataExport, PointEvent, Reputation, User
 from accounts.reputation import leaderboards_forget
 from community.models import Community
+from community.selectors import community_url
 
 logger = logging.getLogger(__name__)
 
@@ -168,22 +169,14 @@ def _language_of(user: User, community: Community | None) -> str:
     return community.default_language if community is not None else settings.LANGUAGE_CODE
 
 
-def _absolute(community: Community | None, path: str) -> str:
-    from notifications.emails import site_url
-
-    if community is None:
-        return f"{settings.SITE_SCHEME}://{settings.SITE_HOST}{path}"
-    return site_url(community, path)
-
-
 def _export_ready_mail(export: DataExport, user: User, community: Community | None) -> None:
     language = _language_of(user, community)
     context = {
         "community": community,
         "name": user.public_name,
-        "url": _absolute(community, reverse("privacy_export_download", args=[export_token(export)])),
-        "privacy_url": _absolute(community, reverse("privacy")),
-        "home_url": _absolute(community, "/"),
+        "url": community_url(community, reverse("privacy_export_download", args=[export_token(export)])),
+        "privacy_url": community_url(community, reverse("privacy")),
+        "home_url": community_url(community, "/"),
         "expires_at": export.expires_at,
         "LANGUAGE_CODE": language,
     }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -120,10 +122,27 @@ def member_standing(user: User, community: Community) -> dict:
 AVATAR_COLOURS = ("#1f4e79", "#0c7c59", "#8e3b46", "#6b4e9b", "#b45309", "#0f766e", "#9d174d", "#374151")
 
 
-def initials_of(name: str) -> str:
-    words = [word for word in name.replace("-", " ").replace("_", " ").split() if word]
-    letters = "".join(word[0] for word in words[:2]) or "?"
-    return letters.upper()
+# A bracketed part says what the member does, not who they are: "Camille (membre)".
+BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+# A word of letters (any script), an apostrophe inside it allowed; digits, emoji and
+# punctuation separate words and are never initials.
+LETTER_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def initials_of(name: str, *, fallback: str = "") -> str:
+    """The first letters of the first two words of letters in `name`, else in `fallback`
+    (the username), else "?": "Camille Martin" → "CM", "Camille (membre)" → "C",
+    "voyageur-004" → "V"."""
+    for text in (name, fallback):
+        words = LETTER_WORD.findall(BRACKETED.sub(" ", unicodedata.normalize("NFC", text)))
+        if words:
+            return "".join(_capital(word[0]) for word in words[:2])
+    return "?"
+
+
+def _capital(letter: str) -> str:
+    upper = letter.upper()
+    return upper if len(upper) == 1 else letter  # "ß" stays one letter
 
 
 def colour_of(key: str) -> str:

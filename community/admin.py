@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +24,18 @@ from community.services import statuses_create_defaults
 ADMIN_ONLY = (Role.ADMIN,)
 
 
+class ForgivingChangeList(ChangeList):
+    """A changelist whose date drill-down survives hostile values ("?created_at__year=9999"
+    overflows the date arithmetic outside Django's own guard): the admin redirects with
+    "?e=1", as for any other bad filter value."""
+
+    def get_filters(self, request: HttpRequest):
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
 class CommunityScopedAdmin(admin.ModelAdmin):
     """Rows belong to a community through `community_field` ("" for Community itself).
 
@@ -33,7 +47,13 @@ class CommunityScopedAdmin(admin.ModelAdmin):
     editor_roles: tuple[str, ...] = ADMIN_ONLY
 
     def _community_of(self, obj) -> Community:
-        return obj if not self.community_field else getattr(obj, self.community_field)
+        # Follows a lookup path such as "idea__community" the way the queryset filter does.
+        for name in self.community_field.split("__") if self.community_field else ():
+            obj = getattr(obj, name)
+        return obj
+
+    def get_changelist(self, request: HttpRequest, **kwargs):
+        return ForgivingChangeList
 
     def _ids(self, request: HttpRequest, roles=None) -> set[int]:
         return set(communities_with_role(request.user, roles or self.viewer_roles).values_list("pk", flat=True))

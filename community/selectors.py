@@ -19,6 +19,19 @@ def normalize_host(host: str) -> str:
     return domain.rstrip(".")
 
 
+def community_url(community: Community | None, path: str = "") -> str:
+    """The absolute address of `path` on the community's own site: every link that leaves
+    the site (e-mails, feeds, sitemap, exports, allauth's e-mails) is built here.
+
+    The host is the community's domain, or SITE_HOST for a community without one (the
+    embedded default, where `make run` sets it to the address it serves); the scheme is
+    https in production, http under DEBUG.
+    """
+    if community is not None:
+        return community.absolute_url(path)
+    return f"{settings.SITE_SCHEME}://{settings.SITE_HOST}{path}"
+
+
 def community_for_host(host: str) -> Community | None:
     """The community serving a host: its own by domain, else the default one.
 

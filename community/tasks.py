@@ -32,12 +32,12 @@ settled_here = RecentIds(50_000)
 
 
 @shared_task(bind=True, name="moderation.check_item", autoretry_for=(ConnectionError,), retry_backoff=2, max_retries=5)
-def check_item(self, item_id: int) -> str | None:
+def check_item(self, item_id: int, quiet: bool = False) -> str | None:
     # Only in a worker: an eager or direct call may sit in a transaction that is rolled back.
     in_worker = not (self.request.is_eager or self.request.called_directly or connection.in_atomic_block)
     if in_worker and item_id in settled_here:
         return None
-    result = moderation_check_batch(item_id)
+    result = moderation_check_batch(item_id, quiet=quiet)
     if in_worker:
         settled_here.add_all(result.settled)
     return result.outcome

@@ -9,13 +9,16 @@ from django.utils.translation import gettext as _
 
 
 class RejectNulMiddleware:
-    """A NUL character in the query string is never legitimate, and PostgreSQL refuses it
-    in text: answer 400 here rather than a 500 deep in a query (forms already refuse it)."""
+    """A NUL character in the path or the query string is never legitimate, and PostgreSQL
+    refuses it in text: answer 400 here rather than a 500 deep in a query (forms already
+    refuse it)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
             return HttpResponseBadRequest(_("The address contains a forbidden character."))
         return self.get_response(request)

@@ -182,8 +182,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 CELERY_IMPORTS = ["config.mail"]
 
 # --- E-mail ---------------------------------------------------------------------------
-# Links in e-mails point to the community's own domain; SITE_HOST serves a community that
-# has none (the default one on a single-brand deployment).
+# Every absolute link (e-mails, feeds, sitemap, allauth's e-mails) is on the community's
+# own domain (community.selectors.community_url). SITE_HOST, host[:port], only serves a
+# community that has no domain: the default one of a single-brand deployment, or the
+# embedded default, where `make run` sets it to the address it serves.
 SITE_HOST = env.read_str("SITE_HOST", "127.0.0.1:8000")
 SITE_SCHEME = "http" if DEBUG else "https"
 # Every message leaves through a Celery task; EMAIL_URL picks what the task delivers with.
@@ -222,8 +224,10 @@ ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False
-ACCOUNT_CONFIRM_EMAIL_ON_GET = False
-ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # link scanners open links: confirming takes a POST
+# Confirming signs the new member in, when done in the browser session that signed up
+# (allauth keeps the pending sign-in there); a link opened elsewhere only confirms.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_USERNAME_MIN_LENGTH = 3
 # Reserved for the operator (accounts.usernames also reserves community names and slugs,

@@ -7,7 +7,9 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from community.admin import CommunityScopedAdmin
 from community.models import Role
@@ -55,8 +57,11 @@ class ScopedStatusFilter(admin.SimpleListFilter):
         return [(status.pk, f"{status.name} · {status.community}") for status in statuses]
 
     def queryset(self, request, queryset):
+        # Only a status offered in the list: anything else ("²", a huge number, another
+        # community's status) leaves the list unfiltered.
         value = self.value()
-        return queryset.filter(status_id=value) if value and value.isdigit() else queryset
+        offered = {str(pk) for pk, _name in self.lookup_choices}
+        return queryset.filter(status_id=int(value)) if value in offered else queryset
 
 
 class MergeForm(forms.Form):
@@ -145,7 +150,12 @@ class IdeaAdmin(CommunityScopedAdmin):
                     if merged:
                         self.message_user(
                             request,
-                            _("%(count)d idea(s) merged into “%(title)s”.") % {"count": merged, "title": original},
+                            ngettext(
+                                "%(count)d idea merged into “%(title)s”.",
+                                "%(count)d ideas merged into “%(title)s”.",
+                                merged,
+                            )
+                            % {"count": merged, "title": original},
                         )
                     return None
         else:
@@ -170,9 +180,6 @@ class MergeAdmin(CommunityScopedAdmin):
     readonly_fields = ("duplicate", "original", "merged_by", "previous_status", "moved", "created_at", "undone_at")
     actions = ("undo",)
 
-    def _community_of(self, obj):
-        return obj.duplicate.community
-
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -193,7 +200,7 @@ class MergeAdmin(CommunityScopedAdmin):
 class CommentAdmin(CommunityScopedAdmin):
     community_field = "idea__community"
     editor_roles = MODERATION_ROLES
-    list_display = ("__str__", "idea", "moderation_state", "created_at", "deleted_at")
+    list_display = ("excerpt", "author", "idea", "moderation_state", "created_at", "deleted_at")
     list_filter = ("moderation_state",)
     list_select_related = ("idea", "author")
     # Read-only: comments are moderated through the queue (hide, reject), which keeps the
@@ -201,14 +208,15 @@ class CommentAdmin(CommunityScopedAdmin):
     fields = ("idea", "author", "parent", "body", "moderation_state", "created_at", "edited_at", "deleted_at")
     readonly_fields = fields
 
+    @admin.display(description=_("comment"))
+    def excerpt(self, comment: Comment) -> str:
+        return Truncator(comment.body).chars(80)
+
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
-
-    def _community_of(self, obj):
-        return obj.idea.community
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -219,9 +227,6 @@ class StatusChangeAdmin(CommunityScopedAdmin):
     community_field = "idea__community"
     list_display = ("idea", "from_status", "to_status", "changed_by", "created_at")
     list_select_related = ("idea", "from_status", "to_status", "changed_by")
-
-    def _community_of(self, obj):
-        return obj.idea.community
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

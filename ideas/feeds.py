@@ -1,15 +1,22 @@
-"""Atom feeds (community, category, status) and the sitemap, with Django's own tools."""
+"""Atom feeds (community, category, status) and the sitemap, with Django's own tools.
+
+Their links are absolute on the community's own site (community_url), not on
+django.contrib.sites' Site, which knows of no community."""
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from django.contrib.sitemaps import Sitemap
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from community.models import Category, Status
+from community.selectors import community_url
 from ideas.selectors import listed_ideas
 
 FEED_SIZE = 30
@@ -29,7 +36,6 @@ class IdeasFeed(Feed):
             scope = get_object_or_404(Category, community=community, slug=slug)
         elif kind == "status":
             scope = get_object_or_404(Status, community=community, slug=slug)
-        self.request = request
         return community, kind, scope
 
     def title(self, obj) -> str:
@@ -40,8 +46,13 @@ class IdeasFeed(Feed):
         return obj[0].tagline or _("The latest ideas")
 
     def link(self, obj) -> str:
-        _community, kind, scope = obj
-        return f"/ideas/?{kind}={scope.slug}" if scope else "/ideas/"
+        community, kind, scope = obj
+        return community_url(community, f"/ideas/?{kind}={scope.slug}" if scope else "/ideas/")
+
+    def feed_url(self, obj) -> str:
+        community, kind, scope = obj
+        path = reverse("ideas:feed_scoped", args=[kind, scope.slug]) if scope else reverse("ideas:feed")
+        return community_url(community, path)
 
     def items(self, obj):
         community, kind, scope = obj
@@ -50,7 +61,13 @@ class IdeasFeed(Feed):
             ideas = ideas.filter(stats__category=scope)
         elif kind == "status":
             ideas = ideas.filter(stats__status=scope)
-        return ideas.order_by("-stats__created_at", "-pk")[:FEED_SIZE]
+        ideas = list(ideas.order_by("-stats__created_at", "-pk")[:FEED_SIZE])
+        for idea in ideas:
+            idea.community = community  # known already: item_link needs no query per idea
+        return ideas
+
+    def item_link(self, item) -> str:
+        return community_url(item.community, item.get_absolute_url())
 
     def item_title(self, item) -> str:
         return item.title
@@ -77,6 +94,10 @@ class IdeaSitemap(Sitemap):
 
     def __init__(self, community) -> None:
         self.community = community
+        self.protocol, self.domain = urlsplit(community_url(community))[:2]
+
+    def get_domain(self, site=None) -> str:
+        return self.domain
 
     def items(self):
         if self.community is None:

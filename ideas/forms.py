@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from community.models import Category, Community, Flag, Status
 from ideas.images import MAX_IMAGES, image_validate
 from ideas.selectors import SORTS, categories_of, statuses_of
-from ideas.services import MAX_TAGS
+from ideas.services import MAX_TAGS, UNSEEN
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -104,6 +104,16 @@ class CommentForm(forms.Form):
 
 class VoteForm(forms.Form):
     value = forms.TypedChoiceField(choices=[("1", "+1"), ("-1", "-1")], coerce=int, required=False, empty_value=1)
+    # The member's vote as the page showed it (0: none), so that the same form sent twice
+    # means the same thing; absent (an older page, a script), the vote is toggled.
+    current = forms.TypedChoiceField(
+        choices=[("1", "+1"), ("-1", "-1"), ("0", "0")], coerce=int, required=False, empty_value=None
+    )
+
+    def seen(self):
+        """The `seen` argument of `vote_toggle`."""
+        current = self.cleaned_data["current"]
+        return UNSEEN if current is None else (current or None)
 
 
 class ListFilterForm(forms.Form):
@@ -169,6 +179,8 @@ class ResponseForm(forms.Form):
     )
 
     def __init__(self, *args, community, **kwargs) -> None:
+        # Its own ids: the idea page also holds the comment form, whose text is `body` too.
+        kwargs.setdefault("auto_id", "id_response_%s")
         super().__init__(*args, **kwargs)
         self.fields["status"].queryset = community.statuses.all()
 

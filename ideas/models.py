@@ -14,6 +14,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
@@ -28,7 +29,9 @@ class ModerationState(models.TextChoices):
 
 
 class Idea(models.Model):
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="ideas")
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="ideas", verbose_name=_("community")
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="ideas", verbose_name=_("author")
     )
@@ -99,9 +102,9 @@ class IdeaStats(models.Model):
     downvotes = models.PositiveIntegerField(default=0)
     comments = models.PositiveIntegerField(default=0)
     followers = models.PositiveIntegerField(default=0)
-    # log10 of the score plus the creation time in units of three days: an idea needs ten
-    # times the votes to outrank one posted three days later. Set at creation and on each
-    # vote, never by a decay job.
+    # log10(1 + votes) plus the creation time in units of thirty days: an idea needs ten
+    # times the votes to outrank one posted a month later (docs/ideas.md, "Du moment").
+    # Set at creation and on each vote, never by a decay job.
     hot = models.FloatField(default=0)
     hot_epoch = models.FloatField(default=0)  # the creation-time term of `hot`
     answered_at = models.DateTimeField(null=True, blank=True)
@@ -161,18 +164,33 @@ class Vote(models.Model):
 
 
 class Comment(models.Model):
-    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="comments")
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="comments", verbose_name=_("idea"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="comments",
+        verbose_name=_("author"),
+    )
     # Replies are one level deep: a reply's parent is always a top-level comment.
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="replies",
+        verbose_name=_("in reply to"),
+    )
     body = models.TextField(_("comment"), max_length=5_000)
     body_html = models.TextField(editable=False)
-    moderation_state = models.CharField(max_length=10, choices=ModerationState.choices, default=ModerationState.PENDING)
+    moderation_state = models.CharField(
+        _("moderation"), max_length=10, choices=ModerationState.choices, default=ModerationState.PENDING
+    )
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in")
     revision = models.PositiveIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    edited_at = models.DateTimeField(null=True, blank=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("comment")
@@ -181,7 +199,8 @@ class Comment(models.Model):
         indexes = [models.Index(fields=["idea", "created_at"]), models.Index(fields=["author", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.author_id} on {self.idea_id}"
+        author = self.author.public_name if self.author_id else gettext("Former member")
+        return gettext("Comment by %(author)s on “%(idea)s”") % {"author": author, "idea": self.idea.title}
 
     @property
     def is_deleted(self) -> bool:
@@ -222,16 +241,25 @@ class IdeaImage(models.Model):
 
 
 class StatusChange(models.Model):
-    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.ForeignKey(Status, on_delete=models.PROTECT, null=True, related_name="+")
-    to_status = models.ForeignKey(Status, on_delete=models.PROTECT, related_name="+")
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    reason = models.TextField(blank=True)
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("idea"))
+    from_status = models.ForeignKey(
+        Status, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("from status")
+    )
+    to_status = models.ForeignKey(Status, on_delete=models.PROTECT, related_name="+", verbose_name=_("to status"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("changed by")
+    )
+    reason = models.TextField(_("reason"), blank=True)
     # Set when the change came with an official response (whose body is its public reason).
     response = models.ForeignKey(
-        "OfficialResponse", on_delete=models.SET_NULL, null=True, blank=True, related_name="status_changes"
+        "OfficialResponse",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="status_changes",
+        verbose_name=_("official response"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("status change")
@@ -240,19 +268,31 @@ class StatusChange(models.Model):
         indexes = [models.Index(fields=["idea", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.idea_id}: {self.from_status_id} → {self.to_status_id}"
+        return gettext("“%(idea)s”: %(from)s → %(to)s") % {
+            "idea": self.idea.title,
+            "from": self.from_status or "—",
+            "to": self.to_status,
+        }
 
 
 class Merge(models.Model):
     """A duplicate merged into an original, with what moved, so that it can be undone."""
 
-    duplicate = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="merges_as_duplicate")
-    original = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="merges_as_original")
-    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    previous_status = models.ForeignKey(Status, on_delete=models.PROTECT, related_name="+")
-    moved = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    undone_at = models.DateTimeField(null=True, blank=True)
+    duplicate = models.ForeignKey(
+        Idea, on_delete=models.CASCADE, related_name="merges_as_duplicate", verbose_name=_("duplicate")
+    )
+    original = models.ForeignKey(
+        Idea, on_delete=models.CASCADE, related_name="merges_as_original", verbose_name=_("original")
+    )
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("merged by")
+    )
+    previous_status = models.ForeignKey(
+        Status, on_delete=models.PROTECT, related_name="+", verbose_name=_("status before the merge")
+    )
+    moved = models.JSONField(_("what moved"), default=dict)
+    created_at = models.DateTimeField(_("merged"), auto_now_add=True)
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("merge")
@@ -260,7 +300,10 @@ class Merge(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.duplicate_id} → {self.original_id}"
+        return gettext("“%(duplicate)s” merged into “%(original)s”") % {
+            "duplicate": self.duplicate.title,
+            "original": self.original.title,
+        }
 
 
 class ResponseState(models.TextChoices):
@@ -344,7 +387,10 @@ class OfficialResponse(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.idea_id}: {self.get_state_display()}"
+        return gettext("Official response on “%(idea)s” (%(state)s)") % {
+            "idea": self.idea.title,
+            "state": self.get_state_display(),
+        }
 
     @property
     def community(self) -> Community:
@@ -354,10 +400,14 @@ class OfficialResponse(models.Model):
 class ResponseRevision(models.Model):
     """A published response's text before an edit: what the public read, kept."""
 
-    response = models.ForeignKey(OfficialResponse, on_delete=models.CASCADE, related_name="revisions")
-    body = models.TextField()
-    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    response = models.ForeignKey(
+        OfficialResponse, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("official response")
+    )
+    body = models.TextField(_("text"))
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("edited by")
+    )
+    created_at = models.DateTimeField(_("replaced"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("response revision")
@@ -365,4 +415,4 @@ class ResponseRevision(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.response_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+        return gettext("Text replaced on %(date)s") % {"date": f"{self.created_at:%d/%m/%Y %H:%M}"}

@@ -44,7 +44,7 @@ from ideas.models import (
 from ideas.rendering import render_markdown
 from ideas.selectors import awaiting_response
 from ideas.services import STATUSES_NEEDING_REASON, idea_set_status
-from notifications.events import response_announcement
+from notifications.events import response_announcement, response_approved, response_published, response_submitted
 from notifications.models import Kind
 from notifications.services import Announcement, Audience, Event, Report, deliver
 
@@ -60,6 +60,15 @@ def can_speak_for(user: User, community: Community) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return user.is_superuser or role_in(user, community) in SPEAKER_ROLES
+
+
+def _speakers_of(community: Community) -> tuple[int, ...]:
+    """The active brand managers and admins of the community (who answer, and approve)."""
+    return tuple(
+        User.objects.filter(
+            is_active=True, memberships__community=community, memberships__role__in=SPEAKER_ROLES
+        ).values_list("pk", flat=True)
+    )
 
 
 def _require_speaker(user: User, community: Community) -> None:
@@ -176,7 +185,8 @@ def _back_to_draft(response: OfficialResponse) -> None:
 
 @transaction.atomic
 def response_submit(*, response: OfficialResponse, user: User) -> OfficialResponse:
-    """Ask a second manager to approve (where the community wants one)."""
+    """Ask a second manager to approve (where the community wants one): the community's
+    other managers are told, once it commits."""
     _require_speaker(user, response.idea.community)
     response = _locked(response)
     _require_state(response, ResponseState.DRAFT)
@@ -184,12 +194,14 @@ def response_submit(*, response: OfficialResponse, user: User) -> OfficialRespon
         raise Refused(_("This community needs no approval: publish or schedule the response."), status=409)
     response.state = ResponseState.AWAITING_APPROVAL
     response.save(update_fields=["state", "updated_at"])
+    response_submitted(response, by=user, managers=_speakers_of(response.idea.community))
     return response
 
 
 @transaction.atomic
 def response_approve(*, response: OfficialResponse, user: User) -> OfficialResponse:
-    """A second manager approves: neither the author nor the last editor may."""
+    """A second manager approves: neither the author nor the last editor may. The author
+    is told, once it commits."""
     _require_speaker(user, response.idea.community)
     response = _locked(response)
     _require_state(response, ResponseState.AWAITING_APPROVAL)
@@ -199,6 +211,7 @@ def response_approve(*, response: OfficialResponse, user: User) -> OfficialRespo
     response.approved_by = user
     response.approved_at = timezone.now()
     response.save(update_fields=["state", "approved_by", "approved_at", "updated_at"])
+    response_approved(response)
     return response
 
 
@@ -268,7 +281,8 @@ def publish_if_due(response_id: int, *, now: datetime | None = None) -> bool:
     """Publish a scheduled response whose time has come; True if this call published it.
 
     Idempotent: a second delivery of the task, or the beat finding it again, sees it
-    published and does nothing.
+    published and does nothing. The author hears of it when it went out at a scheduled
+    time or someone else published it.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -281,6 +295,8 @@ def publish_if_due(response_id: int, *, now: datetime | None = None) -> bool:
         if response is None:
             return False
         idea = Idea.objects.select_for_update().get(pk=response.idea_id)
+        # "Publish now" schedules for the instant of the click; a schedule is for later.
+        scheduled = response.publish_at > response.updated_at
         response.state = ResponseState.PUBLISHED
         response.published_at = now
         response.save(update_fields=["state", "published_at", "updated_at"])
@@ -294,6 +310,7 @@ def publish_if_due(response_id: int, *, now: datetime | None = None) -> bool:
             )
         IdeaStats.objects.filter(pk=idea.pk).update(answered_at=now)
         content_changed(idea.community_id)
+        response_published(response, scheduled=scheduled)
     return True
 
 
@@ -346,11 +363,7 @@ def awaiting_reminders_send(*, now: datetime | None = None) -> int:
         total = awaiting.count()
         if not total:
             continue
-        managers = tuple(
-            User.objects.filter(
-                is_active=True, memberships__community=community, memberships__role__in=SPEAKER_ROLES
-            ).values_list("pk", flat=True)
-        )
+        managers = _speakers_of(community)
         ideas = [
             {"title": idea.title, "url": idea.get_absolute_url(), "votes": idea.stats.votes}
             for idea in awaiting[:REMINDER_IDEAS]

@@ -4,14 +4,34 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 
+from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramSimilarity
 from django.db import DatabaseError, connection, transaction
-from django.db.models import BooleanField, Case, F, FloatField, Func, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from taggit.models import TaggedItem
 
 from community.models import Community
 
 WORD = re.compile(r"\w+", re.UNICODE)
+# "Wi-Fi" and "wifi" are one word to a reader: search drops a hyphen between two letters,
+# in what is searched (see `idea_search_vector`) and in what is typed.
+HYPHEN_IN_WORD = re.compile(r"(?<=\w)[-‐‑](?=\w)")
 SEARCH_CONFIGS = {"fr": "cluetrain_fr", "en": "cluetrain_en"}  # created by ideas/migrations/0002
 # A broad term ("train") matches tens of thousands of ideas; ranking them all costs in
 # proportion. Search ranks at most this many candidates — the most voted matches — and the
@@ -32,10 +52,67 @@ def search_config(community: Community) -> str:
     return SEARCH_CONFIGS.get(community.default_language, "cluetrain_fr")
 
 
+class HyphenatedJoined(Func):
+    """The words of a text written with a hyphen, without it ("Du Wi-Fi à bord" → "WiFi"), as
+    extra words for the search vector: the parser keeps "wi-fi", "wi" and "fi", never "wifi"."""
+
+    output_field = TextField()
+    template = (
+        "array_to_string(ARRAY(SELECT replace(m[1], '-', '') "
+        "FROM regexp_matches(%(expressions)s, '(\\w+(?:-\\w+)+)', 'g') AS m), ' ')"
+    )
+
+
+def _tag_names() -> Subquery:
+    """The idea's tags as one text, as a correlated subquery (one row whatever the count)."""
+    names = (
+        TaggedItem.objects.filter(object_id=OuterRef("pk"), content_type__app_label="ideas", content_type__model="idea")
+        .order_by()
+        .values("object_id")
+        .annotate(names=StringAgg("tag__name", " "))
+        .values("names")
+    )
+    return Subquery(names, output_field=TextField())
+
+
 def idea_search_vector(community: Community) -> SearchVector:
-    """The title weighs more than the body."""
+    """The title and the tags weigh more than the body; hyphenated words are also indexed
+    joined. An expression over the idea's row, for one row or a community's at once."""
     config = search_config(community)
-    return SearchVector("title", weight="A", config=config) + SearchVector("body", weight="B", config=config)
+    tags = _tag_names()
+    return (
+        SearchVector("title", weight="A", config=config)
+        + SearchVector("body", weight="B", config=config)
+        + SearchVector(tags, HyphenatedJoined(F("title")), HyphenatedJoined(tags), weight="A", config=config)
+        + SearchVector(HyphenatedJoined(F("body")), weight="B", config=config)
+    )
+
+
+def typed_query(text: str) -> str:
+    """What was typed, with the hyphens inside words dropped as in the search vector."""
+    return HYPHEN_IN_WORD.sub("", text)
+
+
+def fold(text: str | None) -> str | None:
+    """Lower case, without accents, hyphens inside words dropped: how the SQLite fallback
+    compares texts, so that "RESERVATION" finds "réservation" and "wifi" finds "Wi-Fi"."""
+    if text is None:
+        return None
+    stripped = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return typed_query(stripped).casefold()
+
+
+class Folded(Func):
+    """`fold` in SQL, on SQLite (registered on each connection by `sqlite_functions_register`)."""
+
+    function = "cluetrain_fold"
+    output_field = TextField()
+
+
+def sqlite_functions_register(sender, connection, **kwargs) -> None:
+    """`connection_created` receiver: give each SQLite connection the functions search uses."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("cluetrain_fold", 1, fold, deterministic=True)
 
 
 def words_of(text: str, *, minimum: int = 3) -> list[str]:
@@ -104,7 +181,7 @@ def filter_by_text(ideas: QuerySet, community: Community, text: str, *, within: 
     the community's listed rows (15 to 25 ms per query at 100,000 ideas).
     """
     if on_postgres():
-        query = SearchQuery(text, config=search_config(community), search_type="websearch")
+        query = SearchQuery(typed_query(text), config=search_config(community), search_type="websearch")
         matching = ideas.filter(search_vector=query).order_by("-stats__votes", "-pk")
         # The rank is computed for the candidates only (the rows that pass the filter
         # before the LIMIT), in the query that finds them.
@@ -112,12 +189,18 @@ def filter_by_text(ideas: QuerySet, community: Community, text: str, *, within: 
         ranks = dict(_guarded(ranked))
         narrowed = (ideas if within is None else within).filter(pk_in(ranks))
         return narrowed.annotate(rank=known_rank(ranks))
-    words = words_of(text, minimum=1) or [text]
+    folded = fold(text)
+    words = words_of(folded, minimum=1) or [folded]
+    ideas = ideas.alias(folded_title=Folded("title"), folded_body=Folded("body"))
+    tagged = TaggedItem.objects.filter(
+        object_id=OuterRef("pk"), content_type__app_label="ideas", content_type__model="idea"
+    ).alias(folded_tag=Folded("tag__name"))
     condition = Q()
     title_hits = Value(0.0)
     for word in words:
-        condition &= Q(title__icontains=word) | Q(body__icontains=word)
-        title_hits = title_hits + Case(When(title__icontains=word, then=Value(1.0)), default=Value(0.0))
+        in_tags = Exists(tagged.filter(folded_tag__contains=word))
+        condition &= Q(folded_title__contains=word) | Q(folded_body__contains=word) | in_tags
+        title_hits = title_hits + Case(When(folded_title__contains=word, then=Value(1.0)), default=Value(0.0))
     # Without stemming, rank by how many of the words are in the title.
     return ideas.filter(condition).annotate(rank=title_hits)
 
@@ -133,7 +216,7 @@ def filter_similar(
     refreshes as the member types. One query finds the candidates and picks the closest
     ids, without joins; only those are then loaded from `within` (by default `ideas`).
     """
-    words = words_of(title)
+    words = words_of(typed_query(title) if on_postgres() else fold(title))
     if not words:
         return ideas.none()
     if on_postgres():
@@ -152,8 +235,8 @@ def filter_similar(
         return base.filter(pk_in(ranks)).annotate(closeness=known_rank(ranks)).order_by("-closeness", "-pk")
     condition = Q()
     for word in words[:8]:
-        condition |= Q(title__icontains=word)
-    return ideas.filter(condition)
+        condition |= Q(folded_title__contains=word)
+    return ideas.alias(folded_title=Folded("title")).filter(condition)
 
 
 def _guarded(matching: QuerySet, *, limit: int | None = None) -> list:

@@ -12,13 +12,13 @@ from functools import cached_property
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
 from community.cache import content_cached, versioned
-from community.models import Category, Community, Status
+from community.models import Category, Community, Flag, Status
 from community.selectors import role_query, role_remember
 from ideas.models import (
     RESPONSE_OPEN_STATES,
@@ -26,6 +26,7 @@ from ideas.models import (
     Follow,
     Idea,
     IdeaImage,
+    IdeaStats,
     ModerationState,
     OfficialResponse,
     ResponseState,
@@ -39,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
 HOME_SIZE = 10
+HOME_RESPONSES = 3
 SORTS = {
     "hot": ("-stats__hot", "-pk"),
     "top": ("-stats__votes", "-pk"),
@@ -260,13 +262,51 @@ def ideas_similar(community: Community, title: str, *, limit: int = 5) -> list[I
 
 
 def ideas_hot(community: Community, *, limit: int | None = None) -> list[Idea]:
-    """The home page's ideas, read once per content version for every reader."""
+    """The home page's ideas: the hottest still open (a done or declined idea has had its
+    answer), read once per content version for every reader."""
     limit = limit or HOME_SIZE
+    # The ids from the cached vocabulary: no join, and the hot index still serves the order.
+    open_statuses = [status.pk for status in statuses_of(community) if not status.is_closed]
     return content_cached(
         community.pk,
         f"hot:{limit}",
-        lambda: list(listed_ideas(community).defer(*NOT_ON_CARDS).order_by(*SORTS["hot"])[:limit]),
+        lambda: list(
+            listed_ideas(community)
+            .filter(stats__status__in=open_statuses)
+            .defer(*NOT_ON_CARDS)
+            .order_by(*SORTS["hot"])[:limit]
+        ),
     )
+
+
+def responses_latest(community: Community, *, limit: int = HOME_RESPONSES) -> list[OfficialResponse]:
+    """The brand's latest published answer on each of the public ideas it answered last,
+    newest first, with the idea and its status; read once per content version (publishing
+    or withdrawing an answer bumps it) for every reader.
+
+    The ideas come from the answered index of the stats rows (`answered_at` is the date of
+    their latest published answer), then their answers, in one query: sorting every
+    published answer of the community instead grows with its history.
+    """
+
+    def load() -> list[OfficialResponse]:
+        answered = (
+            IdeaStats.objects.filter(community=community, is_listed=True, answered_at__isnull=False)
+            .order_by("-answered_at", "-pk")
+            .values("pk")[:limit]
+        )
+        responses = (
+            OfficialResponse.objects.filter(state=ResponseState.PUBLISHED, idea__in=answered)
+            .select_related("idea", "idea__status")
+            .defer("body", "idea__body", "idea__body_html", "idea__search_vector")
+            .order_by("-published_at", "-pk")
+        )
+        latest: dict[int, OfficialResponse] = {}
+        for response in responses:
+            latest.setdefault(response.idea_id, response)  # an idea answered twice: its latest
+        return list(latest.values())
+
+    return content_cached(community.pk, f"responses:{limit}", load)
 
 
 def roadmap_columns(community: Community, *, per_column: int = 20) -> list[tuple[Status, list[Idea]]]:
@@ -299,6 +339,64 @@ def member_follows(user: User, ideas: list[Idea]) -> set[int]:
     if not user.is_authenticated or not ideas:
         return set()
     return set(Follow.objects.filter(user=user, idea__in=[idea.pk for idea in ideas]).values_list("idea_id", flat=True))
+
+
+@dataclass(frozen=True)
+class MemberState:
+    """What an idea page shows of the member's own doings on it."""
+
+    vote: int | None = None
+    following: bool = False
+    flagged_idea: bool = False
+    flagged_comments: frozenset[int] = frozenset()
+
+
+def member_state(user: User, idea: Idea) -> MemberState:
+    """The member's vote, follow and reports (on the idea, on its comments); one query."""
+    if not user.is_authenticated:
+        return MemberState()
+
+    def rows(model, kind: str, column, **mine):
+        marked = model.objects.filter(idea=idea, **mine).annotate(
+            kind=Value(kind, output_field=CharField()), number=column
+        )
+        return marked.values_list("kind", "number")
+
+    no_number = Value(None, output_field=IntegerField())
+    found = rows(Vote, "vote", F("value"), user=user).union(
+        rows(Follow, "follow", no_number, user=user), rows(Flag, "flag", F("comment_id"), flagger=user), all=True
+    )
+    state = {"vote": None, "follow": False, "flags": set()}
+    for kind, number in found:
+        if kind == "vote":
+            state["vote"] = number
+        elif kind == "follow":
+            state["follow"] = True
+        else:
+            state["flags"].add(number)
+    flags = state["flags"]
+    return MemberState(
+        vote=state["vote"],
+        following=state["follow"],
+        flagged_idea=None in flags,
+        flagged_comments=frozenset(flags - {None}),
+    )
+
+
+def get_comment_for_viewer(request, pk: int) -> Comment:
+    """A comment this person may see (approved, their own, or any for moderators), not
+    deleted, on an idea they may see in the request's community; else 404, as for an
+    unknown id."""
+    comment = Comment.objects.filter(pk=pk, deleted_at=None).first()
+    if comment is None:
+        raise Http404
+    idea = get_idea_for_viewer(request, comment.idea_id)
+    user = request.user
+    own = user.is_authenticated and comment.author_id == user.pk
+    if comment.moderation_state != ModerationState.APPROVED and not own and not is_moderator(user, idea.community):
+        raise Http404
+    comment.idea = idea
+    return comment
 
 
 def comment_thread(idea: Idea, user: User) -> list[Comment]:

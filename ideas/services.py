@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Abs, Coalesce, Greatest, Ln, Sign
+from django.db.models.functions import Abs, Coalesce, Ln, Sign
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +31,8 @@ from accounts.reputation import (
     points_vote_cast,
 )
 from community.cache import content_changed
-from community.models import Category, Community, ModerationMode, Role, Status
+from community.models import Category, Community, Membership, ModerationDecision, ModerationMode, Role, Status
+from community.models.moderation import Outcome
 from community.moderation.services import ClientInfo, active_sanction, moderation_submit, sanction_message
 from community.selectors import role_in
 from community.services import membership_join
@@ -50,16 +51,16 @@ from ideas.models import (
 )
 from ideas.rendering import mentioned_usernames, render_markdown
 from ideas.search import idea_search_vector, on_postgres
-from notifications.events import comment_published, status_changed
+from notifications.events import comment_published, idea_merged, status_changed
+from notifications.services import notifications_withdraw
 
 COMMENT_EDIT_WINDOW = timedelta(minutes=15)
-# A second toggle this soon after a vote is a double submission (a double click, a
-# resent form), not a change of mind: the vote stands.
-DOUBLE_SUBMIT_WINDOW = timedelta(seconds=2)
 IDEA_EDIT_WINDOW = timedelta(minutes=60)
 MAX_TAGS = 5
 HOT_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
-HOT_TIME_UNIT = 3 * 24 * 3600  # seconds per order of magnitude of votes
+# Seconds per order of magnitude of votes: an idea posted thirty days after another outranks
+# it with a tenth of its votes (docs/ideas.md, "Du moment"). Changed: migration ideas/0005.
+HOT_TIME_UNIT = 30 * 24 * 3600
 MODERATOR_ROLES = (Role.MODERATOR, Role.ADMIN)
 # PRODUCT.md §5: moving an idea to one of these needs a public reason.
 STATUSES_NEEDING_REASON = frozenset({"declined", "duplicate"})
@@ -104,12 +105,14 @@ def hot_epoch_of(created_at: datetime) -> float:
 
 
 def hot_score(votes: int, epoch: float) -> float:
-    """Python twin of the SQL expression in `_hot_expression`, for new rows and tests."""
-    return math.copysign(math.log10(max(abs(votes), 1)), votes) + epoch
+    """Python twin of the SQL expression in `_hot_expression`, for new rows and tests:
+    log10(1 + |votes|), with the sign of the votes, plus the creation time term. The first
+    vote counts (0.3), nine votes make 1, 99 make 2."""
+    return math.copysign(math.log10(1 + abs(votes)), votes) + epoch
 
 
 def _hot_expression(votes_expression):
-    return Sign(votes_expression) * Ln(Greatest(Abs(votes_expression), Value(1))) / Value(math.log(10)) + F("hot_epoch")
+    return Sign(votes_expression) * Ln(Abs(votes_expression) + Value(1)) / Value(math.log(10)) + F("hot_epoch")
 
 
 def _normalize_tags(tags: Iterable[str]) -> list[str]:
@@ -187,7 +190,8 @@ def idea_create(
     """Post an idea; its author follows it. Images are validated before anything is kept.
 
     The idea goes through moderation: public at once in a post-moderation community
-    (hidden again if a rule trips), pending until checked in a pre-moderation one.
+    (hidden again if a rule trips), pending until checked in a pre-moderation one. Its
+    author earns points once the check (or a moderator) approves it.
     """
     _require_member(author, community)
     _check_vocabulary(community, category)
@@ -220,7 +224,8 @@ def idea_create(
     _refresh_search_vector(idea)
     _images_add(idea, images)
     follow_ensure(idea=idea, user=author)
-    points_idea_published(idea=idea)
+    # Points (and the badge they may earn) wait for the check to approve the idea, even
+    # where it is public at once: see `ideas_published`.
     moderation_submit(content=idea, client=client)
     content_changed(community.pk)
     return idea
@@ -292,8 +297,8 @@ def idea_set_status(
     *, idea: Idea, status: Status, user: User | None, reason: str = "", response=None
 ) -> StatusChange | None:
     """Move an idea to another status of its community, record it in the history and tell
-    the followers (once committed; a change that comes with an official response is
-    announced by the response instead)."""
+    the followers (once committed, and only of a public idea; a change that comes with an
+    official response is announced by the response instead)."""
     if status.community_id != idea.community_id:
         raise Refused(_("Unknown status."))
     if status.pk == idea.status_id:
@@ -307,7 +312,7 @@ def idea_set_status(
     idea.save(update_fields=["status", "updated_at"])
     _sync_stats_columns(idea)
     points_status_changed(idea=idea, status=status)
-    if response is None:
+    if response is None and idea.is_public:  # of an idea held, hidden or rejected, nobody hears
         status_changed(change)
     return change
 
@@ -321,21 +326,51 @@ class VoteResult:
     votes: int  # the idea's score after the toggle
 
 
-def vote_toggle(*, idea: Idea, user: User, value: int = 1) -> VoteResult:
-    """Cast, withdraw or flip a vote; exact under concurrency.
+class _Unseen:
+    """What a toggle gets when the request does not say which vote its page showed."""
+
+    def __repr__(self) -> str:
+        return "UNSEEN"
+
+
+UNSEEN = _Unseen()
+
+
+def vote_toggle(*, idea: Idea, user: User, value: int = 1, seen: int | _Unseen | None = UNSEEN) -> VoteResult:
+    """Cast, withdraw or flip a vote, as a click on the vote button means it.
+
+    `seen` is the member's vote as the page they clicked showed it (None: no vote). The
+    click then means one state: no vote when the page showed this very vote, else the
+    vote `value`. So the same request sent twice (a double click, a form sent again)
+    changes nothing the second time, while an undo right after a vote works at once.
+    Without `seen`, the vote as it stands is toggled: cast, else withdraw, else flip.
+    """
+    if seen is UNSEEN:
+        return _vote_write(idea=idea, user=user, value=value, target=value, toggle=True)
+    return _vote_write(idea=idea, user=user, value=value, target=None if seen == value else value, toggle=False)
+
+
+def vote_set(*, idea: Idea, user: User, value: int | None) -> VoteResult:
+    """Make the member's vote `value` (None: no vote). Idempotent: asking again changes
+    nothing (a vote finished after sign-in, a form sent twice)."""
+    return _vote_write(idea=idea, user=user, value=value or 1, target=value, toggle=False)
+
+
+def _vote_write(*, idea: Idea, user: User, value: int, target: int | None, toggle: bool) -> VoteResult:
+    """Change the member's vote towards `target` (None: no vote), `value` being the vote
+    the member clicked (its rules apply: down-votes, closed ideas).
 
     The vote row is the truth: a unique (idea, member) constraint refuses a second row,
     and each change of a row moves the counters by the same amount with one `F()`
-    update, which also recomputes the hot score. Each move is one guarded statement, tried
-    in turn (cast, then withdraw, then flip), so that only the request whose statement
-    changed the row moves the counters: two identical requests count once, and a toggle
-    arriving within DOUBLE_SUBMIT_WINDOW of the vote leaves it in place.
+    update, which also recomputes the hot score. Each move is one guarded statement tried
+    in turn (cast, withdraw, flip), so that only the request whose statement changed the
+    row moves the counters; a toggle withdraws a vote of its value before it flips.
 
     One transaction (one commit: votes are the busiest write) holds the vote, the
     counters, the voter's follow and the author's points. The idea's own row is never
     written: only its narrow `IdeaStats` row, whose UPDATE also returns the new score.
     """
-    if value not in (1, -1):
+    if value not in (1, -1) or target not in (1, -1, None):
         raise Refused(_("A vote is 1 or -1."))
     with transaction.atomic():
         _require_member(user, idea.community)
@@ -345,16 +380,21 @@ def vote_toggle(*, idea: Idea, user: User, value: int = 1) -> VoteResult:
         if value == -1 and not idea.community.downvotes_allowed:
             raise Refused(_("This community does not use down-votes."))
         mine = Vote.objects.filter(idea=idea, user=user)
-        if _row_insert(_VOTE_INSERT, idea.pk, user.pk, value, _now()):
-            old_value, new_value = None, value
-        elif mine.filter(value=value, created_at__lte=timezone.now() - DOUBLE_SUBMIT_WINDOW).delete()[0]:
-            old_value, new_value = value, None
-        elif mine.exclude(value=value).update(value=value):
-            old_value, new_value = -value, value
-        else:
-            # A double submission, or this member's other request changed the vote first:
-            # nothing moved, say where things stand.
+        change = None
+        if target is not None and _row_insert(_VOTE_INSERT, idea.pk, user.pk, target, _now()):
+            change = (None, target)
+        elif toggle or target is None:
+            for old in (value,) if toggle else (value, -value):
+                if mine.filter(value=old).delete()[0]:
+                    change = (old, None)
+                    break
+        if change is None and target is not None and mine.exclude(value=target).update(value=target):
+            change = (-target, target)
+        if change is None:
+            # Already as asked (the same request again), or this member's other request
+            # changed the vote first: nothing moved, say where things stand.
             return VoteResult(value=mine.values_list("value", flat=True).first(), votes=_stats_move(idea))
+        old_value, new_value = change
         followed = new_value is not None and _row_insert(_FOLLOW_INSERT, idea.pk, user.pk, _now())
         votes = _stats_move(idea, votes=(old_value, new_value), followers=int(followed))
         points_vote_cast(idea=idea, voter=user, value=new_value)
@@ -460,10 +500,15 @@ def follow_toggle(*, idea: Idea, user: User) -> bool:
 
 
 def _record_mentions(comment: Comment, *, new: bool = False) -> None:
+    """Record whom the comment names: active members of the idea's community only (a
+    mention never reaches, nor brands an e-mail for, someone of another community)."""
     usernames = mentioned_usernames(comment.body)
     if new and not usernames:
         return  # nothing to record, and nothing recorded yet to clear
-    users = User.objects.filter(username__in=usernames, is_active=True).exclude(pk=comment.author_id)
+    members = Membership.objects.filter(community_id=comment.idea.community_id).values("user_id")
+    users = User.objects.filter(
+        username__in=usernames, is_active=True, deleted_at__isnull=True, pk__in=members
+    ).exclude(pk=comment.author_id)
     comment.mentions.set(users)
 
 
@@ -475,7 +520,11 @@ def _comment_counts(comment: Comment) -> bool:
 def comment_create(
     *, idea: Idea, author: User, body: str, parent: Comment | None = None, client: ClientInfo | None = None
 ) -> Comment:
-    """Comment on an idea, or reply to a comment (a reply to a reply joins its thread)."""
+    """Comment on an idea, or reply to a comment (a reply to a reply joins its thread).
+
+    Nobody hears of it, and its author earns nothing, before the moderation check (or a
+    moderator) approves it, even where it is public at once: see `comment_approved`.
+    """
     _require_member(author, idea.community)
     _require_open(idea)
     if parent is not None:
@@ -497,8 +546,6 @@ def comment_create(
     if counted or followed:
         _stats_move(idea, comments=int(counted), followers=int(followed), returning=None)
     if counted:
-        comment_published(comment)
-        points_comment_published(comment=comment)
         content_changed(idea.community_id)
     moderation_submit(content=comment, client=client)
     return comment
@@ -552,20 +599,31 @@ def comment_delete(*, comment: Comment, user: User) -> Comment:
     locked.mentions.clear()
     if counted:
         IdeaStats.objects.filter(pk=locked.idea_id).update(comments=F("comments") - 1)
+    content_notices_withdraw(content=locked)
     content_changed(comment.idea.community_id)
     return locked
 
 
 # --- Moderation states ---------------------------------------------------------------------
 
+# Content in these states is no longer public: what members were told of it is withdrawn.
+WITHDRAWN_STATES = (ModerationState.HIDDEN, ModerationState.REJECTED)
+
 
 def content_set_moderation_state(*, content: Idea | Comment, state: str) -> None:
-    """Set an idea's or comment's moderation state, keeping the public counters right."""
+    """Set an idea's or comment's moderation state, keeping the public counters right.
+
+    Content that becomes public is announced (`comment_approved`) and earns its points;
+    post-moderated content, public from the start, is announced by the moderation check
+    calling `comment_approved` / `ideas_published` itself.
+    """
     if isinstance(content, Idea):
         Idea.objects.filter(pk=content.pk).update(moderation_state=state)
         content.moderation_state = state
         _sync_stats_columns(content)
         points_idea_published(idea=content)
+        if state in WITHDRAWN_STATES:
+            content_notices_withdraw(content=content)
         return
     locked = Comment.objects.select_for_update().get(pk=content.pk)
     counted_before = _comment_counts(locked)
@@ -575,11 +633,44 @@ def content_set_moderation_state(*, content: Idea | Comment, state: str) -> None
     counted_after = _comment_counts(locked)
     if counted_before != counted_after:
         IdeaStats.objects.filter(pk=locked.idea_id).update(comments=F("comments") + (1 if counted_after else -1))
+    if state in WITHDRAWN_STATES:
+        content_notices_withdraw(content=locked)
     content_changed(content.idea.community_id)
     if counted_after and not counted_before:
-        # Told once: a comment approved again after a hide makes no new notifications.
-        comment_published(locked)
-        points_comment_published(comment=locked)
+        comment_approved(comment=locked)
+
+
+def content_notices_withdraw(*, content: Idea | Comment) -> None:
+    """Take back what members were told of content that is no longer public: hidden or
+    rejected, or held because members reported it (`flag_create`)."""
+    if isinstance(content, Idea):
+        notifications_withdraw(idea_id=content.pk)
+    else:
+        notifications_withdraw(keys=[f"comment:{content.pk}"])
+
+
+def comment_approved(*, comment: Comment) -> None:
+    """The comment's current revision was approved (by the check or a moderator): tell its
+    audience and reward its author, once per comment.
+
+    Its first approval tells everyone concerned; an edited revision's approval tells only
+    the members it names; the same revision approved again after a hide tells nobody
+    (what was said of it was withdrawn by the hide, and nobody is e-mailed twice). Call it before the
+    decision is recorded: earlier approvals are what say whether it was told already.
+    """
+    if comment.deleted_at is not None or comment.idea.moderation_state != ModerationState.APPROVED:
+        return
+    approvals = ModerationDecision.objects.filter(item__comment=comment, outcome=Outcome.APPROVE)
+    if approvals.filter(item__revision=comment.revision).exists():
+        return  # this very text was approved (and told) before a hide: nobody hears of it twice
+    comment_published(comment, mentions_only=approvals.exists())
+    points_comment_published(comment=comment)
+
+
+def ideas_published(*, ideas: Sequence[Idea]) -> None:
+    """Ideas public from the start (post-moderation) passed their check: their authors
+    earn their points now (once per idea)."""
+    points_ideas_published(ideas=ideas)
 
 
 def ideas_set_moderation_state(*, ideas: Sequence[Idea], state: str) -> None:
@@ -595,6 +686,9 @@ def ideas_set_moderation_state(*, ideas: Sequence[Idea], state: str) -> None:
         columns.setdefault((idea.status_id, idea.category_id, listed), []).append(idea.pk)
     for (status_id, category_id, listed), pks in columns.items():
         IdeaStats.objects.filter(pk__in=pks).update(status=status_id, category=category_id, is_listed=listed)
+    if state in WITHDRAWN_STATES:
+        for idea in ideas:
+            content_notices_withdraw(content=idea)
     for community_id in {idea.community_id for idea in ideas}:
         content_changed(community_id)
     points_ideas_published(ideas=ideas)
@@ -651,7 +745,8 @@ def idea_merge(*, duplicate: Idea, original: Idea, user: User) -> Merge:
     """Merge a duplicate into its original: votes (one per member), followers, comments and
     images move; the duplicate points at the original with the status "duplicate".
 
-    What moved is recorded on the `Merge` row so that `idea_unmerge` can put it back.
+    What moved is recorded on the `Merge` row so that `idea_unmerge` can put it back. The
+    followers of both ideas are told once, with a link to the original.
     """
     if not is_moderator(user, duplicate.community):
         raise Refused(_("Only moderators merge ideas."), status=403)
@@ -663,6 +758,10 @@ def idea_merge(*, duplicate: Idea, original: Idea, user: User) -> Merge:
         raise Refused(_("This idea is already merged."), status=409)
     if original.merged_into_id:
         raise Refused(_("The original is itself merged into another idea."), status=409)
+    if not original.is_public:
+        # Its followers would be told of it, votes and follows would move to it: held,
+        # hidden or rejected content leaves the site through nothing.
+        raise Refused(_("Only a public idea can be the original of a merge."), status=409)
     if Merge.objects.filter(original=duplicate, undone_at=None).exists():
         # Undoing the earlier merge would then have nothing to take back.
         raise Refused(_("Other ideas are merged into this one; merge the original instead."), status=409)
@@ -713,12 +812,16 @@ def idea_merge(*, duplicate: Idea, original: Idea, user: User) -> Merge:
     _sync_stats_columns(duplicate)
     stats_recount(duplicate)
     stats_recount(original)
+    idea_merged(record, followers=tuple(sorted(f["user_id"] for f in follows)))
     return record
 
 
 @transaction.atomic
 def idea_unmerge(*, merge: Merge, user: User) -> Idea:
-    """Undo a merge: what moved goes back, dropped duplicate votes and follows come back."""
+    """Undo a merge: what moved goes back, dropped duplicate votes and follows come back.
+
+    No merge-specific notice: the duplicate's followers hear of its status coming back,
+    as of any status change."""
     duplicate, original = merge.duplicate, merge.original
     if not is_moderator(user, duplicate.community):
         raise Refused(_("Only moderators merge ideas."), status=403)

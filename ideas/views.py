@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -26,11 +26,13 @@ from community.moderation.services import (
     sanction_message,
     typical_wait,
 )
+from community.selectors import community_url
 from config.pagecache import shared_page
 from ideas import selectors, services
 from ideas.exceptions import Refused
 from ideas.forms import CommentForm, FlagForm, IdeaForm, ListFilterForm, ResponseForm, VoteForm
 from ideas.models import Comment, IdeaStats
+from ideas.pending import pending_action_keep
 from ideas.responses import can_speak_for, ready_to_publish
 from ideas.search import SEARCH_CANDIDATES
 
@@ -45,19 +47,26 @@ def refuse(request: HttpRequest, message: str, status: int = 400, idea=None) -> 
     return render(request, "ideas/refused.html", {"message": message, "idea": idea}, status=status)
 
 
-def member_required(view):
-    """Visitors are sent to sign in (a form) or told so (a script), never shown a 500."""
+def member_required(view=None, *, on_visitor=None):
+    """Visitors are sent to sign in (a form) or told so (a script), never shown a 500.
+
+    `on_visitor(request, *args, **kwargs)`, for a POST a visitor can make, says on the
+    sign-in page what they were doing, may keep their click to finish after sign-in
+    (ideas.pending), and returns the page to come back to.
+    """
+    if view is None:
+        return lambda view: member_required(view, on_visitor=on_visitor)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
         if request.community is None:
             raise Http404
         if not request.user.is_authenticated:
+            back = on_visitor(request, *args, **kwargs) if on_visitor else request.get_full_path()
+            sign_in = redirect_to_login(back)
             if wants_json(request):
-                return JsonResponse(
-                    {"error": _("Sign in to take part."), "login": reverse("account_login")}, status=401
-                )
-            return redirect_to_login(request.get_full_path())
+                return JsonResponse({"error": _("Sign in to take part."), "login": sign_in.url}, status=401)
+            return sign_in
         try:
             return view(request, *args, **kwargs)
         except Refused as refusal:
@@ -66,9 +75,49 @@ def member_required(view):
     return wrapper
 
 
+def _visitor_told(request: HttpRequest, message: str, idea, *, keep: str | None = None, value: int = 1) -> str:
+    """Say on the sign-in page why it shows (`message` names the idea's title), keep the
+    click `keep` (ideas.pending) where it is one to finish; the page to come back to."""
+    messages.info(request, message % {"title": idea.title})
+    back = _back_to(request, idea.get_absolute_url())
+    if keep is not None:
+        pending_action_keep(request, idea=idea, action=keep, value=value, landing=back)
+    return back
+
+
+def _visitor_votes(request: HttpRequest, pk: int) -> str:
+    idea = selectors.get_idea_for_action(request, pk)
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        return _visitor_told(request, _("Sign in to vote for “%(title)s”."), idea)
+    value = form.cleaned_data["value"]
+    return _visitor_told(request, _("Sign in to vote for “%(title)s”."), idea, keep="vote", value=value)
+
+
+def _visitor_follows(request: HttpRequest, pk: int) -> str:
+    idea = selectors.get_idea_for_action(request, pk)
+    return _visitor_told(request, _("Sign in to follow “%(title)s”."), idea, keep="follow")
+
+
+def _visitor_comments(request: HttpRequest, pk: int) -> str:
+    idea = selectors.get_idea_for_action(request, pk)
+    return _visitor_told(request, _("Sign in to comment on “%(title)s”."), idea)
+
+
+def _visitor_flags_idea(request: HttpRequest, pk: int) -> str:
+    idea = selectors.get_idea_for_viewer(request, pk)
+    return _visitor_told(request, _("Sign in to report “%(title)s”."), idea)
+
+
+def _visitor_flags_comment(request: HttpRequest, comment_pk: int) -> str:
+    comment = selectors.get_comment_for_viewer(request, comment_pk)
+    return _visitor_told(request, _("Sign in to report a comment on “%(title)s”."), comment.idea)
+
+
 def _back_to(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    # A path on this site only: anything else ("2", "x") would be taken for a URL name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return fallback
 
@@ -132,18 +181,20 @@ def idea_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, idea, comment_form: CommentForm) -> dict:
     user = request.user
+    mine = selectors.member_state(user, idea)
     return {
         "idea": idea,
         "images": selectors.idea_images(idea),
         "thread": selectors.comment_thread(idea, user),
         "history": selectors.idea_history(idea),
-        "my_vote": selectors.member_votes(user, [idea]).get(idea.pk),
-        "following": idea.pk in selectors.member_follows(user, [idea]),
+        "my_vote": mine.vote,
+        "following": mine.following,
         "can_edit": services.can_edit_idea(idea, user),
         "comment_form": comment_form,
-        "absolute_url": request.build_absolute_uri(idea.get_absolute_url()),
+        "absolute_url": community_url(request.community, idea.get_absolute_url()),
         "typical_wait": typical_wait(idea.community) if idea.moderation_state == "pending" else None,
-        "flag_form": FlagForm(),
+        "flagged_idea": mine.flagged_idea,
+        "flagged_comments": mine.flagged_comments,
         "official_response": selectors.published_response(idea),
         **_manager_context(request, idea),
     }
@@ -182,7 +233,9 @@ def idea_create(request: HttpRequest) -> HttpResponse:
     sanction = active_sanction(request.user, request.community)
     if sanction is not None:  # told before typing, not after
         return refuse(request, sanction_message(sanction), 403)
-    form = IdeaForm(request.POST or None, request.FILES or None, community=request.community)
+    # A search that found nothing offers to post the idea: `?title=` starts it with the words typed.
+    initial = {"title": " ".join(request.GET.get("title", "").split())[:120]}
+    form = IdeaForm(request.POST or None, request.FILES or None, community=request.community, initial=initial)
     if request.method == "POST" and form.is_valid():
         idea = _save_idea_form(
             form,
@@ -221,31 +274,32 @@ def idea_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@member_required
+@member_required(on_visitor=_visitor_votes)
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
     idea = selectors.get_idea_for_action(request, pk)
     form = VoteForm(request.POST)
     if not form.is_valid():
         return refuse(request, _("A vote is 1 or -1."), 400, idea)
-    result = services.vote_toggle(idea=idea, user=request.user, value=form.cleaned_data["value"])
+    result = services.vote_toggle(idea=idea, user=request.user, value=form.cleaned_data["value"], seen=form.seen())
     if wants_json(request):
         return JsonResponse({"value": result.value, "votes": result.votes})
     return redirect(_back_to(request, idea.get_absolute_url()))
 
 
 @require_POST
-@member_required
+@member_required(on_visitor=_visitor_follows)
 def follow(request: HttpRequest, pk: int) -> HttpResponse:
     idea = selectors.get_idea_for_action(request, pk)
     following = services.follow_toggle(idea=idea, user=request.user)
     if wants_json(request):
         followers = IdeaStats.objects.values_list("followers", flat=True).get(pk=idea.pk)
-        return JsonResponse({"following": following, "followers": followers})
+        label = ngettext("follower", "followers", followers)  # the word after the number
+        return JsonResponse({"following": following, "followers": followers, "followers_label": label})
     return redirect(_back_to(request, idea.get_absolute_url()))
 
 
 @require_POST
-@member_required
+@member_required(on_visitor=_visitor_comments)
 def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     idea = selectors.get_idea_for_action(request, pk)
     form = CommentForm(request.POST)
@@ -346,29 +400,40 @@ def _flag(request: HttpRequest, content, idea) -> HttpResponse:
     if not form.is_valid():
         return refuse(request, _("Pick a reason."), 400, idea)
     try:
-        flag_create(
+        outcome = flag_create(
             content=content, flagger=request.user, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
         )
     except FlagRefused as refusal:
         return refuse(request, refusal.message, refusal.status, idea)
-    message = _("Thank you: the moderators will look at it.")
+    if not outcome.created:
+        message = _("You have already reported this. Thank you: your report stands.")
+    elif outcome.hidden:
+        message = _("Thank you. With the other reports, this is now hidden until a moderator looks at it.")
+    else:
+        message = _("Thank you. The moderators will look at this if other members report it too.")
     if wants_json(request):
-        return JsonResponse({"flagged": True, "message": message})
-    from django.contrib import messages
-
+        control = render_to_string("ideas/_flag_control.html", {"flagged": True}, request=request)
+        return JsonResponse(
+            {"flagged": True, "created": outcome.created, "hidden": outcome.hidden, "message": message, "html": control}
+        )
     messages.success(request, message)
-    return redirect(_back_to(request, idea.get_absolute_url()))
+    if content is idea:
+        # A hidden idea is no longer there to come back to.
+        return redirect("ideas:list" if outcome.hidden else idea.get_absolute_url())
+    anchor = "comments-title" if outcome.hidden else f"comment-{content.pk}"
+    return redirect(f"{idea.get_absolute_url()}#{anchor}")
 
 
 @require_POST
-@member_required
+@member_required(on_visitor=_visitor_flags_idea)
 def flag_idea(request: HttpRequest, pk: int) -> HttpResponse:
     idea = selectors.get_idea_for_viewer(request, pk)
     return _flag(request, idea, idea)
 
 
 @require_POST
-@member_required
+@member_required(on_visitor=_visitor_flags_comment)
 def flag_comment(request: HttpRequest, comment_pk: int) -> HttpResponse:
-    comment = _comment_for_viewer(request, comment_pk)
+    # Only a comment this member can see: hidden, held or deleted ones are not found.
+    comment = selectors.get_comment_for_viewer(request, comment_pk)
     return _flag(request, comment, comment.idea)

@@ -16,7 +16,6 @@ from email import message_from_bytes
 from email.message import Message
 from functools import cached_property
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import make_msgid, sanitize_address
 from django.core.mail.utils import DNS_NAME
@@ -27,6 +26,7 @@ from django.utils.html import escape
 
 from accounts.models import User
 from community.models import Community
+from community.selectors import community_url
 from notifications.text import describe
 from notifications.tokens import unsubscribe_token
 
@@ -36,11 +36,6 @@ UNSUBSCRIBE_SLOT = "UNSUBSCRIBEURLSLOT"
 ADDRESS_SLOT = "recipient@address-slot.invalid"
 MESSAGE_ID_SLOT = "MESSAGEIDSLOT@message-id-slot.invalid"
 ONE_CLICK = "List-Unsubscribe=One-Click"
-
-
-def site_url(community: Community, path: str = "") -> str:
-    """An absolute address on the community's own host."""
-    return f"{settings.SITE_SCHEME}://{community.domain or settings.SITE_HOST}{path}"
 
 
 def language_of(user: User, community: Community) -> str:
@@ -60,9 +55,9 @@ def _render(template: str, context: dict, community: Community, language: str) -
         "community": community,
         "LANGUAGE_CODE": language,
         "unsubscribe_url": UNSUBSCRIBE_SLOT,
-        "preferences_url": site_url(community, reverse("notifications:preferences")),
-        "home_url": site_url(community, "/"),
-        "site": site_url(community),
+        "preferences_url": community_url(community, reverse("notifications:preferences")),
+        "home_url": community_url(community, "/"),
+        "site": community_url(community),
     }
     with translation.override(language):
         subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
@@ -76,7 +71,7 @@ def render_notification(*, kind: str, data: dict, url: str, community: Community
         wording = describe(kind, data, community.name)
     return _render(
         "notification",
-        {"wording": wording, "url": site_url(community, url) if url else ""},
+        {"wording": wording, "url": community_url(community, url) if url else ""},
         community,
         language,
     )
@@ -85,14 +80,14 @@ def render_notification(*, kind: str, data: dict, url: str, community: Community
 def render_digest(*, items: Iterable, frequency: str, community: Community, language: str) -> Rendered:
     with translation.override(language):
         lines = [
-            {"wording": describe(item.kind, item.data, community.name), "url": site_url(community, item.url)}
+            {"wording": describe(item.kind, item.data, community.name), "url": community_url(community, item.url)}
             for item in items
         ]
     return _render("digest", {"lines": lines, "frequency": frequency}, community, language)
 
 
 def _unsubscribe_url(user: User, topic: str, community: Community) -> str:
-    return site_url(community, reverse("notifications:unsubscribe", args=[unsubscribe_token(user.pk, topic)]))
+    return community_url(community, reverse("notifications:unsubscribe", args=[unsubscribe_token(user.pk, topic)]))
 
 
 def _fill(rendered: Rendered, name: str, unsubscribe: str) -> tuple[str, str]:

@@ -45,6 +45,7 @@ def response_announcement(response) -> Announcement:
                 "excerpt": _excerpt(response.body_html),
                 **_status_names(response.status),
             },
+            public_only=True,
         ),
         (Audience(Kind.RESPONSE, followers_of=idea.pk),),
         exclude=(speaker.pk,) if speaker else (),
@@ -62,23 +63,32 @@ def status_changed(change) -> None:
             actor_id=change.changed_by_id,
             url=idea.get_absolute_url(),
             data={"title": idea.title, "reason": change.reason, **_status_names(change.to_status)},
+            public_only=True,
         ),
         [Audience(Kind.STATUS, followers_of=idea.pk)],
         exclude=[change.changed_by_id] if change.changed_by_id else [],
     )
 
 
-def comment_published(comment) -> None:
-    """A comment became public: the people it names, the comment it answers, the idea's
-    author, then the idea's followers — each told once, in that order of precedence."""
+def comment_published(comment, *, mentions_only: bool = False) -> None:
+    """A comment's revision was approved: the people it names, the comment it answers, the
+    idea's author, then the idea's followers — each told once, in that order of precedence.
+
+    `mentions_only` for a later revision (an edit approved, a comment approved again after
+    a hide): only the members it names hear of it, under the comment's own key, so that
+    nobody already told of this comment is told again.
+    """
     idea = comment.idea
     author = comment.author
     audiences = [Audience(Kind.MENTION, users=tuple(comment.mentions.values_list("pk", flat=True)))]
-    if comment.parent_id and comment.parent.author_id:
-        audiences.append(Audience(Kind.REPLY, users=(comment.parent.author_id,)))
-    if idea.author_id:
-        audiences.append(Audience(Kind.COMMENT_ON_MINE, users=(idea.author_id,)))
-    audiences.append(Audience(Kind.COMMENT_FOLLOWED, followers_of=idea.pk))
+    if not mentions_only:
+        if comment.parent_id and comment.parent.author_id:
+            audiences.append(Audience(Kind.REPLY, users=(comment.parent.author_id,)))
+        if idea.author_id:
+            audiences.append(Audience(Kind.COMMENT_ON_MINE, users=(idea.author_id,)))
+        audiences.append(Audience(Kind.COMMENT_FOLLOWED, followers_of=idea.pk))
+    elif not audiences[0].users:
+        return
     announce(
         Event(
             key=f"comment:{comment.pk}",
@@ -91,9 +101,109 @@ def comment_published(comment) -> None:
                 "actor": author.public_name if author else "",
                 "excerpt": _excerpt(comment.body_html),
             },
+            comment_id=comment.pk,
         ),
         audiences,
         exclude=[comment.author_id] if comment.author_id else [],
+    )
+
+
+def idea_merged(merge, *, followers: tuple[int, ...]) -> None:
+    """A duplicate was merged into its original: the followers of both hear of it once,
+    with a link to the original. `followers` are the duplicate's (they follow the original
+    from now on); the original's are read at delivery. The original's followers hear of a
+    duplicate that was never public only if they followed it."""
+    duplicate, original = merge.duplicate, merge.original
+    audiences = [Audience(Kind.MERGE, users=followers)]
+    if duplicate.is_public:
+        audiences.append(Audience(Kind.MERGE, followers_of=original.pk))
+    announce(
+        Event(
+            key=f"merge:{merge.pk}",
+            community_id=original.community_id,
+            idea_id=original.pk,
+            actor_id=merge.merged_by_id,
+            url=original.get_absolute_url(),
+            data={"title": duplicate.title, "original": original.title},
+            public_only=True,
+        ),
+        audiences,
+        exclude=[merge.merged_by_id] if merge.merged_by_id else [],
+    )
+
+
+def _response_event(response, step: str, key: str, actor) -> Event:
+    idea = response.idea
+    return Event(
+        key=key,
+        community_id=idea.community_id,
+        idea_id=idea.pk,
+        actor_id=actor.pk if actor else None,
+        url=f"{idea.get_absolute_url()}#official-response",
+        data={
+            "step": step,
+            "title": idea.title,
+            "actor": actor.public_name if actor else "",
+            "excerpt": _excerpt(response.body_html),
+        },
+    )
+
+
+def response_submitted(response, *, by, managers: tuple[int, ...]) -> None:
+    """A response awaits a second manager's approval: the community's other managers hear
+    of it. Keyed by the submission's time: a response sent back to draft and submitted
+    again is a new request."""
+    stamp = int(response.updated_at.timestamp())
+    announce(
+        _response_event(response, "submitted", f"response:{response.pk}:submitted:{stamp}", by),
+        [Audience(Kind.RESPONSE_FLOW, users=managers)],
+        exclude=[by.pk],
+    )
+
+
+def response_approved(response) -> None:
+    """The author of a response hears that another manager approved it."""
+    if response.author_id is None:
+        return
+    stamp = int(response.approved_at.timestamp())
+    announce(
+        _response_event(response, "approved", f"response:{response.pk}:approved:{stamp}", response.approved_by),
+        [Audience(Kind.RESPONSE_FLOW, users=(response.author_id,))],
+        exclude=[response.approved_by_id] if response.approved_by_id else [],
+    )
+
+
+def response_published(response, *, scheduled: bool) -> None:
+    """The publishing task put a response online: its author hears of it when someone
+    else published it or when it went out at a scheduled time (then the manager who
+    scheduled it hears of it too). Whoever clicked "publish now" saw it happen."""
+    publisher = response.published_by
+    recipients = set()
+    if response.author_id and (scheduled or response.author_id != response.published_by_id):
+        recipients.add(response.author_id)
+    if scheduled and response.published_by_id:
+        recipients.add(response.published_by_id)
+    if not recipients:
+        return
+    announce(
+        _response_event(response, "published", f"response:{response.pk}:published", publisher),
+        [Audience(Kind.RESPONSE_FLOW, users=tuple(sorted(recipients)))],
+    )
+
+
+def sanction_imposed(sanction) -> None:
+    """A suspended or banned member hears why, where, and until when."""
+    announce(
+        Event(
+            key=f"sanction:{sanction.pk}",
+            community_id=sanction.community_id,
+            data={
+                "sanction": sanction.kind,
+                "reason": sanction.reason,
+                "until": sanction.until.isoformat() if sanction.until else "",
+            },
+        ),
+        [Audience(Kind.SANCTION, users=(sanction.user_id,))],
     )
 
 

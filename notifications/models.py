@@ -25,6 +25,9 @@ class Kind(models.TextChoices):
     MODERATION = "moderation", _("A moderation decision about my content")
     BADGE = "badge", _("A badge I earned")
     AWAITING = "awaiting", _("Ideas awaiting a response (brand managers)")
+    MERGE = "merge", _("An idea I follow is merged into another")
+    RESPONSE_FLOW = "response_flow", _("Official responses to approve, and news of mine (brand managers)")
+    SANCTION = "sanction", _("A suspension or ban of my account")
 
 
 class Delivery(models.TextChoices):
@@ -46,27 +49,41 @@ DEFAULT_DELIVERY = {
     Kind.MODERATION: Delivery.IMMEDIATE,
     Kind.BADGE: Delivery.WEEKLY,
     Kind.AWAITING: Delivery.IMMEDIATE,  # sent when the daily reminder runs
+    Kind.MERGE: Delivery.IMMEDIATE,
+    Kind.RESPONSE_FLOW: Delivery.IMMEDIATE,
+    Kind.SANCTION: Delivery.IMMEDIATE,
 }
 
 
 class Notification(models.Model):
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+", verbose_name=_("community"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     # Names the event ("response:12", "comment:40"); one row per recipient and event.
-    key = models.CharField(max_length=60)
-    idea = models.ForeignKey("ideas.Idea", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    key = models.CharField(_("event"), max_length=60)
+    idea = models.ForeignKey(
+        "ideas.Idea", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("idea")
+    )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
     )
     # What the inbox and the e-mail say, frozen at the time of the event (idea title,
     # status names, an excerpt), so that listing the inbox joins nothing but the idea.
-    data = models.JSONField(default=dict, blank=True)
-    url = models.CharField(max_length=300, blank=True)
+    data = models.JSONField(_("content"), default=dict, blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
-    email_delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_delivery = models.CharField(
+        _("e-mail delivery"), max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE
+    )
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -84,7 +101,7 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} → {self.recipient_id}"
+        return _("%(kind)s, to %(recipient)s") % {"kind": self.get_kind_display(), "recipient": self.recipient}
 
     @property
     def is_read(self) -> bool:

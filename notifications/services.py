@@ -44,6 +44,10 @@ class Event:
     actor_id: int | None = None
     url: str = ""
     data: dict = field(default_factory=dict)
+    # What the event quotes must still be public when the delivery runs (a moderator may
+    # have hidden it meanwhile): the comment, if any; the idea, if `public_only`.
+    comment_id: int | None = None
+    public_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,8 +134,10 @@ def deliver(announcement: Announcement) -> Report:
     """Write the inbox rows and send the immediate e-mails. Idempotent: run it twice and
     nobody is told twice."""
     event = announcement.event
-    community = Community.objects.get(pk=event.community_id)
     report = Report()
+    if not _still_public(event):
+        return report
+    community = Community.objects.get(pk=event.community_id)
     templates: dict[tuple[str, str], MailTemplate] = {}
     # Someone named by an audience is decided there, even if they turned that kind off:
     # an author who silenced comments on their idea is not told again as its follower.
@@ -143,6 +149,35 @@ def deliver(announcement: Announcement) -> Report:
             report.emailed += _email_now(event, audience.kind, wants_email_now, community, templates)
         decided.update(audience.users)
     return report
+
+
+def _still_public(event: Event) -> bool:
+    from ideas.models import Comment, Idea, ModerationState
+
+    if event.comment_id is not None:
+        return Comment.objects.filter(
+            pk=event.comment_id,
+            moderation_state=ModerationState.APPROVED,
+            deleted_at__isnull=True,
+            idea__moderation_state=ModerationState.APPROVED,
+        ).exists()
+    if event.public_only and event.idea_id is not None:
+        return Idea.objects.filter(pk=event.idea_id, moderation_state=ModerationState.APPROVED).exists()
+    return True
+
+
+def notifications_withdraw(*, keys: Sequence[str] = (), idea_id: int | None = None) -> int:
+    """Content that stopped being public (hidden, rejected, deleted) takes back what was
+    said of it: its inbox rows go, and with them what waited for a digest. `keys` names the
+    events (a comment's); `idea_id` withdraws everything said about an idea. What tells an
+    author or a member about their own account (a moderation decision, a sanction) stays.
+    Returns the number of rows withdrawn."""
+    if not keys and idea_id is None:
+        return 0
+    rows = Notification.objects.exclude(kind__in=(Kind.MODERATION, Kind.SANCTION))
+    rows = rows.filter(key__in=keys) if idea_id is None else rows.filter(idea_id=idea_id)
+    deleted, _by_model = rows.delete()
+    return deleted
 
 
 def _recipient_chunks(audience: Audience, exclude: Sequence[int]) -> Iterator[list[int]]:

@@ -7,7 +7,10 @@ tell the same event in different words.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
@@ -22,11 +25,45 @@ class Wording:
     note_label: str = ""
     note: str = ""  # a reason, a moderator's message
     lines: tuple[tuple[str, str], ...] = ()  # (text, path) pairs: the ideas of a reminder
+    subject: str = ""  # an e-mail's subject where the headline, ending in ":", leads to the quote
+
+    @property
+    def email_subject(self) -> str:
+        return self.subject or self.headline
 
 
 def _status_name(data: dict) -> str:
     english = (get_language() or "fr").startswith("en")
     return data.get("status_en" if english else "status_fr") or data.get("status_fr") or ""
+
+
+def _moment(iso: str) -> dict:
+    """A stored instant as the active language writes a date and a time, in the site's zone."""
+    moment = timezone.localtime(datetime.fromisoformat(iso))
+    return {"date": date_format(moment, "DATE_FORMAT"), "time": time_format(moment, "TIME_FORMAT")}
+
+
+def _sanction(data: dict, names: dict) -> Wording:
+    reason = data.get("reason", "")
+    if data.get("sanction") == "ban" or not data.get("until"):
+        headline = _("Your account is banned from %(community)s permanently.") % names
+        consequence = _("You can no longer post, vote or comment there.")
+    else:
+        moment = _moment(data["until"])
+        headline = _("Your account is suspended in %(community)s until %(date)s at %(time)s.") % {**names, **moment}
+        consequence = _("Until then, you cannot post, vote or comment there.")
+    return Wording(f"{headline} {consequence}", "", _("Reason:") if reason else "", reason)
+
+
+def _response_flow(data: dict, names: dict) -> Wording:
+    step = data.get("step")
+    if step == "submitted":
+        headline = _("%(actor)s asks you to approve their official response on “%(title)s”") % names
+    elif step == "approved":
+        headline = _("%(actor)s approved your official response on “%(title)s”") % names
+    else:
+        headline = _("Your official response on “%(title)s” is published") % names
+    return Wording(headline, data.get("excerpt", ""))
 
 
 def describe(kind: str, data: dict, community_name: str) -> Wording:
@@ -55,12 +92,26 @@ def describe(kind: str, data: dict, community_name: str) -> Wording:
         outcome = data.get("outcome")
         if outcome == "approve":
             headline = _("The moderators of %(community)s have published your post:") % names
+            subject = _("Your post is published")
         elif outcome == "reject":
             headline = _("The moderators of %(community)s did not publish your post:") % names
+            subject = _("Your post was not published")
         else:
             headline = _("The moderators of %(community)s have hidden your post:") % names
+            subject = _("Your post is hidden")
         message = data.get("message", "")
-        return Wording(headline, data.get("title", ""), _("Their message:") if message else "", message)
+        note_label = _("Their message:") if message else ""
+        return Wording(headline, data.get("title", ""), note_label, message, subject=subject)
+    if kind == Kind.MERGE:
+        headline = _("The idea “%(title)s” was merged into “%(original)s”") % {
+            **names,
+            "original": data.get("original", ""),
+        }
+        return Wording(headline)
+    if kind == Kind.RESPONSE_FLOW:
+        return _response_flow(data, names)
+    if kind == Kind.SANCTION:
+        return _sanction(data, names)
     if kind == Kind.BADGE:
         slug = data.get("badge_slug", "")
         name = str(Badge(slug).label) if slug in Badge.values else data.get("badge", "")
@@ -79,4 +130,5 @@ def describe(kind: str, data: dict, community_name: str) -> Wording:
         )
         for idea in data.get("ideas", [])
     )
-    return Wording(headline, lines=lines)
+    subject = ngettext("%(count)s idea awaits a response", "%(count)s ideas await a response", total) % {"count": total}
+    return Wording(headline, lines=lines, subject=subject)

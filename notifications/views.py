@@ -17,7 +17,7 @@ from accounts.models import User
 from community.selectors import communities_with_role
 from ideas.responses import SPEAKER_ROLES
 from notifications import services
-from notifications.forms import PreferencesForm
+from notifications.forms import MarkReadForm, PreferencesForm
 from notifications.models import Kind, Notification
 from notifications.text import describe
 from notifications.tokens import DIGEST_TOPICS, read_unsubscribe_token
@@ -52,10 +52,10 @@ def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def mark_read(request: HttpRequest) -> HttpResponse:
-    raw = request.POST.get("notification", "")
-    if raw and not raw.isdigit():
+    form = MarkReadForm(request.POST)
+    if not form.is_valid():
         return render(request, "ideas/refused.html", {"message": _("Unknown notification.")}, status=400)
-    services.mark_read(request.user, int(raw) if raw else None, community=request.community)
+    services.mark_read(request.user, form.cleaned_data["notification"], community=request.community)
     return redirect("notifications:inbox")
 
 

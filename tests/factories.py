@@ -70,3 +70,44 @@ def make_idea(
     if author is None:
         author = UserFactory()
     return idea_create(community=community, author=author, title=title, body=body, **fields)
+
+
+class SanctionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "community.Sanction"
+
+    community = factory.SubFactory(CommunityFactory)
+    user = factory.SubFactory(UserFactory)
+    kind = "ban"
+    reason = "Publicité répétée."
+
+
+class ReasonTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "community.ReasonTemplate"
+
+    community = factory.SubFactory(CommunityFactory)
+    label = factory.Sequence(lambda n: f"Hors sujet {n}")
+    message = "Votre message ne concerne pas les idées de la communauté."
+
+
+class PointEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.PointEvent"
+
+    community = factory.SubFactory(CommunityFactory)
+    user = factory.SubFactory(UserFactory)
+    kind = "idea_approved"
+    key = factory.Sequence(lambda n: f"test:{n}")
+    points = 10
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "notifications.Notification"
+
+    community = factory.SubFactory(CommunityFactory)
+    recipient = factory.SubFactory(UserFactory)
+    kind = "status"
+    key = factory.Sequence(lambda n: f"test:{n}")
+    data = factory.LazyFunction(dict)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -32,7 +33,9 @@ DEFAULT_POINTS = {
 class PointValue(models.Model):
     """A community's own value for one kind of event (the default applies without a row)."""
 
-    community = models.ForeignKey("community.Community", on_delete=models.CASCADE, related_name="point_values")
+    community = models.ForeignKey(
+        "community.Community", on_delete=models.CASCADE, related_name="point_values", verbose_name=_("community")
+    )
     kind = models.CharField(_("event"), max_length=20, choices=PointKind.choices)
     points = models.SmallIntegerField(_("points"))
 
@@ -46,10 +49,14 @@ class PointValue(models.Model):
 
 
 class PointEvent(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="point_events")
-    community = models.ForeignKey("community.Community", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="point_events", verbose_name=_("member")
+    )
+    community = models.ForeignKey(
+        "community.Community", on_delete=models.CASCADE, related_name="+", verbose_name=_("community")
+    )
     kind = models.CharField(_("event"), max_length=20, choices=PointKind.choices)
-    key = models.CharField(max_length=80)
+    key = models.CharField(_("what earned it"), max_length=80)
     points = models.SmallIntegerField(_("points"))
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
@@ -64,7 +71,11 @@ class PointEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.points:+d} ({self.kind})"
+        return gettext("%(points)+d for %(member)s (%(kind)s)") % {
+            "points": self.points,
+            "member": self.user,
+            "kind": self.get_kind_display(),
+        }
 
 
 class Reputation(models.Model):

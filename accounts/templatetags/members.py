@@ -31,4 +31,4 @@ def _avatar(username: str, name: str, url: str, size: int):
         return format_html(
             '<img class="avatar" src="{}" alt="" width="{}" height="{}" loading="lazy">', url, size, size
         )
-    return format_html(INITIALS, size, colour_of(username), initials_of(name))
+    return format_html(INITIALS, size, colour_of(username), initials_of(name, fallback=username))

@@ -94,6 +94,10 @@ class Community(models.Model):
         self.domain = self.normalized_domain()
         super().save(*args, **kwargs)
 
+    def absolute_url(self, path: str = "") -> str:
+        """`path` on the community's own site (see `community.selectors.community_url`)."""
+        return f"{settings.SITE_SCHEME}://{self.domain or settings.SITE_HOST}{path}"
+
     def clean(self) -> None:
         # Before uniqueness is checked, so that "IDEAS.example.com" meets "ideas.example.com".
         self.domain = self.normalized_domain()

@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from community.models.community import Community
 
@@ -71,8 +71,12 @@ class ModerationItem(models.Model):
         Community, on_delete=models.CASCADE, related_name="moderation_items", verbose_name=_("community")
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    idea = models.ForeignKey("ideas.Idea", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    comment = models.ForeignKey("ideas.Comment", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    idea = models.ForeignKey(
+        "ideas.Idea", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("idea")
+    )
+    comment = models.ForeignKey(
+        "ideas.Comment", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("comment")
+    )
     revision = models.PositiveIntegerField(_("revision"), default=1)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("author")
@@ -111,7 +115,17 @@ class ModerationItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} #{self.idea_id or self.comment_id} (r{self.revision})"
+        content = self.content
+        if content is None:
+            return f"{self.get_kind_display()} #{self.idea_id or self.comment_id}"
+        if self.kind == self.Kind.COMMENT:
+            text = str(content)
+        else:
+            author = content.author.public_name if content.author_id else gettext("Former member")
+            text = gettext("Idea by %(author)s: “%(title)s”") % {"author": author, "title": content.title}
+        if self.revision > 1:
+            return gettext("%(content)s, version %(revision)d") % {"content": text, "revision": self.revision}
+        return text
 
     @property
     def content(self):
@@ -131,11 +145,18 @@ class Outcome(models.TextChoices):
 class ModerationDecision(models.Model):
     """The audit log: one row per outcome, automatic or by a moderator. Never deleted."""
 
-    item = models.ForeignKey(ModerationItem, on_delete=models.PROTECT, related_name="decisions")
+    item = models.ForeignKey(
+        ModerationItem, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("moderation item")
+    )
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
     automatic = models.BooleanField(_("automatic"), default=False)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     reasons = models.CharField(_("reasons"), max_length=255, blank=True)
     message = models.TextField(_("message to the author"), blank=True)
@@ -149,7 +170,7 @@ class ModerationDecision(models.Model):
         indexes = [models.Index(fields=["outcome", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.item} → {self.outcome}"
+        return gettext("%(outcome)s: %(item)s") % {"outcome": self.get_outcome_display(), "item": self.item}
 
 
 class Flag(models.Model):
@@ -159,16 +180,29 @@ class Flag(models.Model):
         OFF_TOPIC = "off_topic", _("Off topic")
         OTHER = "other", _("Something else")
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="flags")
-    flagger = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags")
-    idea = models.ForeignKey("ideas.Idea", on_delete=models.CASCADE, null=True, blank=True, related_name="flags")
-    comment = models.ForeignKey("ideas.Comment", on_delete=models.CASCADE, null=True, blank=True, related_name="flags")
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="flags", verbose_name=_("community")
+    )
+    flagger = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags", verbose_name=_("flagged by")
+    )
+    idea = models.ForeignKey(
+        "ideas.Idea", on_delete=models.CASCADE, null=True, blank=True, related_name="flags", verbose_name=_("idea")
+    )
+    comment = models.ForeignKey(
+        "ideas.Comment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="flags",
+        verbose_name=_("comment"),
+    )
     reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
     note = models.CharField(_("details"), max_length=500, blank=True)
     weight = models.FloatField(_("weight"), default=1.0)
     upheld = models.BooleanField(_("upheld"), null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("flagged"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("flag")
@@ -182,7 +216,12 @@ class Flag(models.Model):
         indexes = [models.Index(fields=["flagger", "upheld"])]
 
     def __str__(self) -> str:
-        return f"{self.flagger_id} flags {self.comment_id or self.idea_id} ({self.reason})"
+        values = {"flagger": self.flagger.public_name, "reason": self.get_reason_display()}
+        if self.comment_id:
+            values["idea"] = self.comment.idea.title
+            return gettext("Flag by %(flagger)s on a comment on “%(idea)s” (%(reason)s)") % values
+        values["idea"] = self.idea.title
+        return gettext("Flag by %(flagger)s on “%(idea)s” (%(reason)s)") % values
 
 
 class Sanction(models.Model):
@@ -190,15 +229,24 @@ class Sanction(models.Model):
         SUSPENSION = "suspension", _("Suspension")
         BAN = "ban", _("Ban")
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="sanctions")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sanctions")
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="sanctions", verbose_name=_("community")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sanctions", verbose_name=_("member")
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     until = models.DateTimeField(_("until"), null=True, blank=True, help_text=_("Required for a suspension."))
     reason = models.TextField(_("reason shown to the member"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
     lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
 
     class Meta:
@@ -208,7 +256,11 @@ class Sanction(models.Model):
         indexes = [models.Index(fields=["user", "community"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.user} · {self.community}"
+        return gettext("%(kind)s of %(member)s in %(community)s") % {
+            "kind": self.get_kind_display(),
+            "member": self.user,
+            "community": self.community,
+        }
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
@@ -222,7 +274,9 @@ class Sanction(models.Model):
 class ReasonTemplate(models.Model):
     """A reason moderators pick when deciding, with the message the author receives."""
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="reason_templates")
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="reason_templates", verbose_name=_("community")
+    )
     label = models.CharField(_("label"), max_length=80)
     message = models.TextField(_("message to the author"))
     order = models.PositiveSmallIntegerField(_("order"), default=0)

@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -20,8 +20,8 @@ from community.admin import CommunityScopedAdmin
 from community.models import Flag, ModerationDecision, ModerationItem, ModerationRule, ReasonTemplate, Role, Sanction
 from community.models.moderation import OPEN_STATES, ItemState, Outcome
 from community.moderation.rules import REASONS
-from community.moderation.services import NotAllowed, StaleItem, moderation_decide
-from community.selectors import communities_with_role
+from community.moderation.services import NotAllowed, StaleItem, moderation_decide, sanction_impose
+from community.selectors import communities_with_role, community_url
 
 MODERATION_ROLES = (Role.MODERATOR, Role.ADMIN)
 
@@ -114,18 +114,81 @@ class DecisionForm(forms.Form):
         return data
 
 
-class DecisionInline(admin.TabularInline):
-    model = ModerationDecision
-    extra = 0
-    can_delete = False
-    fields = ("created_at", "outcome", "automatic", "decided_by", "reasons", "message")
-    readonly_fields = fields
+def reasons_in_words(codes: str) -> str:
+    """ "banned_words links" -> "Banned words, Too many links" (unknown codes as they are)."""
+    return ", ".join(str(REASONS.get(code, code)) for code in codes.split()) or "—"
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+class ItemDecisionForm(DecisionForm):
+    """A decision on one item from its page: which one (the button pressed), and the
+    message. A rejection says why: a reason template or a typed message."""
+
+    OUTCOMES = {
+        "approve": (Outcome.APPROVE, False),
+        "approve_and_trust": (Outcome.APPROVE, True),
+        "reject": (Outcome.REJECT, False),
+        "hide": (Outcome.HIDE, False),
+    }
+    decision = forms.ChoiceField(choices=[(key, key) for key in OUTCOMES], widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not data["final_message"]:
+            raise forms.ValidationError(_("Say why: pick a reason or type a message for the author."))
+        return data
+
+
+def _item_url(item: ModerationItem) -> str:
+    return reverse("admin:community_moderationitem_change", args=[item.pk])
+
+
+def _latest_item(item: ModerationItem) -> ModerationItem | None:
+    """The item about the current version of the same post."""
+    same = {"kind": item.kind, "idea_id": item.idea_id, "comment_id": item.comment_id}
+    return ModerationItem.objects.filter(**same).order_by("-revision").first()
+
+
+def author_record(item: ModerationItem) -> dict | None:
+    """What a moderator weighs about the author in this community: since when, what of
+    theirs was published or refused, sanctions in force, and earlier human decisions."""
+    from ideas.models import Comment, Idea, ModerationState
+
+    author = item.author
+    if author is None:
+        return None
+    community = item.community
+    states = {
+        "approved": Count("pk", filter=Q(moderation_state=ModerationState.APPROVED)),
+        "rejected": Count("pk", filter=Q(moderation_state=ModerationState.REJECTED)),
+        "hidden": Count("pk", filter=Q(moderation_state=ModerationState.HIDDEN)),
+    }
+    ideas = Idea.objects.filter(community=community, author=author).aggregate(**states)
+    comments = Comment.objects.filter(idea__community=community, author=author).aggregate(**states)
+    flags = Flag.objects.filter(community=community, flagger=author).aggregate(
+        made=Count("pk"), upheld=Count("pk", filter=Q(upheld=True))
+    )
+    now = timezone.now()
+    sanctions = Sanction.objects.filter(community=community, user=author, lifted_at=None).filter(
+        Q(kind=Sanction.Kind.BAN) | Q(until__gt=now)
+    )
+    decisions = (
+        ModerationDecision.objects.filter(item__community=community, item__author=author, automatic=False)
+        .exclude(item=item)
+        .select_related("decided_by", "item__idea__author", "item__comment__idea", "item__comment__author")
+        .order_by("-created_at")[:10]
+    )
+    return {
+        "author": author,
+        "membership": community.memberships.filter(user=author).first(),
+        "counts": {key: ideas[key] + comments[key] for key in states},
+        "flags_made": flags["made"],
+        "flags_upheld": flags["upheld"],
+        "flags_received": Flag.objects.filter(
+            Q(idea__author=author, comment=None) | Q(comment__author=author), community=community
+        ).count(),
+        "sanctions": list(sanctions),
+        "decisions": [(decision, _item_url(decision.item)) for decision in decisions],
+    }
 
 
 @admin.register(ModerationItem)
@@ -135,21 +198,8 @@ class ModerationItemAdmin(CommunityScopedAdmin):
     editor_roles = MODERATION_ROLES
     list_display = ("summary", "kind", "community", "reason_labels", "state", "waiting", "author")
     list_filter = (StateFilter, ("community", admin.RelatedOnlyFieldListFilter), "kind", ReasonFilter, AgeFilter)
-    list_select_related = ("community", "author", "idea", "comment")
+    list_select_related = ("community", "author", "idea__author", "comment__idea", "comment__author")
     search_fields = ("idea__title", "comment__body", "author__username")
-    readonly_fields = (
-        "community",
-        "kind",
-        "state",
-        "revision",
-        "reason_labels",
-        "preview",
-        "author_history",
-        "created_at",
-        "decided_at",
-    )
-    fields = readonly_fields
-    inlines = (DecisionInline,)
     actions = ("approve", "approve_and_trust", "reject", "hide")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -168,52 +218,107 @@ class ModerationItemAdmin(CommunityScopedAdmin):
 
     @admin.display(description=_("reasons"))
     def reason_labels(self, item: ModerationItem) -> str:
-        return ", ".join(str(REASONS.get(code, code)) for code in item.reason_codes()) or "—"
+        return reasons_in_words(item.reasons)
 
     @admin.display(description=_("waiting"), ordering="created_at")
     def waiting(self, item: ModerationItem) -> str:
         minutes = int((timezone.now() - item.created_at).total_seconds() // 60)
         return gettext("%(hours)d h %(minutes)02d min") % {"hours": minutes // 60, "minutes": minutes % 60}
 
-    @admin.display(description=_("content as published"))
-    def preview(self, item: ModerationItem) -> str:
+    # --- The item page ----------------------------------------------------------------------
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        """The item page: the content as published, its context, why it waits, the author's
+        record, and the decisions as buttons, each through `moderation_decide`.
+
+        Another community's item is "not found" (the admin's redirect for a page, 404 for a
+        decision); staff without a moderation role get 403.
+        """
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        item = self.get_object(request, object_id)
+        if item is None:
+            if request.method == "POST":
+                raise Http404
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        may_decide = self.has_change_permission(request, item)
+        form = None
+        if request.method == "POST":
+            if not may_decide:
+                raise PermissionDenied
+            form = ItemDecisionForm(request.POST, communities=[item.community])
+            if form.is_valid():
+                return self._decide_one(request, item, form)
+        return self._item_page(request, item, form, may_decide=may_decide)
+
+    def _decide_one(self, request: HttpRequest, item: ModerationItem, form: ItemDecisionForm) -> HttpResponse:
+        outcome, trust = ItemDecisionForm.OUTCOMES[form.cleaned_data["decision"]]
+        try:
+            decision = moderation_decide(
+                item=item,
+                moderator=request.user,
+                outcome=outcome,
+                message=form.cleaned_data["final_message"],
+                trust=trust,
+            )
+        except NotAllowed as refusal:
+            raise PermissionDenied from refusal
+        except StaleItem:
+            message = gettext("This post was edited after it was queued: decide its latest version.")
+            self.message_user(request, message, messages.WARNING)
+            latest = _latest_item(item)
+            return HttpResponseRedirect(_item_url(latest or item))
+        self.message_user(request, str(decision), messages.SUCCESS)
+        waiting = (
+            self.get_queryset(request)
+            .filter(community=item.community, state=ItemState.HELD)
+            .exclude(pk=item.pk)
+            .order_by("created_at", "pk")
+            .first()
+        )
+        if waiting is not None:
+            return HttpResponseRedirect(_item_url(waiting))
+        message = gettext("Nothing else is waiting in %(community)s.") % {"community": item.community}
+        self.message_user(request, message, messages.INFO)
+        return HttpResponseRedirect(reverse("admin:community_moderationitem_changelist"))
+
+    def _item_page(self, request: HttpRequest, item: ModerationItem, form, *, may_decide: bool) -> HttpResponse:
+        from ideas.models import Comment
+
         content = item.content
-        if content is None:
-            return "—"
-        title = format_html("<h3>{}</h3>", content.title) if item.kind == ModerationItem.Kind.IDEA else ""
-        # body_html is sanitized by nh3 when saved (ideas/rendering.py).
-        return format_html('{}<div class="moderation-preview">{}</div>', title, mark_safe(content.body_html))  # noqa: S308
-
-    @admin.display(description=_("author's history"))
-    def author_history(self, item: ModerationItem) -> str:
-        from ideas.models import Comment, Idea
-
-        author = item.author
-        if author is None:
-            return _("Former member")
-        ideas = Idea.objects.filter(community=item.community, author=author).count()
-        comments = Comment.objects.filter(idea__community=item.community, author=author).count()
-        decisions = (
-            ModerationDecision.objects.filter(item__community=item.community, item__author=author, automatic=False)
-            .values_list("outcome")
-            .annotate(count=Count("pk"))
-        )
-        flags = Flag.objects.filter(community=item.community, flagger=author).aggregate(
-            made=Count("pk"), upheld=Count("pk", filter=Q(upheld=True))
-        )
-        received = Flag.objects.filter(
-            Q(idea__author=author, comment=None) | Q(comment__author=author), community=item.community
-        ).count()
-        lines = [
-            gettext("%(name)s, member since %(date)s")
-            % {"name": author.public_name, "date": author.date_joined.date()},
-            gettext("%(ideas)d ideas, %(comments)d comments") % {"ideas": ideas, "comments": comments},
-            gettext("Moderator decisions: %(list)s")
-            % {"list": ", ".join(f"{Outcome(outcome).label} × {count}" for outcome, count in decisions) or "—"},
-            gettext("Flags made: %(made)d (%(upheld)d upheld); flags received: %(received)d")
-            % {**flags, "received": received},
-        ]
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((line,) for line in lines)))
+        stale = item.state == ItemState.SUPERSEDED or content is None or content.revision != item.revision
+        latest = _latest_item(item) if stale else None
+        idea = content if item.kind == ModerationItem.Kind.IDEA else getattr(content, "idea", None)
+        parent = content.parent if isinstance(content, Comment) and content.parent_id else None
+        flags = Flag.objects.none()
+        if content is not None:
+            on = {"comment": content} if isinstance(content, Comment) else {"idea": content, "comment": None}
+            flags = Flag.objects.filter(**on).select_related("flagger").order_by("-created_at")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": str(item),
+            "item": item,
+            "original": item,
+            "content": content,
+            "is_idea": item.kind == ModerationItem.Kind.IDEA,
+            "images": list(content.images.all()) if item.kind == ModerationItem.Kind.IDEA and content else [],
+            "idea": idea,
+            "idea_admin_url": reverse("admin:ideas_idea_change", args=[idea.pk]) if idea else "",
+            "idea_public_url": community_url(item.community, idea.get_absolute_url()) if idea else "",
+            "parent": parent,
+            "reasons": [REASONS.get(code, code) for code in item.reason_codes()],
+            "flags": flags,
+            "record": author_record(item),
+            "decisions": item.decisions.select_related("decided_by"),
+            "waiting": self.waiting(item),
+            "stale": stale,
+            "latest_url": _item_url(latest) if latest and latest.pk != item.pk else "",
+            "may_decide": may_decide and not stale,
+            "form": form or ItemDecisionForm(communities=[item.community]),
+        }
+        status = 400 if form is not None else 200
+        return render(request, "admin/community/moderationitem/item.html", context, status=status)
 
     def _decide(self, request: HttpRequest, queryset: QuerySet, outcome: str, *, trust: bool = False, title: str):
         communities = communities_with_role(request.user, MODERATION_ROLES)
@@ -238,7 +343,8 @@ class ModerationItemAdmin(CommunityScopedAdmin):
                     except StaleItem:
                         message = gettext("%(item)s was edited since: decide its latest version.") % {"item": item}
                         self.message_user(request, message, messages.WARNING)
-                self.message_user(request, gettext("%(count)d item(s) decided.") % {"count": done})
+                decided = ngettext("%(count)d item decided.", "%(count)d items decided.", done) % {"count": done}
+                self.message_user(request, decided)
                 return None
         else:
             form = DecisionForm(communities=communities)
@@ -288,19 +394,22 @@ class ReadOnlyScopedAdmin(CommunityScopedAdmin):
 @admin.register(ModerationDecision)
 class ModerationDecisionAdmin(ReadOnlyScopedAdmin):
     community_field = "item__community"
-    list_display = ("created_at", "item", "outcome", "automatic", "decided_by", "reasons")
+    list_display = ("created_at", "item", "outcome", "automatic", "decided_by", "reason_words")
     list_filter = ("outcome", "automatic")
-    list_select_related = ("item", "decided_by")
+    list_select_related = ("item__idea__author", "item__comment__idea", "item__comment__author", "decided_by")
+    fields = ("created_at", "item", "outcome", "automatic", "decided_by", "reason_words", "message", "trusted")
+    readonly_fields = ("reason_words",)
 
-    def _community_of(self, obj):
-        return obj.item.community
+    @admin.display(description=_("reasons"))
+    def reason_words(self, decision: ModerationDecision) -> str:
+        return reasons_in_words(decision.reasons)
 
 
 @admin.register(Flag)
 class FlagAdmin(ReadOnlyScopedAdmin):
     list_display = ("created_at", "flagger", "idea", "comment", "reason", "weight", "upheld")
     list_filter = ("reason", "upheld")
-    list_select_related = ("flagger", "idea", "comment")
+    list_select_related = ("flagger", "idea", "comment__idea", "comment__author")
 
 
 class SanctionForm(forms.ModelForm):
@@ -333,13 +442,15 @@ class SanctionAdmin(CommunityScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Sanction, form, change: bool) -> None:
         if not change:
-            obj.created_by = request.user
+            sanction_impose(sanction=obj, by=request.user)  # the member is told why and until when
+            return
         super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Lift the selected sanctions"), permissions=["change"])
     def lift(self, request: HttpRequest, queryset: QuerySet) -> None:
         lifted = queryset.filter(lifted_at=None).update(lifted_at=timezone.now())
-        self.message_user(request, gettext("%(count)d sanction(s) lifted.") % {"count": lifted})
+        message = ngettext("%(count)d sanction lifted.", "%(count)d sanctions lifted.", lifted) % {"count": lifted}
+        self.message_user(request, message)
 
 
 @admin.register(ModerationRule)

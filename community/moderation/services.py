@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -74,12 +74,43 @@ def active_sanction(user: User, community: Community) -> Sanction | None:
 
 def sanction_message(sanction: Sanction) -> str:
     if sanction.kind == Sanction.Kind.BAN:
-        return _("You are banned from this community: %(reason)s") % {"reason": sanction.reason}
+        return _("You can no longer take part in this community: %(reason)s") % {"reason": sanction.reason}
     until = timezone.localtime(sanction.until).strftime("%d/%m/%Y %H:%M")
-    return _("You are suspended from this community until %(until)s: %(reason)s") % {
+    return _("Your participation in this community is suspended until %(until)s: %(reason)s") % {
         "until": until,
         "reason": sanction.reason,
     }
+
+
+@transaction.atomic
+def sanction_impose(*, sanction: Sanction, by: User | None = None) -> Sanction:
+    """Record a new sanction (built, and validated, by a form or by `sanction_create`) and
+    tell the member why and until when, in the inbox and by e-mail, once it commits."""
+    if sanction.pk is not None:
+        raise ValueError("sanction_impose records new sanctions only")
+    if by is not None:
+        sanction.created_by = by
+    sanction.clean()
+    sanction.save()
+    from notifications.events import sanction_imposed
+
+    sanction_imposed(sanction)
+    return sanction
+
+
+def sanction_create(
+    *,
+    community: Community,
+    user: User,
+    kind: str,
+    reason: str,
+    until=None,
+    by: User | None = None,
+) -> Sanction:
+    """Suspend a member until `until`, or ban them (`kind` "ban", no end)."""
+    return sanction_impose(
+        sanction=Sanction(community=community, user=user, kind=kind, until=until, reason=reason), by=by
+    )
 
 
 # --- Submit ------------------------------------------------------------------------------
@@ -129,15 +160,24 @@ def moderation_submit(*, content, client: ClientInfo | None = None) -> Moderatio
     ModerationItem.objects.filter(
         kind=kind, idea=item.idea, comment=item.comment, state__in=OPEN_STATES, revision__lt=item.revision
     ).update(state=ItemState.SUPERSEDED, decided_at=timezone.now())
-    transaction.on_commit(lambda: enqueue_check(item.pk))
+    from notifications.services import is_muted
+
+    if is_muted():  # history being imported (the demo): its approval is not news either
+        transaction.on_commit(lambda: enqueue_check(item.pk, quiet=True))
+    else:
+        transaction.on_commit(lambda: enqueue_check(item.pk))
     return item
 
 
-def enqueue_check(item_id: int) -> None:
+def enqueue_check(item_id: int, *, quiet: bool = False) -> None:
     from community.tasks import check_item
 
     try:
-        check_item.delay(item_id)
+        # (the usual message stays as it always was; only the demo's says `quiet`)
+        if quiet:
+            check_item.delay(item_id, quiet=True)
+        else:
+            check_item.delay(item_id)
     except Exception:  # the broker is down: the sweeper will queue it again
         logger.exception("Could not queue the moderation check of item %s", item_id)
 
@@ -166,8 +206,11 @@ def moderation_check(item_id: int) -> str | None:
     return moderation_check_batch(item_id).outcome
 
 
-def moderation_check_batch(item_id: int) -> CheckResult:
+def moderation_check_batch(item_id: int, *, quiet: bool = False) -> CheckResult:
     """`moderation_check`, saying which items the run settled.
+
+    `quiet` (an item posted inside `muted()`): this item alone is checked, and its
+    approval announces nothing.
 
     Idempotent: only `pending` items whose revision is their content's current one are
     decided, each under a row lock taken with SKIP LOCKED, so a duplicate or redelivered
@@ -178,6 +221,13 @@ def moderation_check_batch(item_id: int) -> CheckResult:
     community_id = _pending_community(item_id)
     if community_id is None:
         return CheckResult(None, ())
+    if quiet:
+        from notifications.services import muted
+
+        with muted(), transaction.atomic():
+            items = _claim_batch(item_id, alone=True)
+            outcomes = _decide(items, verdicts={})
+        return CheckResult(outcomes.get(item_id), tuple(item.pk for item in items))
     if spam_check.is_configured() and _rules_for({community_id})[community_id].use_spam_check:
         return _check_alone(item_id)
     with transaction.atomic():
@@ -199,7 +249,7 @@ def _pending_community(item_id: int) -> int | None:
     return None if row is None else row[0]
 
 
-def _claim_batch(item_id: int) -> list[ModerationItem]:
+def _claim_batch(item_id: int, *, alone: bool = False) -> list[ModerationItem]:
     """Lock this item, if still pending and free, and the oldest pending items no other
     check holds. Items of communities that ask the spam checker are left to their own
     messages: an HTTP call per item must not run under the batch's locks."""
@@ -210,6 +260,8 @@ def _claim_batch(item_id: int) -> list[ModerationItem]:
         .filter(state=ItemState.PENDING)
     )
     own = list(pending.filter(pk=item_id))
+    if alone:
+        return own
     others = pending.exclude(pk=item_id)
     if spam_check.is_configured():
         others = others.filter(community__moderation_rule__use_spam_check=False)
@@ -294,8 +346,13 @@ def _outcome_of(reasons: list[str], verdict: spam_check.Verdict) -> str:
 
 def _record(decided: list[tuple[ModerationItem, str, str]]) -> None:
     """The batch's writes, in a number of statements that does not grow with its size
-    (comments excepted: each published one is announced on its own)."""
-    from ideas.services import ideas_set_moderation_state
+    (comments excepted: each approved one is announced on its own).
+
+    Approved content is announced here, not when it was posted: where it was public at
+    once (post-moderation) its state does not change, but its audience and its points
+    waited for this check.
+    """
+    from ideas.services import comment_approved, ideas_published, ideas_set_moderation_state
 
     now = timezone.now()
     groups: dict[tuple[str, str], list[int]] = {}
@@ -306,16 +363,25 @@ def _record(decided: list[tuple[ModerationItem, str, str]]) -> None:
             state=_ITEM_STATE[outcome], reasons=reasons, decided_at=None if outcome == Outcome.HOLD else now
         )
     ideas: dict[str, list] = {}
+    public_ideas = []
     for item, outcome, reasons in decided:
         content, state = item.content, _CONTENT_STATE[outcome]
-        if "after_decision" in reasons.split() or content.moderation_state == state:
-            continue  # post-moderation approvals change nothing
-        if item.kind == ModerationItem.Kind.IDEA:
+        if "after_decision" in reasons.split():
+            continue
+        if content.moderation_state == state:  # a post-moderation approval: public already
+            if outcome != Outcome.APPROVE:
+                continue
+            if item.kind == ModerationItem.Kind.IDEA:
+                public_ideas.append(content)
+            else:
+                comment_approved(comment=content)
+        elif item.kind == ModerationItem.Kind.IDEA:
             ideas.setdefault(state, []).append(content)
         else:
             _apply_to_content(content, outcome)
     for state, contents in ideas.items():
         ideas_set_moderation_state(ideas=contents, state=state)
+    ideas_published(ideas=public_ideas)
     ModerationDecision.objects.bulk_create(
         ModerationDecision(item_id=item.pk, outcome=outcome, automatic=True, reasons=reasons, created_at=now)
         for item, outcome, reasons in decided
@@ -437,10 +503,17 @@ _ITEM_STATE = {
 
 
 def _apply_to_content(content, outcome: str) -> None:
-    from ideas.services import content_set_moderation_state
+    """Set the content's state; content that becomes public is announced on the way, and
+    an approval of content public already (post-moderation) announces it here."""
+    from ideas.services import comment_approved, content_set_moderation_state, ideas_published
 
-    if content.moderation_state != _CONTENT_STATE[outcome]:  # post-moderation approvals change nothing
+    if content.moderation_state != _CONTENT_STATE[outcome]:
         content_set_moderation_state(content=content, state=_CONTENT_STATE[outcome])
+    elif outcome == Outcome.APPROVE:
+        if _kind_of(content) == ModerationItem.Kind.IDEA:
+            ideas_published(ideas=[content])
+        else:
+            comment_approved(comment=content)
 
 
 def _apply(item, content, outcome, *, reasons, automatic, moderator, message, trust=False) -> ModerationDecision:
@@ -539,9 +612,22 @@ class FlagRefused(Exception):
         self.status = status
 
 
+@dataclass(frozen=True)
+class FlagOutcome:
+    flag: Flag
+    created: bool  # False: this member had flagged it already, and that first flag stands
+    hidden: bool  # this flag took the content past the threshold: hidden and queued
+
+
 @transaction.atomic
-def flag_create(*, content, flagger: User, reason: str, note: str = "") -> Flag:
-    """Flag an idea or comment; past the community's threshold it is hidden and queued."""
+def flag_create(*, content, flagger: User, reason: str, note: str = "") -> FlagOutcome:
+    """Flag a public idea or comment; past the community's threshold it is hidden and queued.
+
+    Callers fetch `content` with a getter that answers 404 for what this member cannot
+    see; this refuses anything not public all the same (held, hidden, rejected, deleted, or
+    a comment on an idea that is not public). Once per member: asking again returns the
+    first flag (`created` False), so a form sent twice is no error.
+    """
     from ideas.models import ModerationState
 
     kind = _kind_of(content)
@@ -551,24 +637,36 @@ def flag_create(*, content, flagger: User, reason: str, note: str = "") -> Flag:
         raise FlagRefused(sanction_message(sanction), 403)
     if content.author_id == flagger.pk:
         raise FlagRefused(_("You cannot flag your own post."))
+    public = content.moderation_state == ModerationState.APPROVED
+    if kind == "comment":
+        public = public and not content.is_deleted and content.idea.moderation_state == ModerationState.APPROVED
+    if not public:
+        raise FlagRefused(_("Only public posts can be reported."), 409)
     if reason not in Flag.Reason.values:
         raise FlagRefused(_("Pick a reason."))
-    if Flag.objects.filter(flagger=flagger, **_flag_lookup(kind, content)).exists():
-        raise FlagRefused(_("You have already flagged this."), 409)
-    flag = Flag.objects.create(
-        community=community,
-        flagger=flagger,
-        idea=content if kind == "idea" else content.idea,
-        comment=content if kind == "comment" else None,
-        reason=reason,
-        note=note[:500],
-        weight=flagger_weight(flagger, community),
-    )
+    mine = Flag.objects.filter(flagger=flagger, **_flag_lookup(kind, content))
+    first = mine.first()
+    if first is not None:
+        return FlagOutcome(flag=first, created=False, hidden=False)
+    try:
+        with transaction.atomic():  # a savepoint: the same member's twin request may win
+            flag = Flag.objects.create(
+                community=community,
+                flagger=flagger,
+                idea=content if kind == "idea" else content.idea,
+                comment=content if kind == "comment" else None,
+                reason=reason,
+                note=note[:500],
+                weight=flagger_weight(flagger, community),
+            )
+    except IntegrityError:
+        return FlagOutcome(flag=mine.get(), created=False, hidden=False)
     open_flags = Flag.objects.filter(**_flag_lookup(kind, content), upheld=None)
     total = sum(open_flags.values_list("weight", flat=True))
-    if total >= rule_for(community).flag_threshold and content.moderation_state == ModerationState.APPROVED:
+    hidden = total >= rule_for(community).flag_threshold
+    if hidden:
         _hold_for_flags(content, kind, community)
-    return flag
+    return FlagOutcome(flag=flag, created=True, hidden=hidden)
 
 
 def _flag_lookup(kind: str, content) -> dict:
@@ -588,6 +686,11 @@ def _hold_for_flags(content, kind: str, community: Community) -> None:
     _apply(
         item, content, Outcome.HOLD, reasons=[*item.reason_codes(), "flags"], automatic=True, moderator=None, message=""
     )
+    # Held for reports, it is hidden until a moderator looks: what was said of it goes too
+    # (a hold by the check does not: the revision it holds was never announced).
+    from ideas.services import content_notices_withdraw
+
+    content_notices_withdraw(content=content)
 
 
 # --- Sweep and waiting times ---------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 
 from community.cache import cache_version, content_cached
+from community.models import Flag
 from config.pagecache import csrf_token_for
 
 register = template.Library()
@@ -24,6 +25,12 @@ def dict_get(mapping, key):
     if not mapping:
         return None
     return mapping.get(key)
+
+
+@register.filter
+def is_in(value, collection) -> bool:
+    """`{{ comment.pk|is_in:flagged_comments }}`: membership in a set built by the view."""
+    return bool(collection) and value in collection
 
 
 @register.filter
@@ -206,14 +213,32 @@ def comment_list(context, thread) -> str:
     idea = context["idea"]
     user = request.user
     template = get_template("ideas/_comment_list.html")
-    if _takes_part(user, idea, thread):
+    if _takes_part(user, idea, thread) or context.get("flagged_comments"):
+        # (A member who reported comments sees "Reported" on them: their own rendering.)
         return template.render(context.flatten(), request)
 
     def render() -> str:
-        slotted = {"thread": thread, "idea": idea, "user": user, "csrf_token": CSRF_SLOT}
+        slotted = {"thread": thread, "idea": idea, "user": user, "csrf_token": CSRF_SLOT, "flagged_comments": ()}
         return template.render(slotted, _SlottedRequest(request))
 
     signed_in = user.is_authenticated
     name = f"thread:{idea.pk}:{get_language()}:{signed_in}:{idea.moderation_state}:{idea.merged_into_id}"
     html = content_cached(idea.community_id, name, render)
     return mark_safe(html.replace(CSRF_SLOT, escape(csrf_token_for(request))))  # noqa: S308 — as idea_cards
+
+
+# --- Reporting ------------------------------------------------------------------------------
+
+
+@register.inclusion_tag("ideas/_flag_control.html", takes_context=True)
+def flag_control(context, url: str, *, flagged: bool = False, prefix: str = "idea", what: str = "") -> dict:
+    """The report control: a small form with a reason, or "Reported" once this member did.
+    `what`: words for screen readers after "Report" (which comment)."""
+    return {
+        "url": url,
+        "flagged": flagged,
+        "prefix": prefix,
+        "what": what,
+        "reasons": Flag.Reason.choices,
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -1,4 +1,4 @@
-// Ideas: votes, follows and comments update in place; similar ideas while typing a title.
+// Ideas: votes, follows, reports and comments update in place; similar ideas while typing a title.
 // Every form posts normally without this file.
 (function () {
   "use strict";
@@ -12,8 +12,9 @@
     }).then(function (response) {
       return response.json().then(function (data) {
         if (response.status === 401 && data.login) {
-          // Visitors sign in, then come back to this page.
-          window.location = data.login + "?next=" + encodeURIComponent(window.location.pathname);
+          // Visitors sign in (the page says why), then come back here; a vote or a
+          // follow is finished once they have signed in.
+          window.location = data.login;
           throw new Error(data.error);
         }
         if (!response.ok) { throw new Error(data.error || firstFormError(data.errors) || response.statusText); }
@@ -60,6 +61,10 @@
         var active = data.value === 1;
         button.classList.toggle("is-active", active);
         button.setAttribute("aria-pressed", active ? "true" : "false");
+        // The next click is read against the vote now shown: an undo works at once.
+        form.querySelector("[data-vote-current]").value = data.value || 0;
+        var label = form.querySelector("[data-vote-label]");
+        if (label) { label.textContent = active ? label.dataset.labelOn : label.dataset.labelOff; }
       }).catch(function (error) { announce(form, error.message); })
         .finally(function () { button.disabled = false; });
     } else if (form.matches("[data-follow-form]")) {
@@ -69,7 +74,29 @@
         followButton.setAttribute("aria-pressed", data.following ? "true" : "false");
         followButton.textContent = data.following ? followButton.dataset.followLabelOn : followButton.dataset.followLabelOff;
         form.querySelector("[data-followers-count]").textContent = data.followers;
+        var followersLabel = form.querySelector("[data-followers-label]");
+        if (followersLabel && data.followers_label) { followersLabel.textContent = data.followers_label; }
       }).catch(function (error) { announce(form, error.message); });
+    } else if (form.matches("[data-flag-form]")) {
+      event.preventDefault();
+      var sendButton = form.querySelector("button[type=submit]");
+      sendButton.disabled = true;
+      postForm(form).then(function (data) {
+        // The control becomes "Reported"; the thanks says what happens next.
+        var control = form.closest("[data-flag]");
+        var template = document.createElement("template");
+        template.innerHTML = data.html.trim();
+        var done = template.content.firstElementChild;
+        var thanks = document.createElement("span");
+        thanks.className = "flag__thanks";
+        thanks.setAttribute("role", "status");
+        thanks.textContent = data.message;
+        control.replaceWith(done);
+        done.after(thanks);
+      }).catch(function (error) {
+        sendButton.disabled = false;
+        announce(form, error.message);
+      });
     } else if (form.matches("[data-comment-form]")) {
       event.preventDefault();
       postForm(form).then(function (data) {

@@ -7,6 +7,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
@@ -69,6 +70,44 @@ def test_sign_up_sends_a_verification_mail_and_confirming_allows_sign_in(
     assert response.status_code == 302
     assert int(client.session["_auth_user_id"]) == user.pk
     assert "Camille V." in client.get("/").content.decode()  # the name in the header
+
+
+def test_confirming_the_address_in_the_browser_that_signed_up_signs_the_member_in(
+    client, community_a, django_capture_on_commit_callbacks
+):
+    sign_up(client, django_capture_on_commit_callbacks)
+    user = User.objects.get(username="camille")
+    assert "_auth_user_id" not in client.session
+    [message] = mail.outbox
+    confirm_url = link_in(message)
+
+    page = client.get(confirm_url)
+    assert page.status_code == 200
+    assert "_auth_user_id" not in client.session  # opening the link (or a scanner) changes nothing
+    assert not EmailAddress.objects.get(user=user).verified
+
+    response = client.post(confirm_url, follow=True)
+    assert EmailAddress.objects.get(user=user).verified
+    assert int(client.session["_auth_user_id"]) == user.pk
+    assert response.redirect_chain[-1] == ("/", 302)  # home, signed in
+    content = response.content.decode()
+    assert "Bienvenue sur Brand A, Camille V. !" in content  # the welcome, in the community's language
+    assert "Camille V." in client.get("/").content.decode()  # the name in the header
+
+
+def test_confirming_the_address_in_another_browser_confirms_without_signing_in(
+    client, community_a, django_capture_on_commit_callbacks
+):
+    sign_up(client, django_capture_on_commit_callbacks)
+    user = User.objects.get(username="camille")
+    [message] = mail.outbox
+    elsewhere = Client()
+    response = elsewhere.post(link_in(message))
+    assert response.status_code == 302
+    assert EmailAddress.objects.get(user=user).verified
+    assert "_auth_user_id" not in elsewhere.session  # whoever holds the link is not signed in
+    response = elsewhere.post(reverse("account_login"), {"login": "camille", "password": PASSWORD})
+    assert int(elsewhere.session["_auth_user_id"]) == user.pk
 
 
 @pytest.mark.parametrize("login", ["member-x", "Member-X@Example.test", "member-x@example.test"])

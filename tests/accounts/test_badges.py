@@ -16,7 +16,8 @@ from accounts.models import Badge, BadgeAward, PointKind
 from accounts.reputation import badges_check, points_award
 from accounts.tasks import check_badges, refresh_leaderboards
 from community.models import ModerationMode
-from ideas.services import comment_create, content_set_moderation_state, idea_create, idea_set_status
+from community.moderation.services import rule_for
+from ideas.services import comment_create, content_set_moderation_state, idea_create, idea_set_status, ideas_published
 from notifications.models import Kind, Notification
 from notifications.services import muted
 from tests.factories import MembershipFactory, UserFactory, make_idea
@@ -74,6 +75,9 @@ def test_a_second_idea_earns_no_second_badge(community_a, member_a, committed):
 
 
 def test_the_tenth_comment_on_other_members_ideas_earns_conversation_starter(community_a, idea_a, committed):
+    rule = rule_for(community_a)
+    rule.max_posts_per_hour = 20  # twelve posts in a minute: not a flood, for this test
+    rule.save()
     commenter = member(community_a)
     for number in range(9):
         committed(lambda number=number: comment_create(idea=idea_a, author=commenter, body=f"Avis {number}"))
@@ -104,7 +108,8 @@ def test_running_the_check_again_awards_and_tells_nothing_more(community_a, memb
 
 
 def test_the_check_awards_what_a_lost_task_did_not(community_a, member_a, committed):
-    make_idea(community_a, member_a)  # never committed: the queued check never ran
+    idea = make_idea(community_a, member_a)
+    ideas_published(ideas=[idea])  # approved, but never committed: the queued badge check never ran
     assert badges(member_a, community_a) == set()
     assert committed(lambda: check_badges.delay(member_a.pk, community_a.pk).get()) == 1
     assert badges(member_a, community_a) == {Badge.FIRST_IDEA}

@@ -301,6 +301,10 @@ def test_deleting_anonymises_content(member_a, history, idea_a):
 
 
 def test_deleting_erases_personal_data(member_a, other, history, file_roots, django_capture_on_commit_callbacks):
+    # (the hidden comment's notification was withdrawn with the hide; this one stays public)
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_create(idea=history["others_idea"], author=member_a, body="Still public, and signed.")
+    mail.outbox.clear()
     link_client = signed_in(member_a)
     request_export(link_client, django_capture_on_commit_callbacks)
     export_file = file_roots[1] / DataExport.objects.get().path

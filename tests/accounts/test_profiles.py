@@ -146,6 +146,38 @@ def test_without_an_upload_the_initials_stand_in(client, member_a):
     assert "avatar--initials" in page and ">JM<" in page
 
 
+@pytest.mark.parametrize(
+    ("display_name", "username", "initials"),
+    [
+        ("Camille Martin", "camille", "CM"),
+        ("Camille (membre)", "demo-membre", "C"),  # a bracketed role is not a name
+        ("Rail Horizon [équipe]", "demo-marque", "RH"),
+        ("", "voyageur-004", "V"),  # digits are never initials
+        ("Jean-Pierre Martin", "jp", "JP"),
+        ("élodie zola", "elodie", "ÉZ"),
+        ("e\u0301mile", "emile", "É"),  # decomposed accent: still one letter
+        ("ßtraße", "strasse", "ß"),  # no "SS" in a one-letter slot
+        ("山田 太郎", "yamada", "山太"),
+        ("🚆🚆", "rail-fan", "RF"),  # no letter in the name: the username
+        ("2024", "1234", "?"),  # no letter anywhere: neutral
+    ],
+)
+def test_it_draws_initials_from_the_letters_of_the_name(member_a, display_name, username, initials):
+    from django.template import Context, Template
+
+    member_a.display_name = display_name
+    member_a.username = username
+    html = Template("{% load members %}{% avatar user 32 %}").render(Context({"user": member_a}))
+    assert f">{initials}</span>" in html
+
+
+def test_the_demo_member_shows_one_initial_on_their_page(client, member_a):
+    member_a.display_name = "Camille (membre)"
+    member_a.save()
+    page = client.get(reverse("member", args=[member_a.username])).content.decode()
+    assert ">C<" in page and ">C(<" not in page
+
+
 # --- The public page ---------------------------------------------------------------------
 
 

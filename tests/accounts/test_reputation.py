@@ -21,7 +21,8 @@ from django.utils import timezone
 import ideas.services
 from accounts.models import PointEvent, PointKind, PointValue, Reputation
 from accounts.reputation import points_award, reputation_recompute
-from community.models import ModerationMode
+from community.models import ModerationItem, ModerationMode
+from community.moderation.services import moderation_check
 from ideas.models import Idea, Vote
 from ideas.services import (
     comment_create,
@@ -49,6 +50,26 @@ def member(community, **fields):
     user = UserFactory(**fields)
     MembershipFactory(user=user, community=community)
     return user
+
+
+@pytest.fixture
+def idea_a(community_a, member_a, django_capture_on_commit_callbacks):
+    """member_a's idea, posted and checked as the worker checks it once the post commits:
+    its points wait for the check's approval (PRODUCT §12)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return make_idea(community_a, member_a, title="Du Wi-Fi stable dans tous les trains")
+
+
+@pytest.fixture
+def checked(django_capture_on_commit_callbacks):
+    """Run the work and its on-commit tasks: the moderation check approves what was
+    posted, and only then are its points given."""
+
+    def checked(work):
+        with django_capture_on_commit_callbacks(execute=True):
+            return work()
+
+    return checked
 
 
 def age_votes(idea) -> None:
@@ -123,9 +144,11 @@ class TestEvents:
         )
         assert total(member_a, community_a) == 80
 
-    def test_a_comment_on_someone_elses_idea_earns_points(self, community_a, member_a, idea_a):
+    def test_a_comment_on_someone_elses_idea_earns_points(self, community_a, member_a, idea_a, checked):
         commenter = member(community_a)
         comment = comment_create(idea=idea_a, author=commenter, body="Oui, surtout dans les TER.")
+        assert total(commenter, community_a) == 0  # public at once, but not rewarded before its check
+        checked(lambda: moderation_check(ModerationItem.objects.get(comment=comment).pk))
         assert events(commenter, community_a) == [f"comment:{comment.pk}"]
         assert total(commenter, community_a) == 2
 
@@ -150,13 +173,13 @@ class TestEvents:
         assert events(member_a, community_a, PointKind.VOTE_RECEIVED) == []
         assert total(member_a, community_a) == 10  # what they earned before stays
 
-    def test_a_community_sets_its_own_values(self, community_a, community_b, member_a, idea_a):
+    def test_a_community_sets_its_own_values(self, community_a, community_b, member_a, idea_a, checked):
         PointValue.objects.create(community=community_a, kind=PointKind.VOTE_RECEIVED, points=5)
         PointValue.objects.create(community=community_b, kind=PointKind.IDEA_APPROVED, points=99)
         vote_toggle(idea=idea_a, user=member(community_a))
         assert total(member_a, community_a) == 10 + 5
         author_b = member(community_b)
-        make_idea(community_b, author_b)
+        checked(lambda: make_idea(community_b, author_b))
         assert total(author_b, community_b) == 99
         assert PointEvent.objects.get(user=author_b).points == 99  # the ledger keeps the value of the day
 
@@ -216,15 +239,15 @@ class TestConcurrency:
 @pytest.mark.smoke
 class TestRecompute:
     @pytest.fixture
-    def history(self, community_a, member_a, brand_manager_a, idea_a):
+    def history(self, community_a, member_a, brand_manager_a, idea_a, checked):
         """Points earned through the real services: votes, approvals, statuses, comments."""
         others = [member(community_a) for _ in range(3)]
         for voter in others:
             vote_toggle(idea=idea_a, user=voter)
-        second = make_idea(community_a, others[0], title="Des repas végétariens à bord")
+        second = checked(lambda: make_idea(community_a, others[0], title="Des repas végétariens à bord"))
         vote_toggle(idea=second, user=member_a)
-        comment_create(idea=second, author=member_a, body="Et des options sans gluten.")
-        comment_create(idea=idea_a, author=others[1], body="Oui !")
+        checked(lambda: comment_create(idea=second, author=member_a, body="Et des options sans gluten."))
+        checked(lambda: comment_create(idea=idea_a, author=others[1], body="Oui !"))
         idea_set_status(idea=idea_a, status=status(community_a, "planned"), user=brand_manager_a)
         return [member_a, *others]
 

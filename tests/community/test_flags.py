@@ -19,7 +19,7 @@ from community.moderation.services import flagger_weight, moderation_decide, rul
 from ideas.exceptions import Refused
 from ideas.models import Comment, Idea, IdeaStats
 from ideas.services import comment_create, idea_update
-from tests.factories import UserFactory, make_idea
+from tests.factories import MembershipFactory, UserFactory, make_idea
 
 # Runs on the embedded default (SQLite) as well.
 pytestmark = pytest.mark.smoke
@@ -202,13 +202,20 @@ def target(request, idea_a, comment_b):
     return comment_b, comment_b.author
 
 
-def test_flagging_twice_is_a_conflict(client, target):
+def test_flagging_twice_keeps_the_first_flag_and_says_so(client, target):
+    """A form sent twice is no error: the first report stands, the member is told."""
     content, _author = target
     user = UserFactory()
     assert flag(client, user, content).status_code == 302
     response = flag(client, user, content, reason="offensive")
-    assert response.status_code == 409
-    assert Flag.objects.filter(flagger=user).count() == 1
+    assert response.status_code == 302
+    assert list(Flag.objects.filter(flagger=user).values_list("reason", flat=True)) == ["spam"]
+    page = client.get(response["Location"], HTTP_HOST=HOST_A)
+    assert "Vous l’avez déjà signalé. Merci : votre signalement est bien pris en compte." in page.content.decode()
+    url = reverse("ideas:comment_flag" if isinstance(content, Comment) else "ideas:flag", args=[content.pk])
+    response = client.post(url, {"reason": "spam"}, HTTP_HOST=HOST_A, HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    assert (response.json()["flagged"], response.json()["created"]) == (True, False)
 
 
 def test_flagging_your_own_post_is_refused(client, target):
@@ -312,3 +319,75 @@ def test_editing_a_flagged_idea_does_not_put_it_back_in_public(
         idea_update(idea=Idea.objects.get(pk=idea_a.pk), user=member_a, title=idea_a.title, body="Pour travailler !")
     assert state_of(idea_a) == "pending"
     assert not is_listed(idea_a)
+
+
+# --- Only what a member can see can be flagged ----------------------------------------------
+
+HOST_B = "ideas.brand-b.test"
+STATES = ["approved", "pending", "hidden", "rejected", "deleted"]
+# (who, state) -> the answer; ideas have no "deleted" state. Own content is "your own post"
+# (400) while its author can see it; a moderator sees what is not public but it is already
+# theirs to decide (409); what a person cannot see is not found, as an unknown id.
+EXPECTED = {
+    "member": {"approved": 302, "pending": 404, "hidden": 404, "rejected": 404, "deleted": 404},
+    "author": {"approved": 400, "pending": 400, "hidden": 400, "rejected": 400, "deleted": 404},
+    "moderator": {"approved": 302, "pending": 409, "hidden": 409, "rejected": 409, "deleted": 404},
+    "outsider": {"approved": 404, "pending": 404, "hidden": 404, "rejected": 404, "deleted": 404},
+}
+
+
+def put_in_state(content, state: str) -> None:
+    from django.utils import timezone
+
+    rows = type(content).objects.filter(pk=content.pk)
+    if state == "deleted":
+        rows.update(deleted_at=timezone.now())
+    else:
+        rows.update(moderation_state=state)
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+@pytest.mark.parametrize(
+    ("kind", "state"),
+    [(kind, state) for kind in ("idea", "comment") for state in STATES if (kind, state) != ("idea", "deleted")],
+)
+def test_flagging_follows_what_the_person_can_see(
+    client, community_b, idea_a, comment_b, moderator_a, who, kind, state
+):
+    content = idea_a if kind == "idea" else comment_b
+    user, host = {
+        "member": (UserFactory(), HOST_A),
+        "author": (content.author, HOST_A),
+        "moderator": (moderator_a, HOST_A),
+        # A member of community B, on B's site, with the ids of A's content.
+        "outsider": (MembershipFactory(community=community_b).user, HOST_B),
+    }[who]
+    put_in_state(content, state)
+    client.force_login(user)
+    url = reverse("ideas:flag" if kind == "idea" else "ideas:comment_flag", args=[content.pk])
+    expected = EXPECTED[who][state]
+    assert client.post(url, {"reason": "spam"}, HTTP_HOST=host).status_code == expected
+    assert Flag.objects.exists() == (expected == 302)
+    scripted = client.post(url, {"reason": "spam"}, HTTP_HOST=host, HTTP_ACCEPT="application/json")
+    assert scripted.status_code == (200 if expected == 302 else expected)  # a repeat: no error
+    assert Flag.objects.count() == (1 if expected == 302 else 0)
+
+
+@pytest.mark.parametrize("state", ["pending", "hidden", "rejected"])
+def test_a_public_comment_on_an_idea_that_is_not_public_cannot_be_flagged(client, idea_a, comment_b, state):
+    put_in_state(idea_a, state)
+    assert flag(client, UserFactory(), comment_b).status_code == 404
+    assert not Flag.objects.exists()
+
+
+def test_the_service_refuses_what_is_not_public_whoever_calls_it(idea_a, comment_b, moderator_a):
+    """flag_create itself, for callers without a viewer's getter (an API, a task)."""
+    from community.moderation.services import FlagRefused, flag_create
+
+    for content, state in ((idea_a, "hidden"), (comment_b, "deleted")):
+        put_in_state(content, state)
+        content.refresh_from_db()
+        with pytest.raises(FlagRefused) as refusal:
+            flag_create(content=content, flagger=moderator_a, reason="spam")
+        assert refusal.value.status == 409
+    assert not Flag.objects.exists()

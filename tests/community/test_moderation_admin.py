@@ -24,7 +24,7 @@ from django.utils import timezone
 from community.models import Flag, Membership, ModerationDecision, ModerationItem, ReasonTemplate, Sanction
 from community.models.moderation import ItemState, Outcome
 from community.moderation.services import rule_for
-from ideas.models import Idea, ModerationState, StatusChange
+from ideas.models import Comment, Idea, ModerationState, StatusChange
 from ideas.services import comment_create
 from tests.factories import UserFactory, make_idea
 
@@ -733,3 +733,218 @@ def test_the_queues_community_column_is_in_french(client, moderator_a, queue):
     assert header is not None
     assert re.search(r'class="[^"]*column-reason_labels[^"]*">.*?Motifs', page, re.S)  # its neighbours are
     assert header.group(1).strip() == "Communauté"
+
+
+# --- The item page: read, then decide with a button ------------------------------------------
+
+
+def decide(client, item, decision: str, **data):
+    return client.post(change_url(item), {"decision": decision, "template": "", "message": "", **data})
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.wsgi_request._messages]
+
+
+def test_a_comments_page_shows_its_idea_its_parent_the_reasons_and_the_authors_record(
+    client, moderator_a, community_a, member_a, hold, publish, django_capture_on_commit_callbacks
+):
+    idea = publish(community_a, member_a, "Du Wi-Fi dans le train")
+    parent = comment_create(idea=idea, author=member_a, body="Le réseau coupe à chaque tunnel.")
+    camille = UserFactory(username="camille", display_name="Camille")
+    earlier = hold(community_a, camille, "Première remarque", on=idea)
+    client.force_login(moderator_a)
+    decide(client, earlier, "hide", message="Restez courtois.")
+    with django_capture_on_commit_callbacks(execute=True):
+        with_reply = comment_create(idea=idea, author=camille, body="Une arnaque, ce Wi-Fi.", parent=parent)
+    item = ModerationItem.objects.get(comment=with_reply)
+    Sanction.objects.create(
+        community=community_a,
+        user=camille,
+        kind=Sanction.Kind.SUSPENSION,
+        reason="Insultes répétées.",
+        until=timezone.now() + timedelta(days=3),
+        created_by=moderator_a,
+    )
+    Flag.objects.create(community=community_a, flagger=member_a, idea=idea, comment=with_reply, reason="offensive")
+
+    response = client.get(change_url(item))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<title>Commentaire de Camille sur « Du Wi-Fi dans le train »" in page
+    assert '<div class="moderation-preview"><p>Une arnaque, ce Wi-Fi.</p></div>' in page
+    assert f'href="{reverse("admin:ideas_idea_change", args=[idea.pk])}">« Du Wi-Fi dans le train »</a>' in page
+    assert "://ideas.brand-a.test/" in page  # the idea on its community's site
+    assert "Le réseau coupe à chaque tunnel." in page  # the parent it answers
+    assert "Mots interdits" in page and "banned_words" not in page  # reasons in words
+    assert "Signalé par Member-A : Offensant ou injurieux" in page
+    assert "Insultes répétées." in page  # the sanction in force
+    assert "Masqué : Commentaire de Camille" in page  # the earlier decision, in words
+    assert "<dt>Contenus masqués</dt><dd>1</dd>" in page
+    for decision in ("approve", "approve_and_trust", "reject", "hide"):
+        assert f'name="decision" value="{decision}"' in page
+    assert "csrfmiddlewaretoken" in page
+
+
+@pytest.mark.parametrize(
+    ("decision", "item_state", "trusted"),
+    [
+        ("approve", ItemState.APPROVED, False),
+        ("approve_and_trust", ItemState.APPROVED, True),
+        ("reject", ItemState.REJECTED, False),
+        ("hide", ItemState.HIDDEN, False),
+    ],
+)
+def test_a_decision_from_the_items_page_leads_to_the_next_waiting_item_of_the_community(
+    client,
+    moderator_a,
+    admin_a,
+    community_a,
+    community_b,
+    member_a,
+    member_b,
+    hold,
+    decision,
+    item_state,
+    trusted,
+    django_capture_on_commit_callbacks,
+):
+    first = hold(community_a, member_a, "Des prises dans les trains")
+    hold(community_b, member_b, "Des fenêtres qui s’ouvrent")  # another community's: never next for A
+    second = hold(community_a, UserFactory(username="yves"), "Des sièges plus larges")
+    client.force_login(admin_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = decide(client, first, decision, message="Merci, voici notre décision.")
+    assert response.status_code == 302
+    assert response["Location"] == change_url(second)
+    first = refreshed(first)
+    assert first.state == item_state
+    recorded = ModerationDecision.objects.get(item=first, automatic=False)
+    assert (recorded.decided_by, recorded.message, recorded.trusted) == (
+        admin_a,
+        "Merci, voici notre décision.",
+        trusted,
+    )
+    assert [sent.to for sent in mail.outbox] == [[member_a.email]]
+    assert "Des prises dans les trains" in messages_of(response)[0]
+    assert "(r1)" not in messages_of(response)[0]
+
+
+def test_the_last_decision_goes_back_to_the_queue_with_a_message(client, moderator_a, community_a, member_a, hold):
+    item = hold(community_a, member_a, "Des prises dans les trains")
+    client.force_login(moderator_a)
+    response = decide(client, item, "approve")
+    assert response.status_code == 302
+    assert response["Location"] == reverse(QUEUE)
+    assert "Plus rien n’attend dans Brand A." in messages_of(response)
+
+
+def test_a_rejection_needs_a_reason_template_or_a_message(client, moderator_a, community_a, member_a, hold):
+    item = hold(community_a, member_a, "Des prises dans les trains")
+    template = ReasonTemplate.objects.create(community=community_a, label="Hors charte", message="Relisez la charte.")
+    client.force_login(moderator_a)
+    response = decide(client, item, "reject")
+    assert response.status_code == 400
+    assert "Dites pourquoi" in response.content.decode()
+    assert refreshed(item).state == ItemState.HELD
+    response = decide(client, item, "reject", template=template.pk)
+    assert response.status_code == 302
+    assert ModerationDecision.objects.get(item=item, automatic=False).message == "Relisez la charte."
+
+
+def test_an_unknown_decision_or_a_foreign_template_is_a_clear_400(
+    client, moderator_a, community_a, community_b, member_a, hold
+):
+    item = hold(community_a, member_a, "Des prises dans les trains")
+    foreign = ReasonTemplate.objects.create(community=community_b, label="B", message="De B.")
+    client.force_login(moderator_a)
+    assert decide(client, item, "delete_everything").status_code == 400
+    assert decide(client, item, "reject", template=foreign.pk).status_code == 400
+    assert decide(client, item, "hide", template="abc").status_code == 400
+    assert refreshed(item).state == ItemState.HELD
+
+
+def test_a_stale_item_says_so_and_leads_to_the_latest_version(
+    client, moderator_a, community_a, member_a, hold, django_capture_on_commit_callbacks
+):
+    from ideas.services import idea_update
+
+    old = hold(community_a, member_a, "Des prises dans les trains")
+    with django_capture_on_commit_callbacks(execute=True):
+        idea_update(idea=old.idea, user=member_a, title="Des prises partout", body="Une arnaque, vraiment.")
+    latest = ModerationItem.objects.get(idea=old.idea, revision=2)
+    client.force_login(moderator_a)
+
+    page = client.get(change_url(old))
+    assert page.status_code == 200
+    assert "a été modifié depuis" in page.content.decode()
+    assert 'name="decision"' not in page.content.decode()
+
+    response = decide(client, old, "approve")
+    assert response.status_code == 302
+    assert response["Location"] == change_url(latest)
+    assert any("modifié" in message for message in messages_of(response))
+    assert not ModerationDecision.objects.filter(item=old, automatic=False).exists()
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected_status"),
+    [
+        ("superuser", 302),
+        ("admin_a", 302),
+        ("moderator_a", 302),
+        ("brand_manager_a", 403),  # staff, but not a moderator of A
+        ("moderator_b", 404),  # another community's item
+        ("member_a", 302),  # to the admin sign-in
+    ],
+)
+def test_who_decides_from_community_as_items_page(client, people, item_a, persona, expected_status):
+    client.force_login(people[persona])
+    response = decide(client, item_a, "hide", message="Masqué.")
+    assert response.status_code == expected_status
+    if persona == "member_a":
+        assert reverse("admin:login") in response["Location"]
+    decided = ModerationDecision.objects.filter(item=item_a, automatic=False).exists()
+    assert decided is (persona in DECIDERS_OF_A)
+
+
+def test_a_decision_without_the_csrf_token_is_refused(moderator_a, item_a):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(moderator_a)
+    response = decide(client, item_a, "approve")
+    assert response.status_code == 403
+    assert refreshed(item_a).state == ItemState.HELD
+
+
+def test_records_are_named_in_words(client, moderator_a, community_a, member_a, hold, publish):
+    idea = publish(community_a, member_a, "Des trains à l’heure")
+    item = hold(community_a, UserFactory(username="zoe", display_name="Zoé"), "Remarque", on=idea)
+    client.force_login(moderator_a)
+    decide(client, item, "reject", message="Hors sujet.")
+    page = client.get(changelist_url(ModerationDecision)).content.decode()
+    assert "Refusé : Commentaire de Zoé sur « Des trains à l’heure »" in page
+    assert "Mots interdits" in page and "banned_words" not in page
+    comments = client.get(changelist_url(Comment)).content.decode()
+    assert "Remarque : c’est une arnaque." in comments  # the text, not "3 on 1"
+
+
+def test_the_sanction_form_is_labelled_in_french(client, moderator_a):
+    client.force_login(moderator_a)
+    page = client.get(add_url(Sanction)).content.decode()
+    assert re.search(r'<label[^>]*for="id_community"[^>]*>Communauté\s*:</label>', page)
+    assert ">Community" not in page
+
+
+def test_the_bulk_confirmation_names_each_item_in_words(client, moderator_a, community_a, member_a, hold, publish):
+    idea = publish(community_a, member_a, "Des trains à l’heure")
+    comment_item = hold(community_a, UserFactory(username="zoe", display_name="Zoé"), "Remarque", on=idea)
+    idea_item = hold(community_a, member_a, "Des prises dans les trains")
+    client.force_login(moderator_a)
+    page = action_post(client, "hide", [comment_item, idea_item]).content.decode()
+    assert "Commentaire de Zoé sur « Des trains à l’heure »" in page
+    assert "Idée de Member-A : « Des prises dans les trains »" in page
+    assert "(r1)" not in page and " on " not in page
+    assert f'href="{change_url(comment_item)}"' in page

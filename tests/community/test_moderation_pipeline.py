@@ -596,3 +596,28 @@ def test_comment_items_belong_to_the_idea_community(idea_a, member_b, community_
     item = item_of(created)
     assert (item.kind, item.community, item.author, item.idea) == ("comment", community_a, member_b, None)
     assert Comment.objects.get(pk=created.pk).moderation_state == "approved"
+
+
+# --- Feeds -----------------------------------------------------------------------------------
+
+
+def feed_titles(client) -> set[str]:
+    from xml.etree import ElementTree
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    response = client.get(reverse("ideas:feed"), HTTP_HOST=HOST_A)
+    assert response.status_code == 200
+    return {entry.find(f"{atom}title").text for entry in ElementTree.fromstring(response.content).iter(f"{atom}entry")}
+
+
+def test_the_feed_shows_only_approved_unhidden_ideas(client, community_a, member_a, moderator_a, post, decide, banned):
+    public = post(member_a, title="Des prises électriques partout")
+    held = post(member_a, title=SPAM["title"], body=SPAM["body"])
+    hidden = post(member_a, title="Des bancs sur les quais")
+    decide(item_of(hidden), moderator_a, "hide")
+    pre_moderation(community_a)
+    waiting = post(member_a, title="Des casiers à vélos")  # pre-moderation: checked, approved…
+    pending = idea_create(community=community_a, author=member_a, title="Des horaires affichés", body="Merci.")
+
+    assert (state_of(held), state_of(hidden), state_of(pending)) == ("pending", "hidden", "pending")
+    assert feed_titles(client) == {public.title, waiting.title}

@@ -238,3 +238,88 @@ def test_flag_create_refuses_a_suspended_member(suspended, idea_a):
     assert refusal.value.status == 403
     assert REASON in refusal.value.message
     assert not Flag.objects.exists()
+
+
+# --- The member is told ----------------------------------------------------------------------
+
+
+def sanction_form(community, username: str, **changes) -> dict:
+    return {
+        "community": community.pk,
+        "user": username,
+        "kind": "suspension",
+        "until_0": "2030-03-08",
+        "until_1": "14:30:00",
+        "reason": REASON,
+        **changes,
+    }
+
+
+def mails_to(user) -> list:
+    from django.core import mail
+
+    return [message for message in mail.outbox if message.to == [user.email]]
+
+
+def test_a_member_suspended_in_the_admin_is_told_why_and_until_when(
+    client, community_a, member_a, moderator_a, django_capture_on_commit_callbacks
+):
+    from notifications.models import Kind, Notification
+
+    client.force_login(moderator_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:community_sanction_add"), sanction_form(community_a, "member-a"))
+    assert response.status_code == 302
+    suspension = Sanction.objects.get(user=member_a)
+    assert suspension.created_by == moderator_a
+
+    notification = Notification.objects.get(recipient=member_a)
+    assert (notification.kind, notification.key, notification.community) == (
+        Kind.SANCTION,
+        f"sanction:{suspension.pk}",
+        community_a,
+    )
+    [message] = mails_to(member_a)
+    assert message.subject.startswith("[Brand A]")
+    assert "Votre compte est suspendu dans Brand A jusqu’au 8 mars 2030 à 14:30." in message.body
+    assert REASON in message.body
+    assert "suspendue" not in message.body
+
+
+def test_a_suspension_is_told_in_the_members_language(community_a, member_a, django_capture_on_commit_callbacks):
+    from community.moderation.services import sanction_create
+
+    member_a.language = "en"
+    member_a.save()
+    until = timezone.make_aware(timezone.datetime(2030, 3, 8, 14, 30))
+    with django_capture_on_commit_callbacks(execute=True):
+        sanction_create(community=community_a, user=member_a, kind="suspension", until=until, reason=REASON)
+    [message] = mails_to(member_a)
+    assert "Your account is suspended in Brand A until March 8, 2030 at 2:30 p.m." in message.body
+
+
+def test_a_banned_member_is_told_it_is_permanent(
+    client, community_a, member_a, moderator_a, django_capture_on_commit_callbacks
+):
+    client.force_login(moderator_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:community_sanction_add"), sanction_form(community_a, "member-a", kind="ban")
+        )
+    assert response.status_code == 302
+    [message] = mails_to(member_a)
+    assert "Votre compte est définitivement exclu de Brand A." in message.body
+    assert REASON in message.body
+
+
+def test_a_sanction_refused_by_the_form_tells_nobody(
+    client, community_a, member_a, moderator_a, django_capture_on_commit_callbacks
+):
+    client.force_login(moderator_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:community_sanction_add"), sanction_form(community_a, "member-a", until_0="", until_1="")
+        )
+    assert response.status_code == 200  # a suspension needs an end
+    assert not Sanction.objects.exists()
+    assert mails_to(member_a) == []

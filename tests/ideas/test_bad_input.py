@@ -332,7 +332,8 @@ def test_a_second_vote_by_the_same_member_takes_the_vote_back(client, idea_a, vo
 def test_the_same_vote_sent_twice_at_once_counts_once(client, idea_a, voter):
     client.force_login(voter)
     url = reverse("ideas:vote", args=[idea_a.pk])
-    answers = [client.post(url, {"value": "1"}, **JSON).json() for _ in range(2)]  # a double click
+    # A double click: the same form, saying the page showed no vote, sent twice.
+    answers = [client.post(url, {"value": "1", "current": "0"}, **JSON).json() for _ in range(2)]
     assert answers == [{"value": 1, "votes": 1}, {"value": 1, "votes": 1}]
     assert Vote.objects.filter(idea=idea_a, user=voter).count() == 1
     assert votes_of(idea_a) == 1
@@ -493,13 +494,15 @@ def test_a_visitor_who_takes_part_is_sent_to_sign_in(client, idea_a, name):
     data, url_of = POST_ENDPOINTS[name]
     url = url_of(idea_a)
 
+    # Back to the idea after signing in (not to the POST-only address: a 405 there).
+    sign_in = f"{reverse('account_login')}?next={idea_a.get_absolute_url()}"
     response = client.post(url, data)
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('account_login')}?next={url}"
+    assert response["Location"] == sign_in
 
     response = client.post(url, data, **JSON)
     assert response.status_code == 401
-    assert response.json() == {"error": french("Sign in to take part."), "login": reverse("account_login")}
+    assert response.json() == {"error": french("Sign in to take part."), "login": sign_in}
 
     assert not Vote.objects.exists()
     assert not Comment.objects.exists()

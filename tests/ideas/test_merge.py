@@ -118,3 +118,66 @@ def test_unmerge_from_the_admin(client, pair, moderator_a):
     client.post(reverse("admin:ideas_merge_changelist"), {"action": "undo", ACTION_CHECKBOX_NAME: [merge.pk]})
     pair[0].refresh_from_db()
     assert pair[0].merged_into is None
+
+
+# --- Followers are told ----------------------------------------------------------------------
+
+
+def test_a_merge_tells_the_followers_of_both_ideas_once_with_a_link_to_the_original(
+    community_a, moderator_a, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from notifications.models import Kind, Notification
+
+    duplicate_author, original_author, both, only_duplicate = (UserFactory() for _ in range(4))
+    duplicate = make_idea(community_a, duplicate_author, title="Le wifi dans le train")
+    original = make_idea(community_a, original_author, title="Du Wi-Fi stable dans tous les trains")
+    for user in (both, only_duplicate):
+        follow_toggle(idea=duplicate, user=user)
+    follow_toggle(idea=original, user=both)
+    follow_toggle(idea=duplicate, user=moderator_a)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        merge = idea_merge(duplicate=duplicate, original=original, user=moderator_a)
+
+    told = dict(Notification.objects.filter(key=f"merge:{merge.pk}").values_list("recipient_id", "kind"))
+    expected = {user.pk: Kind.MERGE for user in (duplicate_author, original_author, both, only_duplicate)}
+    assert told == expected  # each once, and not the moderator who merged
+    assert Notification.objects.filter(recipient=both).count() == 1
+    [message] = [message for message in mail.outbox if message.to == [both.email]]
+    assert "L’idée « Le wifi dans le train » a été fusionnée avec « Du Wi-Fi stable dans tous les trains »" in (
+        message.body
+    )
+    assert original.get_absolute_url() in message.body
+    assert not [message for message in mail.outbox if message.to == [moderator_a.email]]
+
+
+@pytest.mark.parametrize("state", ["hidden", "pending", "rejected"])
+def test_an_idea_that_is_not_public_cannot_be_the_original_of_a_merge(
+    client, community_a, moderator_a, django_capture_on_commit_callbacks, state
+):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+    from django.core import mail
+    from django.urls import reverse
+
+    from ideas.models import Idea
+    from notifications.models import Notification
+
+    follower = UserFactory()
+    duplicate = make_idea(community_a, UserFactory(), title="Le wifi dans le train")
+    follow_toggle(idea=duplicate, user=follower)
+    original = make_idea(community_a, UserFactory(), title="Un titre que personne ne doit lire")
+    Idea.objects.filter(pk=original.pk).update(moderation_state=state)
+
+    client.force_login(moderator_a)
+    form = {"action": "merge_into", ACTION_CHECKBOX_NAME: [duplicate.pk], "apply": "1", "original": original.pk}
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(reverse("admin:ideas_idea_changelist"), form, follow=True)
+
+    assert answer.status_code == 200
+    assert "Seule une idée publique peut servir d’idée d’origine à une fusion." in answer.content.decode()
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into is None
+    assert not Notification.objects.filter(key__startswith="merge:").exists()
+    assert not any("personne ne doit lire" in message.body for message in mail.outbox)

@@ -103,7 +103,8 @@ def test_short_and_wrong_slug_urls_redirect_to_the_canonical_one(client, idea_a)
 def test_the_idea_page_carries_opengraph_twitter_and_share_links(client, idea_a):
     content = client.get(idea_a.get_absolute_url()).content.decode()
     assert '<meta property="og:title" content="Du Wi-Fi stable dans tous les trains">' in content
-    assert f'<meta property="og:url" content="http://testserver{idea_a.get_absolute_url()}">' in content
+    # On the community's own domain (PRODUCT.md §12), whatever host the request came by.
+    assert f'<meta property="og:url" content="http://ideas.brand-a.test{idea_a.get_absolute_url()}">' in content
     assert '<meta name="twitter:card" content="summary">' in content
     assert "https://www.linkedin.com/sharing/share-offsite/?url=" in content
     assert 'id="official-response"' in content  # the slot for the brand's answer

@@ -19,6 +19,7 @@ from django.utils.html import escape
 from community.models import Role, Status
 from ideas.exceptions import Refused
 from ideas.models import (
+    Idea,
     IdeaStats,
     ModerationState,
     OfficialResponse,
@@ -39,6 +40,7 @@ from ideas.responses import (
 )
 from ideas.services import idea_merge
 from ideas.tasks import publish_due, publish_response
+from notifications.models import Notification
 from tests.factories import MembershipFactory, UserFactory, make_idea
 
 HOST_A = "ideas.brand-a.test"
@@ -432,6 +434,20 @@ def test_a_late_beat_still_publishes_and_announces_once(idea_a, brand_manager_a,
     assert [message.to for message in mail.outbox] == [[member_a.email]]
 
 
+def test_a_response_scheduled_on_an_idea_hidden_since_tells_its_followers_nothing(
+    idea_a, brand_manager_a, member_a, community_a
+):
+    response = response_create(idea=idea_a, user=brand_manager_a, body=BODY, status=status(community_a, "planned"))
+    response_schedule(response=response, user=brand_manager_a, publish_at=in_future(hours=1))
+    Idea.objects.filter(pk=idea_a.pk).update(moderation_state="hidden")  # a moderator hid it meanwhile
+    with time_machine.travel(in_future(hours=2)):
+        publish_due.delay()
+    response.refresh_from_db()
+    assert response.state == Published  # the brand's work is kept, and shows if the idea comes back
+    assert not Notification.objects.filter(key=f"response:{response.pk}").exists()
+    assert [message.to for message in mail.outbox if message.to == [member_a.email]] == []
+
+
 def test_a_lost_announcement_is_sent_by_the_sweep_once(idea_a, brand_manager_a, member_a):
     response = response_create(idea=idea_a, user=brand_manager_a, body=BODY)
     response_schedule(response=response, user=brand_manager_a, publish_at=in_future(minutes=5))
@@ -677,3 +693,71 @@ def test_the_status_chosen_must_differ_from_the_ideas(idea_a, brand_manager_a):
 
 def test_an_empty_response_without_a_status_is_refused(idea_a, brand_manager_a):
     assert refused(lambda: response_create(idea=idea_a, user=brand_manager_a, body="  ")).status == 400
+
+
+# --- The managers are told of the workflow -------------------------------------------------
+
+
+def workflow_mails(user) -> list[str]:
+    return [message.body for message in mail.outbox if message.to == [user.email]]
+
+
+def test_submitting_for_approval_tells_the_other_managers_and_admins(
+    django_capture_on_commit_callbacks, two_managers_rule, idea_a, brand_manager_a, manager_2, admin_a, member_a
+):
+    from notifications.models import Kind, Notification
+
+    response = response_create(idea=idea_a, user=brand_manager_a, body=BODY)
+    with django_capture_on_commit_callbacks(execute=True):
+        response_submit(response=response, user=brand_manager_a)
+
+    told = dict(Notification.objects.filter(kind=Kind.RESPONSE_FLOW).values_list("recipient_id", "kind"))
+    assert set(told) == {manager_2.pk, admin_a.pk}  # not the author, not a member
+    [body] = workflow_mails(manager_2)
+    assert f"vous demande d’approuver sa réponse officielle sur « {idea_a.title} »" in body
+    assert "Le Wi-Fi sera déployé" in body
+    assert workflow_mails(brand_manager_a) == [] and workflow_mails(member_a) == []
+
+
+def test_an_approval_tells_the_author(
+    django_capture_on_commit_callbacks, two_managers_rule, idea_a, brand_manager_a, manager_2
+):
+    response = response_create(idea=idea_a, user=brand_manager_a, body=BODY)
+    response_submit(response=response, user=brand_manager_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response_approve(response=response, user=manager_2)
+    [body] = workflow_mails(brand_manager_a)
+    assert f"Camille Martin a approuvé votre réponse officielle sur « {idea_a.title} »" in body
+    assert workflow_mails(manager_2) == []
+
+
+def test_the_author_is_told_when_another_manager_publishes_their_response(
+    publish, two_managers_rule, idea_a, brand_manager_a, manager_2
+):
+    response = response_create(idea=idea_a, user=brand_manager_a, body=BODY)
+    response_submit(response=response, user=brand_manager_a)
+    response_approve(response=response, user=manager_2)
+    publish(response, user=manager_2)
+    assert [body for body in workflow_mails(brand_manager_a) if "est publiée" in body] != []
+    assert workflow_mails(manager_2) == []  # who clicked "publish now" saw it happen
+
+
+def test_publishing_ones_own_response_now_tells_nobody_of_the_workflow(publish, idea_a, brand_manager_a):
+    from notifications.models import Kind, Notification
+
+    publish(response_create(idea=idea_a, user=brand_manager_a, body=BODY))
+    assert not Notification.objects.filter(kind=Kind.RESPONSE_FLOW).exists()
+
+
+def test_a_scheduled_response_tells_its_author_when_it_goes_out(
+    django_capture_on_commit_callbacks, idea_a, brand_manager_a
+):
+    response = response_create(idea=idea_a, user=brand_manager_a, body=BODY)
+    when = in_future(hours=2)
+    response_schedule(response=response, user=brand_manager_a, publish_at=when)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publish_if_due(response.pk, now=when + timedelta(minutes=1)) is True
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publish_if_due(response.pk, now=when + timedelta(minutes=2)) is False
+    [body] = workflow_mails(brand_manager_a)
+    assert f"Votre réponse officielle sur « {idea_a.title} » est publiée" in body

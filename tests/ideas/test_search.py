@@ -204,3 +204,100 @@ def test_it_suggests_similar_ideas_in_the_same_queries_for_5_and_50_candidates(c
     assert len(client.get(url).json()) == 5
     # The closest ids in one query (with BEGIN, SET LOCAL and COMMIT), then their cards.
     assert few == many <= 5
+
+
+# --- Accents, case, hyphens and tags, on both databases (issue #12) -----------------------
+
+
+@pytest.fixture
+def connected_ideas(community_a, member_a):
+    return {
+        "hyphen": make_idea(
+            community_a, member_a, title="Du Wi-Fi stable dans tous les trains", body="Pour travailler."
+        ),
+        "tagged": make_idea(
+            community_a, member_a, title="Rester connecté à bord", body="Sans coupure entre deux gares.", tags=["wifi"]
+        ),
+        "plain": make_idea(community_a, member_a, title="Le wifi gratuit en gare", body="Dans les salles d’attente."),
+    }
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("query", ["réservation", "reservation", "RESERVATION", "Réservation", "RÉSERVATION"])
+def test_it_finds_words_whatever_their_accents_and_case(french_ideas, community_a, member_a, query):
+    found = titles(idea_search(community_a, member_a, query))
+    assert found[0] == "Simplifier la réservation des places vélo"
+    assert "Des repas chauds au bar" in found
+    assert "Du Wi-Fi stable dans tous les trains" not in found
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("query", ["wifi", "Wi-Fi", "WIFI", "wi-fi"])
+def test_it_matches_hyphenated_words_both_ways_and_searches_tags(connected_ideas, community_a, member_a, query):
+    found = titles(idea_search(community_a, member_a, query))
+    assert sorted(found) == sorted(idea.title for idea in connected_ideas.values())
+
+
+@pytest.mark.smoke
+def test_it_finds_an_idea_by_a_tag_given_after_posting(connected_ideas, community_a, member_a):
+    from ideas.services import idea_update
+
+    idea = connected_ideas["plain"]
+    idea_update(idea=idea, user=member_a, title=idea.title, body=idea.body, tags=["accessibilité"])
+    assert titles(idea_search(community_a, member_a, "accessibilite")) == ["Le wifi gratuit en gare"]
+
+
+@pytest.mark.smoke
+def test_a_search_without_result_says_so_and_offers_to_post_the_idea(client, connected_ideas):
+    response = client.get(reverse("ideas:list"), {"q": "train de nuit"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Aucune idée ne correspond à « train de nuit »." in page
+    assert f'href="{reverse("ideas:create")}?title=train%20de%20nuit"' in page
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize(("query", "count"), [("gratuit", "1 idée correspond à « gratuit »"), ("wifi", "3 idées")])
+def test_a_search_says_how_many_ideas_match(client, connected_ideas, query, count):
+    page = client.get(reverse("ideas:list"), {"q": query}).content.decode()
+    assert count in page
+
+
+def test_the_search_box_sorts_by_relevance_and_the_list_by_hot(client, connected_ideas):
+    searched = client.get(reverse("ideas:list"), {"q": "wifi"}).content.decode()
+    assert '<option value="relevance" selected>' in searched
+    listed = client.get(reverse("ideas:list")).content.decode()
+    assert 'value="relevance"' not in listed and '<option value="hot" selected>' in listed
+    assert "Par défaut" not in listed  # one default, not a "Default" beside "Hot"
+
+
+@pytest.mark.smoke
+def test_the_post_form_starts_with_the_title_searched(client, member_a):
+    client.force_login(member_a)
+    response = client.get(reverse("ideas:create"), {"title": "  Un train   de nuit  "})
+    assert response.status_code == 200
+    assert response.context["form"]["title"].value() == "Un train de nuit"
+    assert 'value="Un train de nuit"' in response.content.decode()
+
+
+def test_a_visitor_who_offers_the_searched_idea_comes_back_to_it_after_signing_in(client, connected_ideas):
+    response = client.get(reverse("ideas:create"), {"title": "train de nuit"})
+    assert response.status_code == 302
+    assert response["Location"].endswith("?next=/ideas/new/%3Ftitle%3Dtrain%2Bde%2Bnuit")
+
+
+def test_the_migration_indexes_existing_ideas_as_the_services_do(connected_ideas, community_a, member_a):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from ideas.models import Idea
+
+    migration = importlib.import_module("ideas.migrations.0006_hot_monthly_and_search_tags")
+    indexed = dict(Idea.objects.values_list("pk", "search_vector"))
+    Idea.objects.update(search_vector=None)  # as before the migration: no tags, no joined words
+    migration.search_forwards(apps, SimpleNamespace(connection=connection))
+    assert dict(Idea.objects.values_list("pk", "search_vector")) == indexed
+    assert len(titles(idea_search(community_a, member_a, "Wi-Fi"))) == 3

@@ -34,15 +34,46 @@ def test_twenty_members_voting_at_once_count_twenty(community_a):
 
 @pytest.mark.django_db(transaction=True)
 def test_one_member_voting_twice_at_once_counts_once(community_a):
+    """A double click: the same form, from a page that showed no vote, sent twice at once."""
     idea = make_idea(community_a, title="Des fontaines à eau dans les gares")
     voter = UserFactory()
 
     def vote():
-        vote_toggle(idea=Idea.objects.select_related("community", "status").get(pk=idea.pk), user=voter)
+        vote_toggle(idea=Idea.objects.select_related("community", "status").get(pk=idea.pk), user=voter, seen=None)
 
     race([vote, vote])
     assert Vote.objects.filter(idea=idea).count() == 1
     assert stats(idea).votes == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_member_undoing_twice_at_once_counts_once(community_a):
+    idea = make_idea(community_a, title="Des fontaines à eau dans les gares")
+    voter = UserFactory()
+    vote_toggle(idea=Idea.objects.select_related("community", "status").get(pk=idea.pk), user=voter)
+
+    def undo():
+        vote_toggle(idea=Idea.objects.select_related("community", "status").get(pk=idea.pk), user=voter, seen=1)
+
+    race([undo, undo])
+    assert not Vote.objects.filter(idea=idea).exists()
+    assert (stats(idea).votes, stats(idea).upvotes) == (0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_toggles_without_the_page_state_at_once_keep_the_counters_exact(community_a):
+    """Without the state its page showed, each request is a toggle: whatever the order, the
+    counters say what the rows say."""
+    idea = make_idea(community_a, title="Des fontaines à eau dans les gares")
+    voter = UserFactory()
+
+    def toggle():
+        vote_toggle(idea=Idea.objects.select_related("community", "status").get(pk=idea.pk), user=voter)
+
+    race([toggle, toggle, toggle])
+    rows = Vote.objects.filter(idea=idea).count()
+    assert rows in (0, 1)
+    assert (stats(idea).votes, stats(idea).upvotes) == (rows, rows)
 
 
 @pytest.mark.django_db(transaction=True)

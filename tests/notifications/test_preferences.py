@@ -18,6 +18,7 @@ from django.core import mail
 from django.urls import reverse
 
 from ideas.services import idea_set_status
+from notifications.forms import SPEAKER_KINDS
 from notifications.models import DEFAULT_DELIVERY, Delivery, Kind, Notification, Preference
 from notifications.services import digests_send, preferences_of, preferences_set
 from tests.factories import MembershipFactory, UserFactory, make_idea
@@ -43,7 +44,7 @@ def checked(html: str) -> dict[str, str]:
 def choices(**changes) -> dict[str, str]:
     """What a member's form posts: every kind they are offered, defaults unless changed."""
     return {
-        kind.value: delivery.value for kind, delivery in DEFAULT_DELIVERY.items() if kind != Kind.AWAITING
+        kind.value: delivery.value for kind, delivery in DEFAULT_DELIVERY.items() if kind not in SPEAKER_KINDS
     } | changes
 
 
@@ -101,14 +102,15 @@ def test_without_a_choice_a_member_gets_the_defaults(member_a):
 def test_the_settings_page_shows_the_defaults(client, member_a):
     client.force_login(member_a)
     page = client.get(SETTINGS, HTTP_HOST=HOST_A).content.decode()
-    expected = {kind.value: delivery.value for kind, delivery in DEFAULT_DELIVERY.items() if kind != Kind.AWAITING}
-    assert checked(page) == expected  # the managers' reminder is not offered to a member
+    expected = {kind.value: delivery.value for kind, delivery in DEFAULT_DELIVERY.items() if kind not in SPEAKER_KINDS}
+    assert checked(page) == expected  # the managers' kinds are not offered to a member
 
 
 def test_a_brand_manager_is_offered_the_reminder_of_ideas_awaiting_an_answer(client, brand_manager_a):
     client.force_login(brand_manager_a)
     page = client.get(SETTINGS, HTTP_HOST=HOST_A).content.decode()
     assert checked(page)[Kind.AWAITING] == Delivery.IMMEDIATE
+    assert checked(page)[Kind.RESPONSE_FLOW] == Delivery.IMMEDIATE
 
 
 # --- Immediately -------------------------------------------------------------------------

