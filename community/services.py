@@ -14,7 +14,7 @@ from community.models import Community, Membership, Role, Status
 # (slug, French, English, colour, closed, on the roadmap)
 DEFAULT_STATUSES: tuple[tuple[str, str, str, str, bool, bool], ...] = (
     ("new", "Nouvelle", "New", "#4b5563", False, False),
-    ("under-review", "À l'étude", "Under review", "#7c3aed", False, False),
+    ("under-review", "À l’étude", "Under review", "#7c3aed", False, False),
     ("planned", "Prévue", "Planned", "#1d4ed8", False, True),
     ("in-progress", "En cours", "In progress", "#b45309", False, True),
     ("done", "Réalisée", "Done", "#15803d", True, True),

@@ -17,6 +17,7 @@ from ideas import responses
 from ideas.exceptions import Refused
 from ideas.models import Comment, Idea, Merge, OfficialResponse, ResponseRevision, StatusChange
 from ideas.responses import SPEAKER_ROLES
+from ideas.selectors import ideas_similar
 from ideas.services import STATUSES_NEEDING_REASON, idea_merge, idea_refresh, idea_set_status, idea_unmerge
 
 MODERATION_ROLES = (Role.MODERATOR, Role.ADMIN)
@@ -65,9 +66,50 @@ class ScopedStatusFilter(admin.SimpleListFilter):
 
 
 class MergeForm(forms.Form):
-    original = forms.IntegerField(
-        label=_("Merge into the idea with id"), min_value=1, help_text=_("The idea that stays, with every vote.")
+    """The idea that stays: one of the likely originals (public ideas of the same community
+    whose title is close to the duplicate's), or any other by its id."""
+
+    candidate = forms.TypedChoiceField(
+        label=_("The idea that stays"), coerce=int, required=False, widget=forms.RadioSelect, empty_value=None
     )
+    original = forms.IntegerField(
+        label=_("Or the idea with id"),
+        min_value=1,
+        max_value=2**31 - 1,
+        required=False,
+        help_text=_("The idea that stays, with every vote."),
+    )
+
+    def __init__(self, *args, candidates: list[Idea] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["candidate"].choices = [
+            (idea.pk, f"#{idea.pk} · {idea.title} ({idea.stats.votes} · {idea.status.name})") for idea in candidates
+        ]
+        if not candidates:
+            del self.fields["candidate"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        chosen = cleaned.get("original") or cleaned.get("candidate")
+        if not chosen and not self.errors:
+            raise forms.ValidationError(_("Pick the idea that stays, or give its id."))
+        cleaned["chosen"] = chosen
+        return cleaned
+
+
+def merge_candidates(duplicates: QuerySet) -> list[Idea]:
+    """Public ideas of the first duplicate's community whose titles are close to the
+    duplicates' (the same suggestions members get while typing), the duplicates left out."""
+    first = duplicates.select_related("community").first()
+    if first is None:
+        return []
+    chosen = set(duplicates.values_list("pk", flat=True))
+    found: dict[int, Idea] = {}
+    for duplicate in duplicates.filter(community=first.community)[:5]:
+        for idea in ideas_similar(first.community, duplicate.title, limit=6):
+            if idea.pk not in chosen:
+                found.setdefault(idea.pk, idea)
+    return list(found.values())[:8]
 
 
 @admin.register(Idea)
@@ -133,10 +175,11 @@ class IdeaAdmin(CommunityScopedAdmin):
 
     @admin.action(description=_("Merge the selected ideas into another idea"))
     def merge_into(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        candidates = merge_candidates(queryset)
         if "apply" in request.POST:
-            form = MergeForm(request.POST)
+            form = MergeForm(request.POST, candidates=candidates)
             if form.is_valid():
-                original = self.get_queryset(request).filter(pk=form.cleaned_data["original"]).first()
+                original = self.get_queryset(request).filter(pk=form.cleaned_data["chosen"]).first()
                 if original is None:
                     form.add_error("original", _("No idea with this id in your communities."))
                 else:
@@ -159,7 +202,7 @@ class IdeaAdmin(CommunityScopedAdmin):
                         )
                     return None
         else:
-            form = MergeForm()
+            form = MergeForm(candidates=candidates)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Merge ideas"),

@@ -31,7 +31,7 @@ from config.pagecache import shared_page
 from ideas import selectors, services
 from ideas.exceptions import Refused
 from ideas.forms import CommentForm, FlagForm, IdeaForm, ListFilterForm, ResponseForm, VoteForm
-from ideas.models import Comment, IdeaStats
+from ideas.models import Comment, IdeaStats, ModerationState
 from ideas.pending import pending_action_keep
 from ideas.responses import can_speak_for, ready_to_publish
 from ideas.search import SEARCH_CANDIDATES
@@ -243,9 +243,19 @@ def idea_create(request: HttpRequest) -> HttpResponse:
             request,
         )
         if idea is not None:
+            _tell_saved(request, idea, _("Your idea is posted. Share it so that others can vote for it."))
             return redirect(idea)
     status = 400 if request.method == "POST" else 200
     return render(request, "ideas/idea_form.html", {"form": form}, status=status)
+
+
+def _tell_saved(request: HttpRequest, idea, done: str) -> None:
+    """Confirm a post or an edit in the product's words: public now, or once a moderator
+    has read it (pre-moderation, or held by the check)."""
+    if idea.moderation_state == ModerationState.APPROVED:
+        messages.success(request, done)
+    else:
+        messages.info(request, _("Saved. A moderator reads it before it is public; you will be told."))
 
 
 @member_required
@@ -268,6 +278,7 @@ def idea_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form, lambda fields: services.idea_update(idea=idea, user=request.user, **fields), request
         )
         if saved is not None:
+            _tell_saved(request, saved, _("Your changes are saved."))
             return redirect(idea)
     status = 400 if request.method == "POST" else 200
     return render(request, "ideas/idea_form.html", {"form": form, "idea": idea}, status=status)

@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -75,9 +76,10 @@ def active_sanction(user: User, community: Community) -> Sanction | None:
 def sanction_message(sanction: Sanction) -> str:
     if sanction.kind == Sanction.Kind.BAN:
         return _("You can no longer take part in this community: %(reason)s") % {"reason": sanction.reason}
-    until = timezone.localtime(sanction.until).strftime("%d/%m/%Y %H:%M")
-    return _("Your participation in this community is suspended until %(until)s: %(reason)s") % {
-        "until": until,
+    until = timezone.localtime(sanction.until)
+    return _("Your participation in this community is suspended until %(date)s at %(time)s: %(reason)s") % {
+        "date": date_format(until, "DATE_FORMAT"),
+        "time": time_format(until, "TIME_FORMAT"),
         "reason": sanction.reason,
     }
 

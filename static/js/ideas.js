@@ -4,6 +4,7 @@
   "use strict";
 
   function postForm(form) {
+    delete form.dataset.posted;
     return fetch(form.action, {
       method: "POST",
       body: new FormData(form),
@@ -15,12 +16,34 @@
           // Visitors sign in (the page says why), then come back here; a vote or a
           // follow is finished once they have signed in.
           window.location = data.login;
-          throw new Error(data.error);
+          throw serverError(data.error);
         }
-        if (!response.ok) { throw new Error(data.error || firstFormError(data.errors) || response.statusText); }
+        if (!response.ok) { throw serverError(data.error || firstFormError(data.errors) || response.statusText); }
+        form.dataset.posted = "1";
         return data;
       });
     });
+  }
+
+  function serverError(message) {
+    var error = new Error(message);
+    error.fromServer = true;
+    return error;
+  }
+
+  // What went wrong, told the member in the site's words: the server's message; else, if
+  // the post went through (the page could not show the answer), the page itself, reloaded;
+  // else (no connection, no answer) the page's own form, posted without this script.
+  function failed(form) {
+    return function (error) {
+      if (error.fromServer) {
+        announce(form, error.message);
+      } else if (form.dataset.posted) {
+        window.location.reload();
+      } else {
+        form.submit();
+      }
+    };
   }
 
   // A Django form's errors as JSON ({field: [{message}]}): the first message to show.
@@ -65,7 +88,7 @@
         form.querySelector("[data-vote-current]").value = data.value || 0;
         var label = form.querySelector("[data-vote-label]");
         if (label) { label.textContent = active ? label.dataset.labelOn : label.dataset.labelOff; }
-      }).catch(function (error) { announce(form, error.message); })
+      }).catch(failed(form))
         .finally(function () { button.disabled = false; });
     } else if (form.matches("[data-follow-form]")) {
       event.preventDefault();
@@ -76,7 +99,7 @@
         form.querySelector("[data-followers-count]").textContent = data.followers;
         var followersLabel = form.querySelector("[data-followers-label]");
         if (followersLabel && data.followers_label) { followersLabel.textContent = data.followers_label; }
-      }).catch(function (error) { announce(form, error.message); });
+      }).catch(failed(form));
     } else if (form.matches("[data-flag-form]")) {
       event.preventDefault();
       var sendButton = form.querySelector("button[type=submit]");
@@ -95,7 +118,7 @@
         done.after(thanks);
       }).catch(function (error) {
         sendButton.disabled = false;
-        announce(form, error.message);
+        failed(form)(error);
       });
     } else if (form.matches("[data-comment-form]")) {
       event.preventDefault();
@@ -113,7 +136,8 @@
           if (!list) {
             list = document.createElement("ol");
             list.className = "comment-list comment-list--replies";
-            parent.insertBefore(list, parent.querySelector("details"));
+            // Before the comment's own reply form (the report control is a <details> too).
+            parent.insertBefore(list, parent.querySelector(":scope > details.reply"));
           }
         } else {
           list = document.querySelector("[data-comment-list]");
@@ -123,7 +147,7 @@
         var details = form.closest("details");
         if (details) { details.open = false; }
         item.scrollIntoView({ block: "nearest" });
-      }).catch(function (error) { announce(form, error.message); });
+      }).catch(failed(form));
     }
   });
 

@@ -31,7 +31,7 @@ def browser() -> Iterator:
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1200, "height": 900})
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
@@ -43,7 +43,7 @@ def signed_in_page(browser, live_server, user):
     client = Client()
     client.force_login(user)
     name = django_settings.SESSION_COOKIE_NAME
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1200, "height": 900})
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": live_server.url}])
     context.set_default_timeout(15_000)
     return context.new_page()

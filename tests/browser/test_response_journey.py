@@ -1,16 +1,15 @@
-"""An official response in a real browser: written, approved by a second manager,
-published, and read by a follower from the notification.
+"""Two brand managers in a real browser, in French: a response drafted, submitted,
+approved by the second manager, published, and read by a follower from the notification.
 
-The community wants a second manager's approval. Manager 1 writes a response that moves
-the idea to "planned" and submits it; manager 2 approves it, then publishes it. Tasks are
-eager in these tests, so the publishing task runs when the request's transaction commits:
-the page the manager is sent back to already shows the published response. A member who
-followed the idea sees the unread count in the header, opens the inbox, clicks the
-notification, lands on the idea and the count is gone. Each person has a browser context
-of their own, signed in by a session cookie made with `Client.force_login`. Visible texts
-accept the French translation or the English msgid, as the French catalogue may still
-lack them.
-"""
+The community wants a second manager's approval. Manager 1 drafts a response that moves
+the idea to "planned", saves it, then submits it; manager 2 hears of it (unread count,
+inbox), follows the notification to the idea, approves and publishes it; manager 1 is told
+of both. Tasks are eager in these tests, so the publishing task runs when the request's
+transaction commits: the page the manager is sent back to already shows the published
+response. A member who followed the idea sees the unread count in the header, opens the
+inbox, clicks the notification, lands on the idea and the count is gone. Each person has a
+browser context of their own, signed in by a session cookie made with
+`Client.force_login`. Screenshots at 1280 px, and manager 2's inbox at 390 px."""
 
 from __future__ import annotations
 
@@ -37,10 +36,12 @@ ANSWER_SUMMARY = re.compile(r"^(Répondre officiellement|Answer officially)$")
 BODY_LABEL = re.compile(r"^(Réponse officielle|Official response)$")
 STATUS_LABEL = re.compile(r"^(Nouveau statut|New status)$")
 SUBMIT_BUTTON = re.compile(r"^(Soumettre pour approbation|Envoyer pour approbation|Submit for approval)$")
+SAVE_BUTTON = re.compile(r"^Enregistrer le brouillon$")
+DRAFT_STATE = re.compile(r"^\s*Brouillon — écrite par Wanda Rédactrice\.\s*$")
 APPROVE_BUTTON = re.compile(r"^(Approuver|Approve)$")
 PUBLISH_BUTTON = re.compile(r"^(Publier maintenant|Publish now)$")
 FOLLOW_BUTTON = re.compile(r"^(Suivre|Follow)$")
-FOLLOWING_TEXT = re.compile(r"^(Abonnée?|Suivie?|Following)$")
+FOLLOWING_TEXT = re.compile(r"^(Idée suivie|Abonnée?|Suivie?|Following)$")
 AWAITING_STATE = re.compile(r"(attente|awaiting)", re.IGNORECASE)
 APPROVED_STATE = re.compile(r"(approuvée?|approved)", re.IGNORECASE)
 BRAND_BADGE = re.compile(r"(Réponse officielle|Official response)")
@@ -81,6 +82,16 @@ def test_an_approved_response_is_published_and_its_follower_reads_it(browser, li
         desk.get_by_label(BODY_LABEL).fill(RESPONSE)
         desk.get_by_label(STATUS_LABEL).select_option(value=str(planned.pk))
         expect(desk.get_by_role("button", name=PUBLISH_BUTTON)).to_have_count(0)  # approval comes first
+        desk.get_by_role("button", name=SAVE_BUTTON).click()
+        first.wait_for_url(IDEA_URL)
+        desk = first.locator("details.response-desk")
+        expect(desk).to_have_attribute("open", "")
+        expect(desk.locator("[data-testid=response-state]")).to_have_text(DRAFT_STATE)
+        expect(desk.get_by_label(BODY_LABEL)).to_have_value(RESPONSE)
+        expect(desk.get_by_label(STATUS_LABEL)).to_have_value(str(planned.pk))
+        assert OfficialResponse.objects.get(idea=idea).state == ResponseState.DRAFT
+        assert not Notification.objects.filter(recipient=approver).exists()  # a draft is nobody's news
+        first.screenshot(path=str(output_dir / "response-draft.png"), full_page=True)
         desk.get_by_role("button", name=SUBMIT_BUTTON).click()
         first.wait_for_url(IDEA_URL)
         expect(first.locator("[data-testid=response-state]")).to_contain_text(AWAITING_STATE)
@@ -88,10 +99,26 @@ def test_an_approved_response_is_published_and_its_follower_reads_it(browser, li
         response = OfficialResponse.objects.get(idea=idea)
         assert (response.state, response.author, response.status) == (ResponseState.AWAITING_APPROVAL, writer, planned)
 
-        # 2. Manager 2 finds it waiting, approves it, then publishes it.
+        # 2. Manager 2 is told (unread count, inbox, e-mail), approves it, then publishes it.
+        [asked] = [message for message in mail.outbox if approver.email in message.to]
+        assert TITLE in asked.subject + asked.body
         second = signed_in_page(browser, live_server, approver)
         pages.append(second)
-        second.goto(idea_url)
+        second.goto(live_server.url + "/")
+        expect(second.get_by_test_id("unread-count")).to_contain_text("1")
+        second.get_by_test_id("inbox-link").click()
+        request = second.get_by_test_id("notification")
+        expect(request).to_have_count(1)
+        expect(request).to_contain_text(
+            f"Wanda Rédactrice vous demande d’approuver sa réponse officielle sur « {TITLE} »"
+        )
+        second.set_viewport_size({"width": 390, "height": 844})
+        second.screenshot(path=str(output_dir / "response-approval-request-390.png"), full_page=True)
+        second.set_viewport_size({"width": 1280, "height": 900})
+        request.get_by_role("link").first.click()
+        second.wait_for_url(IDEA_URL)
+        assert second.url.startswith(idea_url)
+        expect(second.get_by_test_id("unread-count")).to_have_count(0)
         desk = second.locator("details.response-desk")
         expect(desk).to_have_attribute("open", "")
         expect(desk.get_by_label(BODY_LABEL)).to_have_value(RESPONSE)
@@ -127,7 +154,14 @@ def test_an_approved_response_is_published_and_its_follower_reads_it(browser, li
         # The followers were told (the author follows their own idea); the publisher was not.
         told = set(Notification.objects.filter(key=f"response:{response.pk}").values_list("recipient", flat=True))
         assert told == {follower.pk, author.pk}
-        assert sorted(message.to[0] for message in mail.outbox) == sorted([follower.email, author.email])
+        # By e-mail: manager 2 was asked; manager 1 heard of the approval and the publication.
+        received = sorted(address for message in mail.outbox for address in message.to)
+        assert received == sorted([approver.email, writer.email, writer.email, follower.email, author.email])
+        first.goto(live_server.url + "/notifications/")
+        news = first.get_by_test_id("notification")
+        expect(news).to_have_count(2)
+        expect(news.nth(0)).to_contain_text(f"Votre réponse officielle sur « {TITLE} » est publiée")
+        expect(news.nth(1)).to_contain_text(f"Paul Publieur a approuvé votre réponse officielle sur « {TITLE} »")
 
         # 4. The follower sees the unread count, opens the inbox and the notification.
         fan.goto(live_server.url + "/")

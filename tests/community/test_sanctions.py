@@ -10,8 +10,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import escape
 
 from community.models import Flag, ModerationItem, Sanction
 from community.moderation.services import FlagRefused, flag_create
@@ -103,7 +106,8 @@ def test_a_suspended_member_is_refused_and_told_why_and_until_when(
     assert response.status_code == 403
     content = response.content.decode()
     assert REASON in content
-    assert timezone.localtime(suspension.until).strftime("%d/%m/%Y %H:%M") in content
+    until = timezone.localtime(suspension.until)
+    assert f"jusqu’au {date_format(until, 'DATE_FORMAT')} à {until:%H:%M}" in content  # as the inbox writes it
     assert writes(community_a, targets["own_idea"], targets["own_comment"], targets["idea_a"]) == before
 
 
@@ -284,6 +288,11 @@ def test_a_member_suspended_in_the_admin_is_told_why_and_until_when(
     assert "Votre compte est suspendu dans Brand A jusqu’au 8 mars 2030 à 14:30." in message.body
     assert REASON in message.body
     assert "suspendue" not in message.body
+    # The inbox says why, too.
+    member = Client()
+    member.force_login(member_a)
+    inbox = member.get(reverse("notifications:inbox"), HTTP_HOST="ideas.brand-a.test").content.decode()
+    assert "jusqu’au 8 mars 2030" in inbox and escape(REASON) in inbox
 
 
 def test_a_suspension_is_told_in_the_members_language(community_a, member_a, django_capture_on_commit_callbacks):

@@ -146,7 +146,8 @@ def test_the_list_sorts_by_hot_by_default_and_each_sort_differs(client, communit
     assert order(sort="top") == ["Très soutenue, ancienne", "Soutenue, récente", "Toute nouvelle"]
     assert order(sort="new") == ["Toute nouvelle", "Soutenue, récente", "Très soutenue, ancienne"]
     page = client.get(reverse("ideas:list")).content.decode()
-    assert '<option value="hot" selected>' in page and "Par défaut" not in page
+    assert '<option value="" selected>Du moment</option>' in page and "Par défaut" not in page
+    assert '<option value="hot"' not in page  # one default, not two choices that sort alike
 
 
 def test_the_migration_rescores_ideas_scored_with_the_old_formula(community_a, member_a):

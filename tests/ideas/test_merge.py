@@ -1,10 +1,19 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
 
 from ideas.exceptions import Refused
-from ideas.models import Comment, Follow, IdeaStats, Merge, Vote
-from ideas.services import comment_create, follow_toggle, idea_merge, idea_unmerge, vote_toggle
+from ideas.models import Comment, Follow, Idea, IdeaStats, Merge, Vote
+from ideas.services import (
+    comment_create,
+    content_set_moderation_state,
+    follow_toggle,
+    idea_merge,
+    idea_unmerge,
+    vote_toggle,
+)
 from tests.factories import UserFactory, make_idea
 
 # Runs on the embedded default (SQLite) as well.
@@ -161,7 +170,6 @@ def test_an_idea_that_is_not_public_cannot_be_the_original_of_a_merge(
     from django.core import mail
     from django.urls import reverse
 
-    from ideas.models import Idea
     from notifications.models import Notification
 
     follower = UserFactory()
@@ -181,3 +189,31 @@ def test_an_idea_that_is_not_public_cannot_be_the_original_of_a_merge(
     assert duplicate.merged_into is None
     assert not Notification.objects.filter(key__startswith="merge:").exists()
     assert not any("personne ne doit lire" in message.body for message in mail.outbox)
+
+
+def test_the_merge_form_offers_the_likely_originals_of_the_community_only(
+    client, community_a, community_b, moderator_a, django_capture_on_commit_callbacks
+):
+    duplicate = make_idea(community_a, UserFactory(), title="Le wifi dans le train de nuit")
+    likely = make_idea(community_a, UserFactory(), title="Du wifi dans le train, enfin")
+    hidden = make_idea(community_a, UserFactory(), title="Le wifi du train, version cachée")
+    content_set_moderation_state(content=hidden, state="hidden")
+    elsewhere = make_idea(community_b, UserFactory(), title="Le wifi dans le train de Brand B")
+    client.force_login(moderator_a)
+    start = {"action": "merge_into", ACTION_CHECKBOX_NAME: [duplicate.pk]}
+
+    page = client.post(reverse("admin:ideas_idea_changelist"), start).content.decode()
+    assert f'value="{likely.pk}"' in page and likely.title in page
+    assert hidden.title not in page and elsewhere.title not in page
+
+    refused = client.post(reverse("admin:ideas_idea_changelist"), {**start, "apply": "1"})
+    assert refused.status_code == 200
+    assert "Choisissez l’idée qui reste, ou donnez son identifiant." in refused.content.decode()
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into is None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(reverse("admin:ideas_idea_changelist"), {**start, "apply": "1", "candidate": likely.pk})
+    assert answer.status_code == 302
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into_id == likely.pk

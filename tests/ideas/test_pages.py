@@ -175,3 +175,26 @@ def test_hot_ranks_a_fresh_idea_over_an_old_one_with_the_same_votes(community_a,
     Vote.objects.bulk_create([Vote(idea=old, user=user) for user in voters])
     stats_recount(old)
     assert [idea.title for idea in ideas_hot(community_a)] == [new.title, old.title]
+
+
+@pytest.mark.parametrize(
+    ("mode", "told"),
+    [
+        ("post", "Votre idée est publiée. Partagez-la pour que d’autres votent pour elle."),
+        ("pre", "C’est enregistré. Un modérateur ou une modératrice le lit avant sa publication"),
+    ],
+)
+def test_posting_and_editing_an_idea_are_confirmed_in_words(client, community_a, member_a, mode, told):
+    community_a.moderation_mode = mode
+    community_a.save()
+    client.force_login(member_a)
+    form = {"title": "Des prises dans chaque voiture", "body": "Pour travailler.", "category": "", "tags": ""}
+    page = client.post(reverse("ideas:create"), form, follow=True).content.decode()
+    assert told in page
+
+    idea = member_a.ideas.get()
+    form["body"] = "Pour travailler et recharger."
+    edited = client.post(reverse("ideas:edit", args=[idea.pk]), form, follow=True).content.decode()
+    idea.refresh_from_db()
+    assert idea.body == "Pour travailler et recharger."
+    assert ("Vos modifications sont enregistrées." in edited) == (mode == "post")

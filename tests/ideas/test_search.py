@@ -265,10 +265,21 @@ def test_a_search_says_how_many_ideas_match(client, connected_ideas, query, coun
 
 def test_the_search_box_sorts_by_relevance_and_the_list_by_hot(client, connected_ideas):
     searched = client.get(reverse("ideas:list"), {"q": "wifi"}).content.decode()
-    assert '<option value="relevance" selected>' in searched
+    assert '<option value="" selected>Pertinence</option>' in searched
     listed = client.get(reverse("ideas:list")).content.decode()
-    assert 'value="relevance"' not in listed and '<option value="hot" selected>' in listed
+    assert "Pertinence" not in listed and '<option value="" selected>Du moment</option>' in listed
     assert "Par défaut" not in listed  # one default, not a "Default" beside "Hot"
+
+
+def test_a_search_typed_on_the_plain_list_is_ranked_by_relevance(client, connected_ideas):
+    """The list's form sends its first sort choice empty, so a query typed on /ideas/
+    (where that choice reads "Hot") is ranked by relevance, not by hot."""
+    listed = client.get(reverse("ideas:list")).content.decode()
+    first_choice = listed.split('<select id="filter-sort" name="sort">', 1)[1].split("</option>", 1)[0]
+    assert 'value=""' in first_choice
+    by_default = client.get(reverse("ideas:list"), {"q": "wifi", "sort": ""}).context["page"].object_list
+    by_relevance = client.get(reverse("ideas:list"), {"q": "wifi", "sort": "relevance"}).context["page"].object_list
+    assert [idea.pk for idea in by_default] == [idea.pk for idea in by_relevance]
 
 
 @pytest.mark.smoke
