@@ -91,9 +91,12 @@ worker: $(STAMP)
 beat: $(STAMP)
 	$(BIN)/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule
 
+# The access log shows the peer (behind a proxy: the proxy) and X-Forwarded-For as received;
+# the client's address the application trusts is in its own log lines (docs/operations.md).
+ACCESS_LOG_FORMAT := '%(h)s %({x-forwarded-for}i)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
 serve: $(STAMP)
 	$(BIN)/python manage.py collectstatic --noinput -v 0
-	$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-$$(nproc)} --worker-class gthread --threads $${WEB_THREADS:-2} --access-logfile -
+	$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-$$(nproc)} --worker-class gthread --threads $${WEB_THREADS:-2} --access-logfile - --access-logformat $(ACCESS_LOG_FORMAT)
 
 # Moderation throughput on real workers and Redis; writes its figures to docs/benchmarks.md.
 # Uses its own database (cluetrain_bench); do not run it beside `make test` or `make worker`.

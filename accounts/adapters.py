@@ -8,13 +8,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.utils import MAX_USERNAME_SUFFIX_LENGTH
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
+from accounts.mfa import SECOND_FACTORS, mfa_required_for
 from accounts.signup import member_signup_complete
 from accounts.usernames import USERNAME_MAX_LENGTH, username_validate
+from config.client_ip import client_ip
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,13 @@ _LINKS_IN_CONTEXT = ("activate_url", "password_reset_url", "signup_url")
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # Rate limits ("10/m/ip") key on the client behind our proxies, read as everywhere else.
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         request = context.get("request") or self.request
         community = getattr(request, "community", None)
@@ -122,3 +136,29 @@ def _provider_name(user) -> str:
 def user_display(user) -> str:
     """How allauth names a member in its messages and e-mails (ACCOUNT_USER_DISPLAY)."""
     return user.public_name
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Authenticator apps and security keys name the community, not the Site row; staff
+    keep their last second factor (accounts.mfa)."""
+
+    def _community_name(self) -> str:
+        community = getattr(context.request, "community", None)
+        return community.name if community is not None else settings.MFA_TOTP_ISSUER
+
+    def get_totp_issuer(self) -> str:
+        return self._community_name()
+
+    def get_public_key_credential_rp_entity(self) -> dict[str, str]:
+        return {**super().get_public_key_credential_rp_entity(), "name": self._community_name()}
+
+    def build_totp_svg(self, url: str) -> str:
+        # Inlined in the page (templates/mfa/totp/activate_form.html): no XML declaration.
+        svg = super().build_totp_svg(url)
+        return svg[svg.index("<svg") :]
+
+    def can_delete_authenticator(self, authenticator) -> bool:
+        if authenticator.type not in SECOND_FACTORS or not mfa_required_for(authenticator.user):
+            return True
+        others = Authenticator.objects.filter(user_id=authenticator.user_id, type__in=SECOND_FACTORS)
+        return others.exclude(pk=authenticator.pk).exists()

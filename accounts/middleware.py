@@ -3,6 +3,8 @@
 Order: the visitor's explicit choice (the language switch's cookie), then the signed-in
 member's saved language, then the community's default language. Browsers' Accept-Language
 is not used: a French brand's community opens in French unless the visitor asks otherwise.
+
+Also here: StaffMFAMiddleware, which keeps staff pages behind a second factor (accounts.mfa).
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+from accounts.mfa import staff_mfa_redirect
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
@@ -30,6 +34,21 @@ def language_for_request(request: HttpRequest) -> str:
     return settings.LANGUAGE_CODE
 
 
+def language_cookie_set(response: HttpResponse, language: str) -> None:
+    """Remember the visitor's language as Django's set_language does, with the same
+    LANGUAGE_COOKIE_* settings (Secure under HTTPS, HttpOnly, SameSite)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
 class LanguageMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -42,3 +61,16 @@ class LanguageMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class StaffMFAMiddleware:
+    """Staff pages open only to sessions that used a second factor (accounts.mfa)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        target = staff_mfa_redirect(request)
+        if target is not None:
+            return HttpResponseRedirect(target)
+        return self.get_response(request)

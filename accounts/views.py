@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from django.conf import settings
+from urllib.parse import urlencode
+
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -8,13 +10,14 @@ from django.core import signing
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 
-from accounts import privacy, profiles, reputation
+from accounts import mfa, privacy, profiles, reputation
 from accounts.forms import AccountDeleteForm, ProfileForm
-from accounts.middleware import SUPPORTED
+from accounts.middleware import SUPPORTED, language_cookie_set
 from accounts.profiles import profile_update
 
 
@@ -50,7 +53,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("Profile saved."))
         response = redirect("profile_edit")
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, data["language"], samesite="Lax")
+        language_cookie_set(response, data["language"])
         return response
     return render(request, "accounts/profile_edit.html", {"form": form})
 
@@ -146,3 +149,35 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/leaderboard.html", context, status=400)
     context["entries"] = reputation.leaderboard(request.community, period)
     return render(request, "accounts/leaderboard.html", context)
+
+
+# --- Staff: one way to sign in, with a second factor --------------------------------------
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """/admin/login/ hands over to the site's sign-in, so staff meet the same rate limits,
+    lock-outs and second factor as everyone; credentials posted here are ignored."""
+    next_url = mfa.safe_next(request, request.GET.get("next")) or reverse("admin:index")
+    if request.user.is_authenticated:
+        if request.user.is_active and request.user.is_staff:
+            return redirect(next_url)
+        # Signed in, but the admin is not for this account: sending them to sign in would
+        # bring them straight back here.
+        messages.error(request, _("Your account cannot open the administration."))
+        return redirect("home")
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")
+
+
+@require_GET
+@login_required
+def mfa_required(request: HttpRequest) -> HttpResponse:
+    """Where staff without an authenticator are sent from staff pages: why, and how to add
+    one; the page they wanted opens once it is set up."""
+    user = request.user
+    next_url = mfa.safe_next(request, request.GET.get("next")) or reverse("admin:index")
+    if not mfa.mfa_required_for(user):
+        return redirect("mfa_index")
+    if is_mfa_enabled(user, mfa.SECOND_FACTORS):
+        return redirect(next_url)  # accounts.mfa asks for the code if this session has not
+    request.session[mfa.PENDING_NEXT_SESSION_KEY] = next_url
+    return render(request, "mfa/required.html", {"next_url": next_url})

@@ -10,8 +10,10 @@ from django.utils import translation
 
 from community.selectors import community_for_host
 
-# Paths an operator needs even on a community that has been switched off.
-ALWAYS_OPEN = ("/admin/", "/healthz", "/static/", "/i18n/")
+# Paths an operator needs even on a community that has been switched off, signing in
+# included: /admin/login/ hands over to allauth's pages (accounts.views.admin_login).
+SIGN_IN = ("/accounts/login/", "/accounts/logout/", "/accounts/reauthenticate/", "/accounts/2fa/")
+ALWAYS_OPEN = ("/admin/", "/healthz", "/static/", "/theme.css", "/i18n/", *SIGN_IN)
 # Paths that must answer without the community lookup (a load balancer's health check
 # must get its JSON 503, not an error page, when the database is down).
 NO_COMMUNITY = ("/healthz",)

@@ -1,13 +1,21 @@
 """Whole pages for visitors, rendered once per community, language and content version.
 
 A visitor's home page, listing, roadmap or idea page is the same for every visitor except
-for the CSRF token in its forms. Such a page is rendered with a slot where the token goes,
-kept in the shared cache under the community's content version (bumped by the services
-after any change a visitor could see, see community.cache), and served with this request's
-token in the slot: no query, one cache round trip, instead of 15 to 35 ms of CPU.
+for the CSRF token in its forms. Such a page is rendered with a slot where the token goes
+(a marker drawn for that rendering, config/slots.py), kept in the shared cache under the
+community's content version (bumped by the services after any change a visitor could see,
+see community.cache), and served with this request's token in the slot: no query, one cache
+round trip, instead of 15 to 35 ms of CPU.
 
 Signed-in members, requests carrying a message to show, and anything but a 200 are never
 served from or stored in this cache. Pages are kept at most PAGE_SECONDS.
+
+The key holds only the query parameters a page reads (`QUERY_PARAMS`), in a canonical
+order, and the page is rendered as if asked with exactly those: `?utm_source=x` gets the
+page of the bare address. A parameter the page does not read (other than the tracking ones
+in `IGNORED_PARAMS`), or a value that is not one worth keeping (`?page=999`, a tag nobody
+used), makes the page be rendered for that request alone: a client cannot fill the cache
+with variants. At most MAX_VARIANTS pages are stored per community and content version.
 """
 
 from __future__ import annotations
@@ -16,30 +24,78 @@ import hashlib
 import logging
 from collections.abc import Callable
 from functools import wraps
+from typing import NamedTuple
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
 from community.cache import cache_version, content_version
+from config.slots import Slots, fill
 
 logger = logging.getLogger(__name__)
 
 PAGE_SECONDS = 300
-CSRF_SLOT = "PAGECSRFTOKENSLOT"
-_SLOTTED = "_csrf_token_slot"
+MAX_VARIANTS = 300
+MAX_PAGE = 10
+MAX_VALUE_LENGTH = 100
+_SLOTS = "_page_slots"
+
+# Added by newsletters and ads for their own statistics; no page reads them.
+IGNORED_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid"})
+IGNORED_PREFIXES = ("utm_",)
+
+
+def _page_number(value: str) -> bool:
+    return value.isascii() and value.isdigit() and value == str(int(value)) and 1 <= int(value) <= MAX_PAGE
+
+
+def _slug(value: str) -> bool:
+    # Letters of any script: tags are slugged with their accents ("vélo").
+    return len(value) <= MAX_VALUE_LENGTH and value.replace("-", "").replace("_", "").isalnum()
+
+
+def _tag_in_use(value: str) -> bool:
+    """Any string is a tag the listing accepts (and shows empty): keep only those that exist."""
+    from taggit.models import Tag
+
+    return Tag.objects.filter(slug=value).exists()
+
+
+class Param(NamedTuple):
+    """A query parameter a page reads: the values looked up in the cache, and (checked only
+    before storing a page, as it may cost a query) those worth a new entry."""
+
+    valid: Callable[[str], bool]
+    worth_keeping: Callable[[str], bool] | None = None
+
+
+# What each shared page reads from its query string; a page not listed reads none.
+# (Unknown statuses, categories and sorts are refused with 400 by the listing's form, so
+# never stored.)
+QUERY_PARAMS: dict[str, dict[str, Param]] = {
+    "ideas.views.idea_list": {
+        "sort": Param(_slug),
+        "status": Param(_slug),
+        "category": Param(_slug),
+        "tag": Param(_slug, _tag_in_use),
+        "page": Param(_page_number),
+    },
+}
 
 
 def csrf_token_for(request: HttpRequest) -> str:
     """The CSRF token to write into a form: the slot while a shared page is rendered."""
-    return CSRF_SLOT if getattr(request, _SLOTTED, False) else get_token(request)
+    slots = getattr(request, _SLOTS, None)
+    return slots["csrf"] if slots is not None else get_token(request)
 
 
 def csrf_slot(request: HttpRequest) -> dict[str, str]:
     """Context processor (after Django's csrf one): forms of a shared page get the slot."""
-    return {"csrf_token": CSRF_SLOT} if getattr(request, _SLOTTED, False) else {}
+    slots = getattr(request, _SLOTS, None)
+    return {"csrf_token": slots["csrf"]} if slots is not None else {}
 
 
 def _is_shared(request: HttpRequest, uncached_params: tuple[str, ...]) -> bool:
@@ -52,19 +108,74 @@ def _is_shared(request: HttpRequest, uncached_params: tuple[str, ...]) -> bool:
     )
 
 
-def page_key(request: HttpRequest) -> str:
+def canonical_query(request: HttpRequest, accepted: dict[str, Param]) -> str | None:
+    """The query string as the page reads it: its own parameters, sorted, empty ones and
+    tracking ones dropped. None when the request has another parameter, a parameter twice,
+    or a value of the wrong shape: such a page is rendered for that request alone."""
+    kept = []
+    for name, values in request.GET.lists():
+        if name in accepted:
+            if len(values) != 1:
+                return None
+            if values[0] == "":
+                continue
+            if not accepted[name].valid(values[0]):
+                return None
+            kept.append((name, values[0]))
+        elif not (name in IGNORED_PARAMS or name.startswith(IGNORED_PREFIXES)):
+            return None
+    query = QueryDict(mutable=True)
+    for name, value in sorted(kept):
+        query[name] = value
+    return query.urlencode()
+
+
+def page_key(request: HttpRequest, query: str) -> str:
     """Everything a visitor's page depends on: the community's settings and content
-    versions, the language, and the address as asked (scheme, host, path and query)."""
+    versions, the language, and the address (scheme, host, path and canonical query)."""
     community_id = request.community.pk
     versions = f"{cache_version()}.{content_version(community_id)}"
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     digest = hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
-    return f"page:{community_id}:v{versions}:{get_language()}:{request.method}:{digest}"
+    return f"shared-page:{community_id}:v{versions}:{get_language()}:{request.method}:{digest}"
 
 
-def _fill_slots(request: HttpRequest, content: bytes) -> bytes:
-    token = get_token(request).encode()  # also sends the CSRF cookie, as the forms need it
-    return content.replace(CSRF_SLOT.encode(), token)
+def _variants_key(request: HttpRequest) -> str:
+    community_id = request.community.pk
+    return f"shared-page-variants:{community_id}:v{cache_version()}.{content_version(community_id)}"
+
+
+def _worth_keeping(request: HttpRequest, accepted: dict[str, Param]) -> bool:
+    return all(
+        param.worth_keeping is None or param.worth_keeping(request.GET[name])
+        for name, param in accepted.items()
+        if request.GET.get(name)
+    )
+
+
+def _store(request: HttpRequest, key: str, entry: tuple) -> None:
+    """Keep the page, unless the community already has MAX_VARIANTS under this version."""
+    counter = _variants_key(request)
+    cache.add(counter, 0, PAGE_SECONDS)
+    if cache.incr(counter) > MAX_VARIANTS:
+        return
+    cache.set(key, entry, PAGE_SECONDS)
+
+
+def _filled(request: HttpRequest, content: bytes, slots: Slots) -> bytes:
+    token = get_token(request)  # also sends the CSRF cookie, as the forms need it
+    return fill(content, {slots["csrf"].encode(): token.encode()})
+
+
+def _render_as(request: HttpRequest, query: str, render: Callable[[], HttpResponse]) -> HttpResponse:
+    """The view's page as asked with `query` alone (links and forms in it included)."""
+    original = request.GET, request.META.get("QUERY_STRING", "")
+    request.GET, request.META["QUERY_STRING"] = QueryDict(query), query
+    setattr(request, _SLOTS, Slots())
+    try:
+        return render()
+    finally:
+        request.GET, request.META["QUERY_STRING"] = original
 
 
 def shared_page(*, uncached_params: tuple[str, ...] = ()) -> Callable:
@@ -75,32 +186,37 @@ def shared_page(*, uncached_params: tuple[str, ...] = ()) -> Callable:
     """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        accepted = QUERY_PARAMS.get(f"{view.__module__}.{view.__name__}", {})
+
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not _is_shared(request, uncached_params):
                 return view(request, *args, **kwargs)
+            query = canonical_query(request, accepted)
+            if query is None:
+                return view(request, *args, **kwargs)
             try:
-                key = page_key(request)
+                key = page_key(request, query)
                 cached = cache.get(key)
             except Exception:  # no cache: every page is rendered
                 logger.warning("Cache unavailable for shared pages", exc_info=True)
                 return view(request, *args, **kwargs)
             if cached is not None:
-                content, content_type = cached
-                return HttpResponse(_fill_slots(request, content), content_type=content_type)
-            setattr(request, _SLOTTED, True)
+                content, content_type, nonce = cached
+                return HttpResponse(_filled(request, content, Slots(nonce)), content_type=content_type)
             try:
-                response = view(request, *args, **kwargs)
+                response = _render_as(request, query, lambda: view(request, *args, **kwargs))
             finally:
-                setattr(request, _SLOTTED, False)
-            if response.status_code != 200 or response.streaming or response.cookies:
+                slots = getattr(request, _SLOTS)
+                delattr(request, _SLOTS)
+            if response.streaming:
                 return response
-            entry = (response.content, response["Content-Type"])
-            try:
-                cache.set(key, entry, PAGE_SECONDS)
-            except Exception:
-                logger.warning("Cache unavailable for shared pages", exc_info=True)
-            response.content = _fill_slots(request, response.content)
+            if response.status_code == 200 and not response.cookies and _worth_keeping(request, accepted):
+                try:
+                    _store(request, key, (response.content, response["Content-Type"], slots.nonce))
+                except Exception:
+                    logger.warning("Cache unavailable for shared pages", exc_info=True)
+            response.content = _filled(request, response.content, slots)
             return response
 
         return wrapper

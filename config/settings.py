@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "allauth.mfa",
     # Social sign-in: a provider shows up only once a SocialApp for it exists in the admin.
     "allauth.socialaccount.providers.apple",
     "allauth.socialaccount.providers.facebook",
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.csp.SecurityHeadersMiddleware",
     "config.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.StaffMFAMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -91,6 +94,8 @@ TEMPLATES = [
                 "community.context_processors.community",
                 "notifications.context_processors.unread_notifications",
                 "config.pagecache.csrf_slot",
+                # The colours from the database, as a stylesheet's address (config/theme.py).
+                "config.theme.theme_stylesheet",
             ],
         },
     },
@@ -108,13 +113,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker and cache ---------------------------------------------------
 REDIS_URL = env.read_redis_url("REDIS_URL")
-if REDIS_URL:
-    # The cache lives on the next logical database so that clearing it never empties
-    # the broker's queues.
+# The cache lives on the next logical database so that clearing it never empties the broker's
+# queues. Eviction is per Redis instance, not per database: in production give the cache its
+# own instance (CACHE_REDIS_URL, maxmemory + allkeys-lru) and keep the broker's on noeviction
+# (docs/operations.md).
+CACHE_REDIS_URL = env.read_redis_url("CACHE_REDIS_URL") or (
+    env.redis_url_with_db(REDIS_URL, env.redis_db(REDIS_URL) + 1) if REDIS_URL else None
+)
+if CACHE_REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "config.redis_cache.RedisCache",
-            "LOCATION": env.redis_url_with_db(REDIS_URL, env.redis_db(REDIS_URL) + 1),
+            "LOCATION": CACHE_REDIS_URL,
             "KEY_PREFIX": "cluetrain",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
@@ -268,6 +278,17 @@ SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_STORE_TOKENS = False  # we only sign people in; no API calls on their behalf
+# Two-factor authentication: an authenticator app (TOTP), security keys and passkeys
+# (WebAuthn), and recovery codes. Any member may turn it on; staff must (accounts.mfa),
+# before /admin/ or /manage/ opens. Passkeys are a second factor here, not a way to sign
+# in without a password.
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+# The name authenticator apps show; the adapter uses the community's own when it knows it.
+MFA_TOTP_ISSUER = "Cluetrain"
+# Browsers allow WebAuthn on http://localhost only; allauth refuses it unless told.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -283,8 +304,20 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.read_str("MEDIA_ROOT", str(VAR_DIR / "media")))
-# Files only a signed view may hand out (members' data exports); never served as media.
+# Files only a checking view may hand out (members' data exports, ideas' pictures); never
+# served as media.
 PRIVATE_MEDIA_ROOT = Path(env.read_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
+# Ideas' pictures live in PRIVATE_MEDIA_ROOT/ideas and pass through a view that checks the
+# reader (ideas.media). Unset, Django sends the file; set (e.g. "/_protected/"), it answers
+# with `X-Accel-Redirect: <prefix><name>` for an `internal` nginx location (README, "Media").
+MEDIA_ACCEL_REDIRECT_PREFIX = env.read_str("MEDIA_ACCEL_REDIRECT_PREFIX", "")
+if MEDIA_ACCEL_REDIRECT_PREFIX and not (
+    MEDIA_ACCEL_REDIRECT_PREFIX.startswith("/") and MEDIA_ACCEL_REDIRECT_PREFIX.endswith("/")
+):
+    raise ImproperlyConfigured(
+        f"Environment variable MEDIA_ACCEL_REDIRECT_PREFIX={MEDIA_ACCEL_REDIRECT_PREFIX!r} is malformed: "
+        "expected a path that starts and ends with /, such as /_protected/."
+    )
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -301,7 +334,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 # (e.g. SECURE_SSL_REDIRECT=false behind a proxy that already redirects).
 # Trust X-Forwarded-Proto only when told that a proxy in front sets it (and strips it
 # from clients); behind a TLS-terminating proxy, set BEHIND_PROXY=true.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.read_bool("BEHIND_PROXY", False) else None
+BEHIND_PROXY = env.read_bool("BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# Behind the proxy, the client's address is the entry TRUSTED_PROXY_COUNT places from the
+# right of this header (each proxy appends the address it saw): config/client_ip.py, the
+# one source for rate limits (allauth's included, through the account adapter), moderation
+# and logs. allauth's own ALLAUTH_TRUSTED_* settings are left unset: the adapter answers.
+TRUSTED_PROXY_COUNT = env.read_int("TRUSTED_PROXY_COUNT", 1, minimum=1)
+TRUSTED_CLIENT_IP_HEADER = env.read_str("TRUSTED_CLIENT_IP_HEADER", "X-Forwarded-For")
+if not (TRUSTED_CLIENT_IP_HEADER.isascii() and TRUSTED_CLIENT_IP_HEADER.replace("-", "").isalnum()):
+    raise ImproperlyConfigured(
+        f"Environment variable TRUSTED_CLIENT_IP_HEADER={TRUSTED_CLIENT_IP_HEADER!r} is malformed: "
+        "expected a header name such as X-Forwarded-For."
+    )
 SECURE_SSL_REDIRECT = env.read_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # Sessions stay in the database alone. `cached_db` saves a query per signed-in request, but
@@ -309,6 +354,10 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # sign-out during an outage would leave the cached session alive (docs/benchmarks.md).
 SESSION_COOKIE_SECURE = env.read_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env.read_bool("CSRF_COOKIE_SECURE", not DEBUG)
+# The language switch's cookie: only the server reads it (accounts.middleware).
+LANGUAGE_COOKIE_SECURE = env.read_bool("LANGUAGE_COOKIE_SECURE", not DEBUG)
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_HSTS_SECONDS = env.read_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.read_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 # The preload flag only allows submitting the domain to browsers' preload list; it submits nothing.
@@ -318,10 +367,64 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- Content security policy ----------------------------------------------------------
+# Sent on every response by config.csp.SecurityHeadersMiddleware (django-csp). Nothing
+# inline: scripts and styles are files under static/, data for scripts goes in data-
+# attributes or json_script, the colours from the database are /theme.css (config/theme.py).
+# The admin of Django 5.2 needs no exception. Allowed embedders would go in frame-ancestors.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        # A social sign-in's confirmation page also allows its provider (config/csp.py).
+        "form-action": ["'self'"],
+        "upgrade-insecure-requests": not DEBUG,
+        "report-uri": ["/csp-report/"],
+    },
+}
+# Features no page uses, denied to the page and anything it could embed. WebAuthn
+# (publickey-credentials-*) keeps its default: this origin only.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Lines about a request (django.request, django.security) name the client's address as
+    # config/client_ip.py reads it, not the proxy's; other lines show "-".
+    "filters": {"client_ip": {"()": "config.client_ip.ClientIPFilter"}},
+    "formatters": {"client_ip": {"format": "%(levelname)s %(name)s [%(client_ip)s] %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_ip"], "formatter": "client_ip"}},
     "root": {"handlers": ["console"], "level": env.read_str("LOG_LEVEL", "INFO")},
     # A line per task belongs in a worker's log; tasks run in-process (eager) stay quiet.
     "loggers": {"celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"}},

@@ -18,7 +18,14 @@ from ideas.exceptions import Refused
 from ideas.models import Comment, Idea, Merge, OfficialResponse, ResponseRevision, StatusChange
 from ideas.responses import SPEAKER_ROLES
 from ideas.selectors import ideas_similar
-from ideas.services import STATUSES_NEEDING_REASON, idea_merge, idea_refresh, idea_set_status, idea_unmerge
+from ideas.services import (
+    STATUSES_NEEDING_REASON,
+    idea_merge,
+    idea_refresh,
+    idea_set_status,
+    idea_unmerge,
+    ideas_delete,
+)
 
 MODERATION_ROLES = (Role.MODERATOR, Role.ADMIN)
 
@@ -143,6 +150,12 @@ class IdeaAdmin(CommunityScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_superuser  # moderators hide or merge; they do not erase
+
+    def delete_model(self, request: HttpRequest, obj: Idea) -> None:
+        ideas_delete(ideas=Idea.objects.filter(pk=obj.pk))  # and the stored pictures
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        ideas_delete(ideas=queryset)
 
     @admin.display(description=_("votes"), ordering="stats__votes")
     def votes(self, idea: Idea) -> int:

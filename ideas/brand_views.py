@@ -2,7 +2,8 @@
 
 One endpoint takes every action of the response form (`action` names it). Text and the
 transition succeed or fail together: a refused "publish" keeps nothing half-done, and the
-page comes back with what the manager typed and the reason.
+page comes back with what the manager typed and the reason. Answering in the brand's name
+is a staff power: it needs a session that used a second factor (accounts.mfa).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.mfa import staff_power_allowed, typed_keep
 from ideas import responses, selectors
 from ideas.exceptions import Refused
 from ideas.forms import CommentForm, ResponseForm
@@ -30,6 +32,8 @@ SUCCESS = {
     "withdraw": _("Response withdrawn."),
 }
 WRITES_TEXT = ("save", "submit", "schedule", "publish")
+# What the response form keeps for after the second factor (accounts.mfa.typed_keep).
+TYPED_FIELDS = ("body", "status", "publish_at")
 
 
 def _apply(action: str, data: dict, response: OfficialResponse | None, idea, user) -> OfficialResponse:
@@ -62,6 +66,8 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
     if not responses.can_speak_for(request.user, idea.community):
         return refuse(request, _("Only the brand's managers can answer officially."), 403, idea=idea)
     form = ResponseForm(request.POST, community=idea.community)
+    if not staff_power_allowed(request):
+        return _second_factor_first(request, idea, form)
     if not form.is_valid():
         return _form_again(request, idea, form, status=400)
     data = form.cleaned_data
@@ -82,6 +88,21 @@ def _form_again(request: HttpRequest, idea, form: ResponseForm, *, status: int) 
     context = _detail_context(request, idea, CommentForm())
     context["response_form"] = form
     return render(request, "ideas/idea_detail.html", context, status=status)
+
+
+def _second_factor_first(request: HttpRequest, idea, form: ResponseForm) -> HttpResponse:
+    """Refuse with 403 the page as sent (the typed text in the form), the reason and the
+    link to the second factor; the text is also kept for the form after it."""
+    typed_keep(request, path=idea.get_absolute_url(), data={name: request.POST.get(name, "") for name in TYPED_FIELDS})
+    context = _detail_context(request, idea, CommentForm())
+    working = selectors.open_response(idea)
+    context.update(
+        working_response=working,
+        working_ready=working is not None and responses.ready_to_publish(working),
+        response_form=form,  # (second_factor_url: from _detail_context, the session lacking one)
+        second_factor_refused=True,
+    )
+    return render(request, "ideas/idea_detail.html", context, status=403)
 
 
 @require_GET

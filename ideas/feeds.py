@@ -5,6 +5,7 @@ django.contrib.sites' Site, which knows of no community."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from django.contrib.sitemaps import Sitemap
@@ -20,6 +21,14 @@ from community.selectors import community_url
 from ideas.selectors import listed_ideas
 
 FEED_SIZE = 30
+
+# XML 1.0 has no place for these: a title or a tag carrying one (pasted from a terminal, say)
+# would make the whole feed a server error. They are invisible on the pages; drop them here.
+XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    return XML_FORBIDDEN.sub("", value)
 
 
 class IdeasFeed(Feed):
@@ -40,10 +49,10 @@ class IdeasFeed(Feed):
 
     def title(self, obj) -> str:
         community, _kind, scope = obj
-        return f"{community.name} · {scope.name}" if scope else community.name
+        return xml_text(f"{community.name} · {scope.name}" if scope else community.name)
 
     def subtitle(self, obj) -> str:
-        return obj[0].tagline or _("The latest ideas")
+        return xml_text(obj[0].tagline or _("The latest ideas"))
 
     def link(self, obj) -> str:
         community, kind, scope = obj
@@ -70,13 +79,13 @@ class IdeasFeed(Feed):
         return community_url(item.community, item.get_absolute_url())
 
     def item_title(self, item) -> str:
-        return item.title
+        return xml_text(item.title)
 
     def item_description(self, item) -> str:
-        return item.body_html
+        return xml_text(item.body_html)
 
     def item_author_name(self, item) -> str:
-        return item.author.public_name if item.author else _("Former member")
+        return xml_text(item.author.public_name if item.author else _("Former member"))
 
     def item_pubdate(self, item):
         return item.created_at
@@ -85,7 +94,7 @@ class IdeasFeed(Feed):
         return item.updated_at
 
     def item_categories(self, item):
-        return [tag.name for tag in item.tags.all()]
+        return [xml_text(tag.name) for tag in item.tags.all()]
 
 
 class IdeaSitemap(Sitemap):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from community.models import Category, Community, Status
+from ideas.storage import idea_image_name, idea_media_storage, idea_thumbnail_name
 
 
 class ModerationState(models.TextChoices):
@@ -224,8 +225,16 @@ class Follow(models.Model):
 
 class IdeaImage(models.Model):
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="images")
-    image = models.ImageField(upload_to="ideas/%Y/%m/", width_field="width", height_field="height")
-    thumbnail = models.ImageField(upload_to="ideas/thumbs/%Y/%m/", blank=True)
+    # Kept out of MEDIA_ROOT under random names, served by `ideas.media` to readers who may
+    # see the idea. Indexed: that view finds the image by its file name.
+    image = models.ImageField(
+        upload_to=idea_image_name,
+        storage=idea_media_storage,
+        width_field="width",
+        height_field="height",
+        db_index=True,
+    )
+    thumbnail = models.ImageField(upload_to=idea_thumbnail_name, storage=idea_media_storage, blank=True, db_index=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     position = models.PositiveSmallIntegerField(default=0)

@@ -85,8 +85,21 @@ def _require_state(response: OfficialResponse, *states: str) -> None:
 
 
 def _locked(response: OfficialResponse) -> OfficialResponse:
-    """Re-read the response under a row lock: two managers clicking at once act in turn."""
-    return OfficialResponse.objects.select_for_update().select_related("idea__community").get(pk=response.pk)
+    """Re-read the response under a lock on its own row: two managers clicking at once,
+    or a manager and the publishing task, act in turn on its state.
+
+    Only that row (`OF self`): its idea and community are joined to be read, not locked.
+    A plain `FOR UPDATE` over the join locked the community row too, and every insert
+    that names the community (a notification, a vote's points, an idea) takes a key
+    share on it: a manager's click then stalled the worker's fan-out, and once
+    deadlocked with it. `NO KEY UPDATE`, as an UPDATE takes: rows that point at the
+    response (revisions, history) may still be written meanwhile. Lock order everywhere:
+    the response, then its idea (`publish_if_due`)."""
+    return (
+        OfficialResponse.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("idea__community")
+        .get(pk=response.pk)
+    )
 
 
 def _check_content(idea: Idea, body: str, status: Status | None) -> None:
@@ -287,14 +300,15 @@ def publish_if_due(response_id: int, *, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     with transaction.atomic():
         response = (
-            OfficialResponse.objects.select_for_update(of=("self",))
+            OfficialResponse.objects.select_for_update(of=("self",), no_key=True)
             .select_related("idea")
             .filter(pk=response_id, state=ResponseState.SCHEDULED, publish_at__lte=now)
             .first()
         )
         if response is None:
             return False
-        idea = Idea.objects.select_for_update().get(pk=response.idea_id)
+        # The response first, then its idea, as `_locked`; members may go on voting meanwhile.
+        idea = Idea.objects.select_for_update(no_key=True).get(pk=response.idea_id)
         # "Publish now" schedules for the instant of the click; a schedule is for later.
         scheduled = response.publish_at > response.updated_at
         response.state = ResponseState.PUBLISHED

@@ -8,6 +8,7 @@ value read in Python.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -51,8 +52,11 @@ from ideas.models import (
 )
 from ideas.rendering import mentioned_usernames, render_markdown
 from ideas.search import idea_search_vector, on_postgres
+from ideas.storage import idea_media_storage
 from notifications.events import comment_published, idea_merged, status_changed
 from notifications.services import notifications_withdraw
+
+logger = logging.getLogger(__name__)
 
 COMMENT_EDIT_WINDOW = timedelta(minutes=15)
 IDEA_EDIT_WINDOW = timedelta(minutes=60)
@@ -163,6 +167,35 @@ def _images_add(idea: Idea, uploads: Sequence[UploadedFile]) -> list[IdeaImage]:
         ids = [image.pk for image in images]
         transaction.on_commit(lambda: make_thumbnails.delay(ids))
     return images
+
+
+def _image_files(images: QuerySet[IdeaImage]) -> list[str]:
+    return [name for pair in images.values_list("image", "thumbnail") for name in pair if name]
+
+
+def image_files_delete(names: Sequence[str]) -> None:
+    """Remove stored pictures (called once the rows that named them are gone for good)."""
+    storage = idea_media_storage()
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.warning("Could not delete the stored picture %s", name, exc_info=True)
+
+
+@transaction.atomic
+def ideas_delete(*, ideas: QuerySet[Idea]) -> int:
+    """Erase ideas for good, with what hangs on them; their pictures' files go once this
+    commits (a rollback loses nothing). An operator's act: moderators hide or merge.
+    Returns the number of ideas erased."""
+    ids = list(ideas.values_list("pk", flat=True))
+    names = _image_files(IdeaImage.objects.filter(idea__in=ids))
+    communities = set(Idea.objects.filter(pk__in=ids).values_list("community_id", flat=True))
+    deleted = Idea.objects.filter(pk__in=ids).delete()[1].get(Idea._meta.label, 0)
+    for community_id in communities:
+        content_changed(community_id)
+    transaction.on_commit(lambda: image_files_delete(names))
+    return deleted
 
 
 def default_status(community: Community) -> Status:

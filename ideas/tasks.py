@@ -19,8 +19,11 @@ def make_thumbnails(image_ids: list[int]) -> int:
     for image in IdeaImage.objects.filter(pk__in=image_ids, thumbnail="").select_related("idea"):
         with image.image.open("rb") as source:
             thumbnail = thumbnail_of(source)
-        image.thumbnail.save(f"{image.pk}.webp", thumbnail, save=False)
-        IdeaImage.objects.filter(pk=image.pk, thumbnail="").update(thumbnail=image.thumbnail.name)
+        image.thumbnail.save("thumb.webp", thumbnail, save=False)
+        if not IdeaImage.objects.filter(pk=image.pk, thumbnail="").update(thumbnail=image.thumbnail.name):
+            # Another run was first, or the idea was deleted meanwhile: keep no stray file.
+            image.thumbnail.delete(save=False)
+            continue
         made += 1
         content_changed(image.idea.community_id)  # the idea page shows the thumbnail
     return made

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ideas import brand_views, feeds, views
+from ideas import brand_views, feeds, media, views
 
 app_name = "ideas"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.idea_list, name="list"),
     path("new/", views.idea_create, name="create"),
     path("similar/", views.similar, name="similar"),
+    path("media/<path:name>", media.idea_media, name="media"),
     path("feed/", feeds.IdeasFeed(), name="feed"),
     path("feed/<str:kind>/<slug:slug>/", feeds.IdeasFeed(), name="feed_scoped"),
     path("comments/<int:comment_pk>/edit/", views.comment_edit, name="comment_edit"),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.mfa import second_factor_url, session_used_mfa, staff_power_allowed, typed_keep, typed_take
 from community.moderation.services import (
     FlagRefused,
     active_sanction,
@@ -201,11 +202,16 @@ def _detail_context(request: HttpRequest, idea, comment_form: CommentForm) -> di
 
 
 def _manager_context(request: HttpRequest, idea) -> dict:
-    """The response form, for the brand's managers only."""
+    """The response form, for the brand's managers only, once their session used a second
+    factor (accounts.mfa); before, the link to it. (Only the session is read to tell.)"""
     if not can_speak_for(request.user, idea.community):
         return {}
+    if not session_used_mfa(request):
+        return {"can_speak": True, "second_factor_url": second_factor_url(request, idea.get_absolute_url())}
     working = selectors.open_response(idea)
-    initial = {"body": working.body, "status": working.status_id} if working else {}
+    # What was typed before the second factor was asked for, else the response in the works.
+    typed = typed_take(request, idea.get_absolute_url())
+    initial = typed or ({"body": working.body, "status": working.status_id} if working else {})
     return {
         "can_speak": True,
         "working_response": working,
@@ -258,6 +264,10 @@ def _tell_saved(request: HttpRequest, idea, done: str) -> None:
         messages.info(request, _("Saved. A moderator reads it before it is public; you will be told."))
 
 
+# What the idea form keeps for after the second factor (accounts.mfa.typed_keep).
+EDIT_TYPED = ("title", "body", "category", "tags")
+
+
 @member_required
 def idea_edit(request: HttpRequest, pk: int) -> HttpResponse:
     idea = selectors.get_idea_for_viewer(request, pk)
@@ -272,7 +282,18 @@ def idea_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "category": idea.category,
         "tags": ", ".join(tag.name for tag in idea.tags.all()),
     }
+    # A moderator's edit (of anyone's idea, kept public without a new review) is a staff
+    # power: it waits for the second factor, what was typed kept for after (accounts.mfa).
+    second_factor = None
+    if services.is_moderator(request.user, idea.community) and not staff_power_allowed(request):
+        second_factor = second_factor_url(request, request.get_full_path())
+    elif request.method == "GET":
+        initial.update(typed_take(request, request.path) or {})
     form = IdeaForm(request.POST or None, request.FILES or None, community=request.community, initial=initial)
+    if request.method == "POST" and second_factor is not None:
+        typed_keep(request, path=request.path, data={name: request.POST.get(name, "") for name in EDIT_TYPED})
+        context = {"form": form, "idea": idea, "second_factor_url": second_factor, "second_factor_refused": True}
+        return render(request, "ideas/idea_form.html", context, status=403)
     if request.method == "POST" and form.is_valid():
         saved = _save_idea_form(
             form, lambda fields: services.idea_update(idea=idea, user=request.user, **fields), request
@@ -281,7 +302,8 @@ def idea_edit(request: HttpRequest, pk: int) -> HttpResponse:
             _tell_saved(request, saved, _("Your changes are saved."))
             return redirect(idea)
     status = 400 if request.method == "POST" else 200
-    return render(request, "ideas/idea_form.html", {"form": form, "idea": idea}, status=status)
+    context = {"form": form, "idea": idea, "second_factor_url": second_factor}
+    return render(request, "ideas/idea_form.html", context, status=status)
 
 
 @require_POST
@@ -369,10 +391,26 @@ def comment_edit(request: HttpRequest, comment_pk: int) -> HttpResponse:
 @member_required
 def comment_delete(request: HttpRequest, comment_pk: int) -> HttpResponse:
     comment = _comment_for_viewer(request, comment_pk)
-    services.comment_delete(comment=comment, user=request.user)
+    user = request.user
+    if comment.author_id != user.pk and services.can_delete_comment(comment, user) and not staff_power_allowed(request):
+        return _second_factor_first(
+            request, comment.idea_id, _("Not deleted: deleting others’ comments needs your second factor.")
+        )
+    services.comment_delete(comment=comment, user=user)
     if wants_json(request):
         return JsonResponse({"deleted": True})
     return redirect(f"{comment.idea.get_absolute_url()}#comment-{comment.pk}")
+
+
+def _second_factor_first(request: HttpRequest, idea_pk: int, message: str) -> HttpResponse:
+    """Refuse a moderator's act on the idea page with 403 until the session used a second
+    factor (accounts.mfa): the page again, the reason and the link to it."""
+    idea = selectors.get_idea_for_viewer(request, idea_pk)
+    url = second_factor_url(request, idea.get_absolute_url())
+    if wants_json(request):
+        return JsonResponse({"error": message, "second_factor_url": url}, status=403)
+    context = {**_detail_context(request, idea, CommentForm()), "staff_refusal": message, "second_factor_url": url}
+    return render(request, "ideas/idea_detail.html", context, status=403)
 
 
 @require_GET

@@ -12,7 +12,8 @@ class NotificationAdmin(CommunityScopedAdmin):
     list_display = ("recipient", "kind", "community", "created_at", "read_at", "email_delivery", "emailed_at")
     list_filter = ("kind", "email_delivery")
     list_select_related = ("recipient", "community")
-    search_fields = ("recipient__username", "recipient__email", "key")
+    search_fields = ("recipient__username", "key")
+    email_search_fields = ("recipient__email",)  # whole addresses, community admins only
     readonly_fields = [field.name for field in Notification._meta.fields]
 
     def has_add_permission(self, request) -> bool:

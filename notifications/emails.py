@@ -5,13 +5,15 @@ A fan-out renders an event's e-mail once per language — templates and MIME enc
 both — with slots for the recipient's address, name, unsubscribe link and Message-ID, and
 fills the slots in the encoded bytes per recipient (`MailTemplate`): a thousand
 recipients of one event read the same words, and Python's e-mail package costs about a
-millisecond per message, most of a fan-out's time when paid per recipient.
+millisecond per message, most of a fan-out's time when paid per recipient. The slots are
+markers drawn for each rendering (config/slots.py): a comment quoting one cannot make
+every recipient's link appear inside it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from functools import cached_property
@@ -27,14 +29,10 @@ from django.utils.html import escape
 from accounts.models import User
 from community.models import Community
 from community.selectors import community_url
+from config.slots import Slots, fill
 from notifications.text import describe
 from notifications.tokens import unsubscribe_token
 
-NAME_SLOT = "RECIPIENTNAMESLOT"
-HTML_NAME_SLOT = "RECIPIENTHTMLNAMESLOT"
-UNSUBSCRIBE_SLOT = "UNSUBSCRIBEURLSLOT"
-ADDRESS_SLOT = "recipient@address-slot.invalid"
-MESSAGE_ID_SLOT = "MESSAGEIDSLOT@message-id-slot.invalid"
 ONE_CLICK = "List-Unsubscribe=One-Click"
 
 
@@ -47,23 +45,33 @@ class Rendered:
     subject: str
     text: str
     html: str
+    slots: Slots = field(default_factory=Slots)
+
+    @property
+    def address_slot(self) -> str:
+        return f"{self.slots['address']}@address-slot.invalid"
+
+    @property
+    def message_id_slot(self) -> str:
+        return f"{self.slots['messageid']}@message-id-slot.invalid"
 
 
 def _render(template: str, context: dict, community: Community, language: str) -> Rendered:
+    slots = Slots()
     context = {
         **context,
         "community": community,
         "LANGUAGE_CODE": language,
-        "unsubscribe_url": UNSUBSCRIBE_SLOT,
+        "unsubscribe_url": slots["unsubscribe"],
         "preferences_url": community_url(community, reverse("notifications:preferences")),
         "home_url": community_url(community, "/"),
         "site": community_url(community),
     }
     with translation.override(language):
         subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-        text = render_to_string(f"emails/{template}.txt", {**context, "recipient_name": NAME_SLOT})
-        html = render_to_string(f"emails/{template}.html", {**context, "recipient_name": HTML_NAME_SLOT})
-    return Rendered(f"[{community.name}] {subject}", text, html)
+        text = render_to_string(f"emails/{template}.txt", {**context, "recipient_name": slots["name"]})
+        html = render_to_string(f"emails/{template}.html", {**context, "recipient_name": slots["htmlname"]})
+    return Rendered(f"[{community.name}] {subject}", text, html, slots)
 
 
 def render_notification(*, kind: str, data: dict, url: str, community: Community, language: str) -> Rendered:
@@ -91,8 +99,9 @@ def _unsubscribe_url(user: User, topic: str, community: Community) -> str:
 
 
 def _fill(rendered: Rendered, name: str, unsubscribe: str) -> tuple[str, str]:
-    text = rendered.text.replace(NAME_SLOT, name).replace(UNSUBSCRIBE_SLOT, unsubscribe)
-    html = rendered.html.replace(HTML_NAME_SLOT, escape(name)).replace(UNSUBSCRIBE_SLOT, escape(unsubscribe))
+    slots = rendered.slots
+    text = fill(rendered.text, {slots["name"]: name, slots["unsubscribe"]: unsubscribe})
+    html = fill(rendered.html, {slots["htmlname"]: escape(name), slots["unsubscribe"]: escape(unsubscribe)})
     return text, html
 
 
@@ -156,17 +165,24 @@ class MailTemplate:
         self.rendered = rendered
         self.topic = topic
         self.community = community
+        slots = rendered.slots
         shared = EmailMultiAlternatives(
             rendered.subject,
             rendered.text,
-            to=[ADDRESS_SLOT],
-            headers={**_headers(UNSUBSCRIBE_SLOT), "Message-ID": f"<{MESSAGE_ID_SLOT}>"},
+            to=[rendered.address_slot],
+            headers={**_headers(slots["unsubscribe"]), "Message-ID": f"<{rendered.message_id_slot}>"},
         )
         shared.attach_alternative(rendered.html, "text/html")
         raw = shared.message().as_bytes(linesep="\n")
         encoded = b"quoted-printable" in raw or b"Content-Transfer-Encoding: base64" in raw
-        slots = (ADDRESS_SLOT, MESSAGE_ID_SLOT, UNSUBSCRIBE_SLOT, NAME_SLOT, HTML_NAME_SLOT)
-        if encoded or not all(slot.encode() in raw for slot in slots):
+        markers = (
+            rendered.address_slot,
+            rendered.message_id_slot,
+            slots["unsubscribe"],
+            slots["name"],
+            slots["htmlname"],
+        )
+        if encoded or not all(marker.encode() in raw for marker in markers):
             self.raw = None
         else:
             # A name or address filled in may not be ASCII: say 8bit where the template was 7bit.
@@ -180,11 +196,13 @@ class MailTemplate:
         text, html = _fill(self.rendered, name, unsubscribe)
         message = PreparedMessage(self.rendered.subject, text, to=[user.email], headers=_headers(unsubscribe))
         message.attach_alternative(html, "text/html")
-        message.raw = (
-            self.raw.replace(ADDRESS_SLOT.encode(), sanitize_address(user.email, "utf-8").encode())
-            .replace(MESSAGE_ID_SLOT.encode(), make_msgid(domain=DNS_NAME)[1:-1].encode())
-            .replace(UNSUBSCRIBE_SLOT.encode(), unsubscribe.encode())
-            .replace(HTML_NAME_SLOT.encode(), escape(name).encode())
-            .replace(NAME_SLOT.encode(), name.encode())
-        )
+        rendered, slots = self.rendered, self.rendered.slots
+        values = {
+            rendered.address_slot: sanitize_address(user.email, "utf-8"),
+            rendered.message_id_slot: make_msgid(domain=DNS_NAME)[1:-1],
+            slots["unsubscribe"]: unsubscribe,
+            slots["htmlname"]: escape(name),
+            slots["name"]: name,
+        }
+        message.raw = fill(self.raw, {marker.encode(): value.encode() for marker, value in values.items()})
         return message

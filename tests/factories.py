@@ -111,3 +111,41 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     kind = "status"
     key = factory.Sequence(lambda n: f"test:{n}")
     data = factory.LazyFunction(dict)
+
+
+# --- Two-factor authentication (accounts.mfa) --------------------------------------------
+
+
+def totp_enrol(user):
+    """Give `user` an authenticator app; returns (authenticator, secret)."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    return TOTP.activate(user, secret).instance, secret
+
+
+def totp_code(secret: str) -> str:
+    """The code the authenticator app shows now."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    return format_hotp_value(hotp_value(secret, next(iter(yield_hotp_counters_from_time()))))
+
+
+def login_with_mfa(client, user) -> None:
+    """Sign `user` in on `client` as after their password and an authenticator code, which
+    staff pages require (accounts.mfa). `force_login` alone records no second factor.
+
+    Enrols an authenticator app for `user` if they have none."""
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.mfa.models import Authenticator
+    from django.http import HttpRequest
+
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if authenticator is None:
+        authenticator, _secret = totp_enrol(user)
+    client.force_login(user)
+    request = HttpRequest()
+    request.session = client.session
+    record_authentication(request, user, "password", username=user.username)
+    record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
+    request.session.save()

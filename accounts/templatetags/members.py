@@ -3,13 +3,14 @@ from collections.abc import Mapping
 from django import template
 from django.utils.html import format_html
 
-from accounts.profiles import colour_of, initials_of
+from accounts.profiles import AVATAR_COLOURS, colour_of, initials_of
 
 register = template.Library()
 
-INITIALS = (
-    '<span class="avatar avatar--initials" style="--avatar-size:{}px; background:{}" aria-hidden="true">{}</span>'
-)
+# Size and colour by data- attributes: the Content-Security-Policy allows no inline style.
+# The sizes are in static/css/site.css, the palette in /theme.css (config/theme.py); the
+# colour of a former member is the grey default.
+INITIALS = '<span class="avatar avatar--initials" data-size="{}"{} aria-hidden="true">{}</span>'
 
 
 @register.simple_tag
@@ -22,7 +23,7 @@ def avatar(user, size: int = 40):
     if isinstance(user, Mapping):
         return _avatar(user["username"], user["public_name"], user["avatar"], size)
     if user is None or getattr(user, "is_former", False):
-        return format_html(INITIALS, size, "#6b7280", "?")
+        return format_html(INITIALS, size, "", "?")
     return _avatar(user.username, user.public_name, user.avatar.url if user.avatar else "", size)
 
 
@@ -31,4 +32,5 @@ def _avatar(username: str, name: str, url: str, size: int):
         return format_html(
             '<img class="avatar" src="{}" alt="" width="{}" height="{}" loading="lazy">', url, size, size
         )
-    return format_html(INITIALS, size, colour_of(username), initials_of(name, fallback=username))
+    colour = format_html(' data-colour="{}"', AVATAR_COLOURS.index(colour_of(username)))
+    return format_html(INITIALS, size, colour, initials_of(name, fallback=username))

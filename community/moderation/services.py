@@ -35,6 +35,7 @@ from community.models import (
 )
 from community.models.moderation import OPEN_STATES, ItemState, Outcome
 from community.moderation import rules, spam_check
+from config.client_ip import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class ClientInfo:
 
 
 def client_info(request) -> ClientInfo:
-    return ClientInfo(ip=request.META.get("REMOTE_ADDR"), user_agent=request.headers.get("User-Agent", "")[:255])
+    return ClientInfo(ip=client_ip(request) or None, user_agent=request.headers.get("User-Agent", "")[:255])
 
 
 def rule_for(community: Community) -> ModerationRule:
@@ -566,7 +567,9 @@ def moderation_decide(
         raise ValueError(outcome)
     if not is_moderator_of(moderator, item.community):
         raise NotAllowed
-    item = ModerationItem.objects.select_for_update().select_related("community").get(pk=item.pk)
+    # Only the item's row: a plain FOR UPDATE over the join would lock the community row
+    # too, and with it every insert that refers to the community (notifications, points).
+    item = ModerationItem.objects.select_for_update(of=("self",)).select_related("community").get(pk=item.pk)
     content = item.content
     if item.state == ItemState.SUPERSEDED or content is None or content.revision != item.revision:
         raise StaleItem

@@ -14,6 +14,7 @@ from django.utils.translation import get_language, ngettext
 from community.cache import cache_version, content_cached
 from community.models import Flag
 from config.pagecache import csrf_token_for
+from config.slots import Slots, fill
 
 register = template.Library()
 logger = logging.getLogger(__name__)
@@ -51,8 +52,6 @@ def duration_words(value: timedelta | None) -> str:
 # --- Cards, rendered once per state ------------------------------------------------------
 
 CARD_SECONDS = 600
-CSRF_SLOT = "CARDCSRFTOKENSLOT"
-NEXT_SLOT = "CARDNEXTPATHSLOT"
 
 
 def card_key(idea, my_vote, *, signed_in: bool, language: str, version) -> str:
@@ -76,7 +75,7 @@ def card_key(idea, my_vote, *, signed_in: bool, language: str, version) -> str:
         signed_in,
     )
     digest = hashlib.blake2b(repr(state).encode(), digest_size=12).hexdigest()
-    return f"card:v{version}:{language}:{digest}"
+    return f"card:s:v{version}:{language}:{digest}"
 
 
 @register.simple_tag(takes_context=True)
@@ -84,7 +83,8 @@ def idea_cards(context, ideas) -> str:
     """The cards of a list, each from the cache when nothing it shows has changed.
 
     Rendering a card costs about 2 ms of template work; a list shows 20. The per-request
-    parts (the CSRF token, the page to come back to) are slots filled after the cache.
+    parts (the CSRF token, the page to come back to) are slots filled after the cache, each
+    card with the markers drawn when it was rendered (kept beside it: config/slots.py).
     """
     request = context["request"]
     my_votes = context.get("my_votes") or {}
@@ -100,37 +100,44 @@ def idea_cards(context, ideas) -> str:
     except Exception:  # no cache: render everything
         keys, cached = {}, {}
     card = get_template("ideas/_idea_card.html")
+    values = {"csrf": escape(csrf_token_for(request)), "next": escape(request.get_full_path())}
     parts, fresh = [], {}
     for idea in ideas:
         key = keys.get(idea.pk)
-        html = cached.get(key) if key else None
-        if html is None:
+        entry = cached.get(key) if key else None
+        if entry is None:
+            slots = Slots()
             html = card.render(
-                {"idea": idea, "my_votes": my_votes, "user": request.user, "csrf_token": CSRF_SLOT},
-                _SlottedRequest(request),
+                {"idea": idea, "my_votes": my_votes, "user": request.user, "csrf_token": slots["csrf"]},
+                _SlottedRequest(request, slots),
             )
+            entry = (html, slots.nonce)
             if key:
-                fresh[key] = html
-        parts.append(html)
+                fresh[key] = entry
+        parts.append(_fill_card(entry, values))
     if fresh:
         try:
             cache.set_many(fresh, CARD_SECONDS)
         except Exception:
             logger.warning("Cache unavailable for idea cards", exc_info=True)
-    html = "".join(parts)
-    return mark_safe(  # noqa: S308 — rendered by our own templates; the slots are filled with escaped values
-        html.replace(CSRF_SLOT, escape(csrf_token_for(request))).replace(NEXT_SLOT, escape(request.get_full_path()))
-    )
+    return mark_safe("".join(parts))  # noqa: S308 — rendered by our own templates; the slots are filled with escaped values
+
+
+def _fill_card(entry: tuple[str, str], values: dict[str, str]) -> str:
+    html, nonce = entry
+    slots = Slots(nonce)
+    return fill(html, {slots[name]: value for name, value in values.items()})
 
 
 class _SlottedRequest:
     """The request as a card sees it: the page to come back to is a slot."""
 
-    def __init__(self, request) -> None:
+    def __init__(self, request, slots: Slots) -> None:
         self._request = request
+        self._slots = slots
 
     def get_full_path(self) -> str:
-        return NEXT_SLOT
+        return self._slots["next"]
 
     def __getattr__(self, name: str):
         return getattr(self._request, name)
@@ -217,14 +224,16 @@ def comment_list(context, thread) -> str:
         # (A member who reported comments sees "Reported" on them: their own rendering.)
         return template.render(context.flatten(), request)
 
-    def render() -> str:
-        slotted = {"thread": thread, "idea": idea, "user": user, "csrf_token": CSRF_SLOT, "flagged_comments": ()}
-        return template.render(slotted, _SlottedRequest(request))
+    def render() -> tuple[str, str]:
+        slots = Slots()
+        slotted = {"thread": thread, "idea": idea, "user": user, "csrf_token": slots["csrf"], "flagged_comments": ()}
+        return template.render(slotted, _SlottedRequest(request, slots)), slots.nonce
 
     signed_in = user.is_authenticated
-    name = f"thread:{idea.pk}:{get_language()}:{signed_in}:{idea.moderation_state}:{idea.merged_into_id}"
-    html = content_cached(idea.community_id, name, render)
-    return mark_safe(html.replace(CSRF_SLOT, escape(csrf_token_for(request))))  # noqa: S308 — as idea_cards
+    name = f"thread:s:{idea.pk}:{get_language()}:{signed_in}:{idea.moderation_state}:{idea.merged_into_id}"
+    entry = content_cached(idea.community_id, name, render)
+    values = {"csrf": escape(csrf_token_for(request)), "next": escape(request.get_full_path())}
+    return mark_safe(_fill_card(entry, values))  # noqa: S308 — as idea_cards
 
 
 # --- Reporting ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, login_with_mfa
 
 
 @pytest.mark.smoke
@@ -66,7 +66,7 @@ def test_the_switch_only_accepts_posts_with_a_csrf_token(community_a):
 def test_the_admin_speaks_the_staff_members_language(client, moderator_a, language, expected, unexpected):
     moderator_a.language = language
     moderator_a.save()
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     page = client.get("/admin/").content.decode()
     assert expected in page and unexpected not in page
 

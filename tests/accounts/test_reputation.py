@@ -32,7 +32,7 @@ from ideas.services import (
     vote_toggle,
 )
 from tests.concurrency import race
-from tests.factories import MembershipFactory, UserFactory, make_idea
+from tests.factories import MembershipFactory, UserFactory, login_with_mfa, make_idea
 
 
 def total(user, community) -> int:
@@ -313,7 +313,7 @@ class TestAdmin:
         return data
 
     def test_a_community_admin_sets_point_values_on_the_community_form(self, client, admin_a, community_a, idea_a):
-        client.force_login(admin_a)
+        login_with_mfa(client, admin_a)
         url = reverse("admin:community_community_change", args=[community_a.pk])
         response = client.post(url, self.community_form(community_a, vote_received=3))
         assert response.status_code == 302
@@ -323,7 +323,7 @@ class TestAdmin:
 
     def test_other_staff_see_the_values_but_do_not_change_them(self, client, moderator_a, community_a):
         PointValue.objects.create(community=community_a, kind=PointKind.COMMENT, points=4)
-        client.force_login(moderator_a)
+        login_with_mfa(client, moderator_a)
         url = reverse("admin:community_community_change", args=[community_a.pk])
         [inline] = client.get(url).context["inline_admin_formsets"]
         assert (inline.has_add_permission, inline.has_change_permission, inline.has_view_permission) == (
@@ -340,7 +340,7 @@ class TestAdmin:
     ):
         points_award(user=member(community_a), community=community_a, kind=PointKind.COMMENT, key="comment:in-a")
         points_award(user=member(community_b), community=community_b, kind=PointKind.COMMENT, key="comment:in-b")
-        client.force_login(request.getfixturevalue(persona))
+        login_with_mfa(client, request.getfixturevalue(persona))
         response = client.get(reverse("admin:accounts_pointevent_changelist"))
         assert [event.key for event in response.context["cl"].result_list] == [f"comment:in-{sees.lower()}"]
         assert client.get(reverse("admin:accounts_pointevent_add")).status_code == 403

@@ -10,7 +10,7 @@ from django.utils.html import escape
 
 from accounts.models import User
 from accounts.usernames import username_validate
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, login_with_mfa
 
 EMAIL = "camille@example.test"
 
@@ -134,7 +134,7 @@ def add_user_in_admin(client, username):
 
 
 def test_the_admin_normalises_and_refuses_tricks(client, community_a, superuser):
-    client.force_login(superuser)
+    login_with_mfa(client, superuser)
     assert add_user_in_admin(client, "ＣＡＭＩＬＬＥ").status_code == 302
     assert User.objects.filter(username="camille").exists()
     for typed in ("\u0430dmin", "ad\u200dmin", "former-3"):
@@ -144,7 +144,7 @@ def test_the_admin_normalises_and_refuses_tricks(client, community_a, superuser)
 
 
 def test_the_admin_may_give_a_reserved_name_to_an_official_account(client, community_a, superuser):
-    client.force_login(superuser)
+    login_with_mfa(client, superuser)
     assert add_user_in_admin(client, "support").status_code == 302
     assert add_user_in_admin(client, "brand-a").status_code == 302
     assert User.objects.filter(username__in=["support", "brand-a"]).count() == 2
@@ -152,7 +152,7 @@ def test_the_admin_may_give_a_reserved_name_to_an_official_account(client, commu
 
 def test_the_admin_keeps_an_unchanged_username_it_would_refuse_today(client, community_a, superuser):
     former = UserFactory(username="former-99", email="")
-    client.force_login(superuser)
+    login_with_mfa(client, superuser)
     url = reverse("admin:accounts_user_change", args=[former.pk])
     form = client.get(url).context["adminform"].form
     data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}

@@ -10,6 +10,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
+from accounts.mfa import mfa_required_for
+from tests.factories import PASSWORD, login_with_mfa, totp_code
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
 
@@ -39,11 +42,28 @@ def page(browser):
 
 
 def signed_in_page(browser, live_server, user):
-    """A page in a browser context of its own, signed in as `user`."""
+    """A page in a browser context of its own, signed in as `user` (staff with their second
+    factor, as they must sign in: accounts.mfa)."""
     client = Client()
-    client.force_login(user)
+    if mfa_required_for(user):
+        login_with_mfa(client, user)
+    else:
+        client.force_login(user)
     name = django_settings.SESSION_COOKIE_NAME
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": live_server.url}])
     context.set_default_timeout(15_000)
     return context.new_page()
+
+
+def sign_in_through_the_form(page, live_server, user, *, next_url: str = "/admin/", totp_secret: str | None = None):
+    """Sign in as a person does: the site's form, then the authenticator app's code when
+    the account has one (`tests.factories.totp_enrol` gives the secret)."""
+    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
+    page.fill("input[name=login]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form [type=submit]").first.click()
+    if totp_secret is not None:
+        page.wait_for_url("**/accounts/2fa/authenticate/")
+        page.fill("input[name=code]", totp_code(totp_secret))
+        page.locator("main form [type=submit]").first.click()

@@ -22,14 +22,14 @@ from community.models.moderation import ItemState, Outcome
 from community.moderation.services import rule_for
 from community.services import community_create
 from ideas.services import comment_create, idea_create
-from tests.factories import UserFactory
+from tests.factories import UserFactory, login_with_mfa
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def sign_in(page, live_server, user) -> None:
     client = Client()
-    client.force_login(user)
+    login_with_mfa(client, user)
     name = django_settings.SESSION_COOKIE_NAME
     page.context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": live_server.url}])
 

@@ -35,7 +35,9 @@ from tests.factories import (
     ReasonTemplateFactory,
     SanctionFactory,
     UserFactory,
+    login_with_mfa,
     make_idea,
+    totp_enrol,
 )
 
 ROLES = ("moderator_a", "brand_manager_a", "admin_a", "admin_b", "superuser")
@@ -94,6 +96,7 @@ def world(django_capture_on_commit_callbacks, community_a, community_b, moderato
     app = SocialApp.objects.create(provider="google", name="Google", client_id="id", secret="secret")
     account = SocialAccount.objects.create(user=admin_a, provider="google", uid="42")
     SocialToken.objects.create(app=app, account=account, token="token")
+    totp_enrol(admin_a)  # an mfa.Authenticator row
     assert ModerationItem.objects.filter(state=ItemState.HELD).count() == 2
     rows = {}
     for model, model_admin in admin.site._registry.items():
@@ -133,7 +136,7 @@ def _crawl(client: Client, url: str, problems: list[str], allowed: set[int]):
 def test_it_opens_every_admin_page_without_a_server_error_or_a_leak(request, world, role):
     user = request.getfixturevalue(role)
     client = Client()
-    client.force_login(user)
+    login_with_mfa(client, user)
     own = OWN_COMMUNITY.get(role)
     other = {"a": "b", "b": "a"}.get(own)
     problems: list[str] = []
@@ -164,7 +167,7 @@ def test_the_world_covers_the_models_that_once_failed(world):
 def test_it_opens_an_official_responses_pages_as_its_communitys_staff(client, world, brand_manager_a, moderator_a):
     response = world[OfficialResponse]["a"]
     for user in (brand_manager_a, moderator_a):
-        client.force_login(user)
+        login_with_mfa(client, user)
         for view in ("change", "history"):
             page = client.get(_url(OfficialResponse, view, response.pk))
             assert page.status_code == 200, (user, view)
@@ -188,7 +191,7 @@ def _filter_parameters(changelist) -> set[str]:
 @pytest.mark.parametrize("role", ["superuser", "moderator_a"])
 def test_hostile_filter_and_search_values_never_cause_a_server_error(request, world, role):
     client = Client(raise_request_exception=False)
-    client.force_login(request.getfixturevalue(role))
+    login_with_mfa(client, request.getfixturevalue(role))
     problems: list[str] = []
     for model in world:
         listing = _url(model, "changelist")
@@ -209,7 +212,7 @@ def test_hostile_filter_and_search_values_never_cause_a_server_error(request, wo
 
 def test_a_non_numeric_status_filter_is_ignored(client, world, superuser):
     # Regression: "²" passed str.isdigit() and int() failed with a 500.
-    client.force_login(superuser)
+    login_with_mfa(client, superuser)
     response = client.get(_url(Idea, "changelist"), {"status": "²"})
     assert response.status_code in (200, 302)
 
@@ -237,7 +240,7 @@ def _headers(client: Client, user, language: str, url: str) -> list[str]:
 
 
 def test_every_changelists_column_headers_are_translated_in_french(client, world, superuser):
-    client.force_login(superuser)
+    login_with_mfa(client, superuser)
     untranslated = []
     for model in world:
         url = _url(model, "changelist")

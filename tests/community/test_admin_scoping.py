@@ -12,7 +12,7 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from community.models import Category, Community, Membership, Role, Status
-from tests.factories import CategoryFactory, UserFactory
+from tests.factories import CategoryFactory, UserFactory, login_with_mfa
 
 PERSONAS = ("superuser", "admin_a", "moderator_a", "brand_manager_a", "moderator_b", "member_a")
 # Who may change community A's settings, vocabularies and roles: its admin and the operator.
@@ -64,7 +64,7 @@ def changelist_url(model) -> str:
     ],
 )
 def test_the_community_list_shows_only_the_personas_communities(client, people, persona, sees):
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     response = client.get(changelist_url(Community))
     assert response.status_code == 200
     shown = {community.name for community in response.context["cl"].result_list}
@@ -83,7 +83,7 @@ def test_the_community_list_shows_only_the_personas_communities(client, people, 
     ],
 )
 def test_opening_community_a_in_admin(client, people, community_a, persona, expected_status):
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     response = client.get(change_url(community_a))
     assert response.status_code == expected_status
     if persona == "member_a":
@@ -95,7 +95,7 @@ def test_opening_community_a_in_admin(client, people, community_a, persona, expe
     EDITORS_OF_A,
 )
 def test_editing_community_a_branding(client, people, community_a, persona, may_edit):
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     response = client.post(change_url(community_a), as_post_data(community_a, tagline="Nouvelle accroche"))
     assert response.status_code in (302, 403)
     community_a.refresh_from_db()
@@ -103,7 +103,7 @@ def test_editing_community_a_branding(client, people, community_a, persona, may_
 
 
 def test_a_community_admin_cannot_move_their_community_to_another_domain(client, admin_a, community_a):
-    client.force_login(admin_a)
+    login_with_mfa(client, admin_a)
     client.post(change_url(community_a), as_post_data(community_a, domain="stolen.test", tagline="x"))
     community_a.refresh_from_db()
     assert community_a.domain == "ideas.brand-a.test"
@@ -115,7 +115,7 @@ def test_a_community_admin_cannot_move_their_community_to_another_domain(client,
     EDITORS_OF_A,
 )
 def test_adding_a_category_to_community_a(client, people, community_a, persona, may_add):
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     data = {"community": community_a.pk, "slug": "wifi", "name_fr": "Wi-Fi", "name_en": "Wi-Fi", "color": "#336699"}
     data["order"] = 5
     response = client.post(add_url(Category), data)
@@ -135,7 +135,7 @@ def test_adding_a_category_to_community_a(client, people, community_a, persona, 
 )
 def test_editing_a_status_of_community_b(client, people, community_b, persona, may_edit):
     status = Status.objects.get(community=community_b, slug="planned")
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     response = client.post(change_url(status), as_post_data(status, name_en="Scheduled"))
     assert response.status_code in (302, 403)
     status.refresh_from_db()
@@ -143,7 +143,7 @@ def test_editing_a_status_of_community_b(client, people, community_b, persona, m
 
 
 def test_a_community_admin_cannot_add_a_category_to_another_community(client, admin_a, community_b):
-    client.force_login(admin_a)
+    login_with_mfa(client, admin_a)
     data = {"community": community_b.pk, "slug": "wifi", "name_fr": "Wi-Fi", "name_en": "Wi-Fi", "color": "#336699"}
     response = client.post(add_url(Category), {**data, "order": 1})
     assert response.status_code == 200  # the form comes back with an error on "community"
@@ -157,13 +157,13 @@ def test_a_community_admin_cannot_add_a_category_to_another_community(client, ad
 )
 def test_granting_a_role_in_community_a(client, people, community_a, persona, may_grant):
     newcomer = UserFactory(username="newcomer")
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     client.post(add_url(Membership), {"community": community_a.pk, "user": "newcomer", "role": Role.MODERATOR})
     assert Membership.objects.filter(user=newcomer, community=community_a).exists() is may_grant
 
 
 def test_an_unknown_username_gets_a_clear_error_and_keeps_the_form(client, admin_a, community_a):
-    client.force_login(admin_a)
+    login_with_mfa(client, admin_a)
     response = client.post(add_url(Membership), {"community": community_a.pk, "user": "ghost", "role": "moderator"})
     assert response.status_code == 200
     assert "Aucun membre actif n’a ce nom d’utilisateur." in response.content.decode()  # French first
@@ -174,7 +174,7 @@ def test_an_unknown_username_gets_a_clear_error_and_keeps_the_form(client, admin
 def test_category_and_membership_lists_are_scoped(client, people, community_a, community_b, persona, sees_b_rows):
     CategoryFactory(community=community_a, slug="a-cat")
     CategoryFactory(community=community_b, slug="b-cat")
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     categories = {c.slug for c in client.get(changelist_url(Category)).context["cl"].result_list}
     memberships = {m.community.slug for m in client.get(changelist_url(Membership)).context["cl"].result_list}
     assert ("b-cat" in categories) is sees_b_rows
@@ -183,14 +183,14 @@ def test_category_and_membership_lists_are_scoped(client, people, community_a, c
 
 @pytest.mark.parametrize(("persona", "may_delete"), [("superuser", True), ("admin_a", False)])
 def test_only_the_operator_deletes_a_community(client, people, community_a, persona, may_delete):
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     delete_url = reverse("admin:community_community_delete", args=[community_a.pk])
     client.post(delete_url, {"post": "yes"})
     assert Community.objects.filter(pk=community_a.pk).exists() is not may_delete
 
 
 def test_a_community_created_in_admin_gets_the_default_statuses(client, superuser):
-    client.force_login(superuser)
+    login_with_mfa(client, superuser)
     data = {
         "name": "Brand C",
         "slug": "brand-c",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from community.services import community_create
+from tests.factories import login_with_mfa
 
 
 def test_a_known_host_serves_its_own_community(client, community_a, community_b):
@@ -38,7 +41,8 @@ def test_an_inactive_community_keeps_healthz_and_admin_reachable(client, communi
     community_b.is_active = False
     community_b.save()
     assert client.get("/healthz", HTTP_HOST="ideas.brand-b.test").status_code == 200
-    assert client.get("/admin/login/", HTTP_HOST="ideas.brand-b.test").status_code == 200
+    # /admin/login/ hands over to the site's sign-in, open there too.
+    assert client.get("/admin/login/", HTTP_HOST="ideas.brand-b.test", follow=True).status_code == 200
 
 
 def test_the_page_wears_the_community_brand(client, community_a):
@@ -47,11 +51,14 @@ def test_the_page_wears_the_community_brand(client, community_a):
     community_a.tagline = "Nos voyageurs ont des idées"
     community_a.save()
     content = client.get("/", HTTP_HOST="ideas.brand-a.test").content.decode()
-    assert "--brand-primary: #123456" in content
-    assert "--brand-accent: #fedcba" in content
-    assert "--brand-on-primary: #ffffff" in content  # white text on a dark primary
-    assert "--brand-on-accent: #000000" in content  # black text on a light accent
     assert "Nos voyageurs ont des idées" in content
+    # The colours are a stylesheet of the brand's own (config/theme.py): no inline style.
+    theme_url = re.search(r'href="(/theme\.css\?v=\w+)"', content)[1]
+    css = client.get(theme_url, HTTP_HOST="ideas.brand-a.test").content.decode()
+    assert "--brand-primary: #123456" in css
+    assert "--brand-accent: #fedcba" in css
+    assert "--brand-on-primary: #ffffff" in css  # white text on a dark primary
+    assert "--brand-on-accent: #000000" in css  # black text on a light accent
 
 
 def test_a_new_domain_is_served_at_once_despite_the_cache(client, community_a, django_capture_on_commit_callbacks):
@@ -89,7 +96,7 @@ def test_an_admin_edit_is_served_at_once_despite_the_cache(client):
     default = CommunityFactory(name="Default", slug="default", domain=None, is_default=True)
     brand = CommunityFactory(name="Brand B", slug="brand-b", domain="ideas.brand-b.test")
     assert client.get("/", HTTP_HOST="ideas.brand-b.test").wsgi_request.community == brand  # now cached
-    client.force_login(UserFactory(username="operator", is_staff=True, is_superuser=True))
+    login_with_mfa(client, UserFactory(username="operator", is_staff=True, is_superuser=True))
     url = reverse("admin:community_community_change", args=[brand.pk])
     response = client.post(url, as_post_data(brand, domain="idees.brand-b.test"))
     assert response.status_code == 302
@@ -102,7 +109,7 @@ def test_a_domain_differing_only_in_case_is_refused_with_a_message(client, super
 
     from tests.community.test_admin_scoping import as_post_data
 
-    client.force_login(superuser)
+    login_with_mfa(client, superuser)
     url = reverse("admin:community_community_change", args=[community_b.pk])
     response = client.post(url, as_post_data(community_b, domain="IDEAS.BRAND-A.TEST"))
     assert response.status_code == 200

@@ -26,7 +26,7 @@ from community.models.moderation import ItemState, Outcome
 from community.moderation.services import rule_for
 from ideas.models import Comment, Idea, ModerationState, StatusChange
 from ideas.services import comment_create
-from tests.factories import UserFactory, make_idea
+from tests.factories import UserFactory, login_with_mfa, make_idea
 
 # Runs on the embedded default (SQLite) as well.
 pytestmark = pytest.mark.smoke
@@ -134,7 +134,7 @@ def queue(community_a, community_b, member_a, member_b, hold, publish):
 
 
 def test_the_queue_shows_waiting_items_by_default(client, superuser, queue):
-    client.force_login(superuser)
+    login_with_mfa(client, superuser)
     pending = queue["a_approved"]
     ModerationItem.objects.filter(pk=pending.pk).update(state=ItemState.PENDING)  # unchecked yet: waiting too
     shown = listed(client, reverse(QUEUE))
@@ -144,7 +144,7 @@ def test_the_queue_shows_waiting_items_by_default(client, superuser, queue):
 
 
 def test_the_state_filter_narrows_and_offers_all(client, superuser, queue):
-    client.force_login(superuser)
+    login_with_mfa(client, superuser)
     everything = {item.pk for item in queue.values()}
     assert listed(client, reverse(QUEUE), state="all") == everything
     assert listed(client, reverse(QUEUE), state="approved") == {queue["a_approved"].pk}
@@ -153,7 +153,7 @@ def test_the_state_filter_narrows_and_offers_all(client, superuser, queue):
 
 
 def test_the_community_filter_narrows(client, superuser, community_a, community_b, queue):
-    client.force_login(superuser)
+    login_with_mfa(client, superuser)
     assert listed(client, reverse(QUEUE), community__id__exact=community_a.pk) == {
         queue["a_idea"].pk,
         queue["a_comment"].pk,
@@ -162,7 +162,7 @@ def test_the_community_filter_narrows(client, superuser, community_a, community_
 
 
 def test_the_kind_filter_narrows(client, superuser, queue):
-    client.force_login(superuser)
+    login_with_mfa(client, superuser)
     assert listed(client, reverse(QUEUE), kind__exact="comment") == {queue["a_comment"].pk}
     assert listed(client, reverse(QUEUE), kind__exact="idea") == {queue["a_idea"].pk, queue["b_idea"].pk}
 
@@ -181,7 +181,7 @@ def test_the_kind_filter_narrows(client, superuser, queue):
 def test_the_reason_filter_matches_whole_codes(client, superuser, queue, reasons, matches):
     item = queue["a_idea"]
     ModerationItem.objects.filter(pk=item.pk).update(reasons=reasons)
-    client.force_login(superuser)
+    login_with_mfa(client, superuser)
     for code in ("spam", "spam_check_unavailable", "links", "new_member", "banned_words", "rate", "flags"):
         assert (item.pk in listed(client, reverse(QUEUE), reason=code)) is (code in matches), code
 
@@ -191,14 +191,14 @@ def test_the_age_filter_narrows(client, superuser, queue):
     ModerationItem.objects.filter(pk=queue["a_idea"].pk).update(created_at=now - timedelta(minutes=10))
     ModerationItem.objects.filter(pk=queue["a_comment"].pk).update(created_at=now - timedelta(hours=5))
     ModerationItem.objects.filter(pk=queue["b_idea"].pk).update(created_at=now - timedelta(days=3))
-    client.force_login(superuser)
+    login_with_mfa(client, superuser)
     assert listed(client, reverse(QUEUE), age="1h") == {queue["a_idea"].pk}
     assert listed(client, reverse(QUEUE), age="24h") == {queue["a_idea"].pk, queue["a_comment"].pk}
     assert listed(client, reverse(QUEUE), age="older") == {queue["b_idea"].pk}
 
 
 def test_an_items_page_shows_the_preview_and_the_authors_history(client, moderator_a, queue):
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     response = client.get(change_url(queue["a_idea"]))
     assert response.status_code == 200
     page = response.content.decode()
@@ -230,7 +230,7 @@ def two_held(community_a, member_a, hold):
 @pytest.mark.parametrize("action", ACTIONS)
 def test_an_action_first_asks_for_the_reason_and_the_message(client, moderator_a, community_a, two_held, action):
     ReasonTemplate.objects.create(community=community_a, label="Hors charte", message="Merci de relire la charte.")
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     response = action_post(client, action, two_held)
     assert response.status_code == 200
     assert "admin/community/decision_form.html" in [template.name for template in response.templates]
@@ -253,7 +253,7 @@ def test_an_action_decides_every_selected_item(
 ):
     content_state, item_state, outcome, trusted = ACTIONS[action]
     untouched = hold(community_a, UserFactory(username="xavier"), "Un wagon silencieux")
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     message = "Merci pour votre idée, voici notre décision."
     with django_capture_on_commit_callbacks(execute=True):
         response = action_post(client, action, two_held, apply="1", template="", message=message)
@@ -292,7 +292,7 @@ def test_the_chosen_reason_templates_message_is_sent(
     template = ReasonTemplate.objects.create(
         community=community_a, label="Hors charte", message="Votre idée ne respecte pas la charte."
     )
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     with django_capture_on_commit_callbacks(execute=True):
         response = action_post(client, "reject", [item], apply="1", template=template.pk, message="")
     assert response.status_code == 302
@@ -308,7 +308,7 @@ def test_a_typed_message_wins_over_the_template(
 ):
     item = hold(community_a, member_a, "Des prises dans les trains")
     template = ReasonTemplate.objects.create(community=community_a, label="Hors charte", message="Message type.")
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     with django_capture_on_commit_callbacks(execute=True):
         action_post(client, "reject", [item], apply="1", template=template.pk, message="Un mot à vous.")
     assert ModerationDecision.objects.get(item=item, automatic=False).message == "Un mot à vous."
@@ -322,7 +322,7 @@ def test_another_communitys_reason_template_cannot_be_picked(
 ):
     item = hold(community_a, member_a, "Des prises dans les trains")
     foreign = ReasonTemplate.objects.create(community=community_b, label="De B", message="Message de B.")
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     response = action_post(client, "reject", [item], apply="1", template=foreign.pk, message="")
     assert response.status_code == 200  # the form comes back with an error
     assert "template" in response.context["form"].errors
@@ -340,7 +340,7 @@ def test_approve_and_trust_lifts_the_new_member_hold(
     item = ModerationItem.objects.get(idea=first)
     assert item.state == ItemState.HELD
     assert item.reason_codes() == ["new_member"]
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     with django_capture_on_commit_callbacks(execute=True):
         action_post(client, "approve_and_trust", [item], apply="1", message="Bienvenue !")
     with django_capture_on_commit_callbacks(execute=True):
@@ -363,7 +363,7 @@ def item_b(community_b, member_b, hold):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_who_sees_community_as_item_in_the_queue(client, people, item_a, item_b, persona):
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     response = client.get(reverse(QUEUE))
     if persona == "member_a":
         assert response.status_code == 302
@@ -390,7 +390,7 @@ def test_who_sees_community_as_item_in_the_queue(client, people, item_a, item_b,
     ],
 )
 def test_opening_community_as_item(client, people, item_a, persona, expected_status):
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     response = client.get(change_url(item_a))
     assert response.status_code == expected_status
     if persona == "member_a":
@@ -403,7 +403,7 @@ def test_opening_community_as_item(client, people, item_a, persona, expected_sta
 def test_deciding_community_as_item_by_a_crafted_post(
     client, people, item_a, member_a, django_capture_on_commit_callbacks, persona
 ):
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     with django_capture_on_commit_callbacks(execute=True):
         response = action_post(client, "reject", [item_a], apply="1", message="Non.")
     assert response.status_code in (200, 302, 403)
@@ -420,7 +420,7 @@ def test_deciding_community_as_item_by_a_crafted_post(
 def test_a_moderator_of_b_decides_only_their_own_items_in_a_mixed_post(
     client, moderator_b, item_a, item_b, django_capture_on_commit_callbacks
 ):
-    client.force_login(moderator_b)
+    login_with_mfa(client, moderator_b)
     with django_capture_on_commit_callbacks(execute=True):
         action_post(client, "approve", [item_a, item_b], apply="1", message="")
     assert refreshed(item_a).state == ItemState.HELD
@@ -452,7 +452,7 @@ def records(community_a, community_b, item_a, item_b, member_a, member_b, superu
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_decision_log_flags_and_sanctions_lists_are_scoped(client, people, records, model, persona):
     key = model.__name__.lower().replace("moderation", "")
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     response = client.get(changelist_url(model))
     if persona == "member_a":
         assert response.status_code == 302
@@ -479,14 +479,14 @@ def test_decision_log_flags_and_sanctions_lists_are_scoped(client, people, recor
 )
 @pytest.mark.parametrize("key", ["decision_a", "flag_a", "sanction_a"])
 def test_opening_community_as_records(client, people, records, key, persona, expected_status):
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     assert client.get(change_url(records[key])).status_code == expected_status
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_the_decision_log_and_flags_are_read_only(client, people, records, persona):
     decision, flag = records["decision_a"], records["flag_a"]
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     response = client.post(change_url(decision), {"outcome": "approve", "reasons": "", "message": "forged"})
     assert response.status_code in (302, 403)
     response = client.post(change_url(flag), {"reason": "other", "weight": "9", "upheld": "true"})
@@ -506,7 +506,7 @@ def test_the_decision_log_and_flags_are_read_only(client, people, records, perso
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_nobody_deletes_a_decision(client, people, records, persona):
     decision = records["decision_a"]
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     response = client.post(delete_url(decision), {"post": "yes"})
     assert response.status_code in (302, 403)
     # Nor through the changelist's bulk delete.
@@ -522,7 +522,7 @@ def test_nobody_deletes_a_decision(client, people, records, persona):
 
 @pytest.mark.parametrize("persona", ["superuser", "moderator_a"])
 def test_nobody_deletes_a_queue_item(client, people, item_a, persona):
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     assert client.post(delete_url(item_a), {"post": "yes"}).status_code == 403
     assert client.get(add_url(ModerationItem)).status_code == 403
     assert ModerationItem.objects.filter(pk=item_a.pk).exists()
@@ -545,7 +545,7 @@ def sanction_data(community, username: str, **changes) -> dict:
 
 
 def test_a_moderator_suspends_a_member_by_username(client, moderator_a, member_a, community_a):
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     response = client.post(add_url(Sanction), sanction_data(community_a, "member-a"))
     assert response.status_code == 302, response.context["adminform"].form.errors
     sanction = Sanction.objects.get()
@@ -556,7 +556,7 @@ def test_a_moderator_suspends_a_member_by_username(client, moderator_a, member_a
 
 
 def test_a_moderator_cannot_sanction_in_another_community(client, moderator_a, member_b, community_b):
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     response = client.post(add_url(Sanction), sanction_data(community_b, "member-b"))
     assert response.status_code == 200  # the form comes back with an error on "community"
     assert "community" in response.context["adminform"].form.errors
@@ -564,7 +564,7 @@ def test_a_moderator_cannot_sanction_in_another_community(client, moderator_a, m
 
 
 def test_a_suspension_needs_an_end_and_an_unknown_username_is_named(client, moderator_a, member_a, community_a):
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     response = client.post(add_url(Sanction), sanction_data(community_a, "member-a", until_0="", until_1=""))
     assert response.status_code == 200
     assert "until" in response.context["adminform"].form.errors
@@ -581,14 +581,14 @@ def test_a_suspension_needs_an_end_and_an_unknown_username_is_named(client, mode
 )
 def test_who_sanctions_in_community_a(client, people, community_a, persona, may_add):
     UserFactory(username="troll")
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     client.post(add_url(Sanction), sanction_data(community_a, "troll"))
     assert Sanction.objects.filter(community=community_a, user__username="troll").exists() is may_add
 
 
 def test_the_lift_action_sets_lifted_at(client, moderator_a, records):
     sanction = records["sanction_a"]
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     response = client.post(changelist_url(Sanction), {"action": "lift", ACTION_CHECKBOX_NAME: [sanction.pk]})
     assert response.status_code == 302
     sanction.refresh_from_db()
@@ -612,7 +612,7 @@ def test_the_lift_action_sets_lifted_at(client, moderator_a, records):
 )
 def test_who_lifts_a_sanction_of_community_a(client, people, records, persona, may_lift):
     sanction = records["sanction_a"]
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     client.post(changelist_url(Sanction), {"action": "lift", ACTION_CHECKBOX_NAME: [sanction.pk]})
     sanction.refresh_from_db()
     assert (sanction.lifted_at is not None) is may_lift
@@ -646,7 +646,7 @@ def test_the_admin_index_shows_how_many_items_wait(
     hold(community_a, member_a, "Des sièges plus larges")
     hold(community_b, member_b, "Des fenêtres qui s’ouvrent")
     publish(community_a, member_a, "Des trains à l’heure")  # decided: not waiting
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     response = client.get(reverse("admin:index"))
     assert response.status_code == 200
     banner = waiting_banner(response)
@@ -662,7 +662,7 @@ def test_the_admin_index_shows_how_many_items_wait(
 def test_the_index_count_follows_decisions(client, moderator_a, community_a, member_a, hold):
     first = hold(community_a, member_a, "Des prises dans les trains")
     hold(community_a, member_a, "Des sièges plus larges")
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     assert re.search(r"(?<!\d)2(?!\d)", waiting_banner(client.get(reverse("admin:index"))))
     action_post(client, "approve", [first], apply="1", message="")
     assert re.search(r"(?<!\d)1(?!\d)", waiting_banner(client.get(reverse("admin:index"))))
@@ -673,7 +673,7 @@ def test_the_index_count_follows_decisions(client, moderator_a, community_a, mem
 
 @pytest.mark.parametrize("persona", ["superuser", "moderator_a"])
 def test_ideas_cannot_be_added_in_admin(client, people, persona):
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     assert client.get(add_url(Idea)).status_code == 403
     assert client.post(add_url(Idea), {"title": "Par l’admin", "body": "x"}).status_code == 403
     assert not Idea.objects.filter(title="Par l’admin").exists()
@@ -693,7 +693,7 @@ def idea_data(idea, **changes) -> dict:
 
 def test_declining_an_idea_needs_a_public_reason(client, moderator_a, community_a, idea_a):
     declined = community_a.statuses.get(slug="declined")
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     response = client.post(change_url(idea_a), idea_data(idea_a, status=declined.pk))
     assert response.status_code == 200
     assert "status_reason" in response.context["adminform"].form.errors
@@ -704,7 +704,7 @@ def test_declining_an_idea_needs_a_public_reason(client, moderator_a, community_
 
 def test_declining_an_idea_with_a_reason_records_it(client, moderator_a, community_a, idea_a):
     declined = community_a.statuses.get(slug="declined")
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     reason = "Le matériel roulant ne le permet pas."
     response = client.post(change_url(idea_a), idea_data(idea_a, status=declined.pk, status_reason=reason))
     assert response.status_code == 302
@@ -719,7 +719,7 @@ def test_declining_an_idea_with_a_reason_records_it(client, moderator_a, communi
 
 
 def test_the_queue_names_a_comment_item_as_a_noun_in_french(client, moderator_a, queue):
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     page = client.get(reverse(QUEUE)).content.decode()
     assert "Idée" in page  # the queue is in French
     assert re.search(r"<td class=\"field-kind\">Commentaire</td>", page), re.findall(r'field-kind">[^<]*', page)
@@ -727,7 +727,7 @@ def test_the_queue_names_a_comment_item_as_a_noun_in_french(client, moderator_a,
 
 
 def test_the_queues_community_column_is_in_french(client, moderator_a, queue):
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     page = client.get(reverse(QUEUE)).content.decode()
     header = re.search(r'<th scope="col" class="[^"]*column-community[^"]*">.*?<a [^>]*>([^<]+)</a>', page, re.S)
     assert header is not None
@@ -753,7 +753,7 @@ def test_a_comments_page_shows_its_idea_its_parent_the_reasons_and_the_authors_r
     parent = comment_create(idea=idea, author=member_a, body="Le réseau coupe à chaque tunnel.")
     camille = UserFactory(username="camille", display_name="Camille")
     earlier = hold(community_a, camille, "Première remarque", on=idea)
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     decide(client, earlier, "hide", message="Restez courtois.")
     with django_capture_on_commit_callbacks(execute=True):
         with_reply = comment_create(idea=idea, author=camille, body="Une arnaque, ce Wi-Fi.", parent=parent)
@@ -813,7 +813,7 @@ def test_a_decision_from_the_items_page_leads_to_the_next_waiting_item_of_the_co
     first = hold(community_a, member_a, "Des prises dans les trains")
     hold(community_b, member_b, "Des fenêtres qui s’ouvrent")  # another community's: never next for A
     second = hold(community_a, UserFactory(username="yves"), "Des sièges plus larges")
-    client.force_login(admin_a)
+    login_with_mfa(client, admin_a)
     with django_capture_on_commit_callbacks(execute=True):
         response = decide(client, first, decision, message="Merci, voici notre décision.")
     assert response.status_code == 302
@@ -833,7 +833,7 @@ def test_a_decision_from_the_items_page_leads_to_the_next_waiting_item_of_the_co
 
 def test_the_last_decision_goes_back_to_the_queue_with_a_message(client, moderator_a, community_a, member_a, hold):
     item = hold(community_a, member_a, "Des prises dans les trains")
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     response = decide(client, item, "approve")
     assert response.status_code == 302
     assert response["Location"] == reverse(QUEUE)
@@ -843,7 +843,7 @@ def test_the_last_decision_goes_back_to_the_queue_with_a_message(client, moderat
 def test_a_rejection_needs_a_reason_template_or_a_message(client, moderator_a, community_a, member_a, hold):
     item = hold(community_a, member_a, "Des prises dans les trains")
     template = ReasonTemplate.objects.create(community=community_a, label="Hors charte", message="Relisez la charte.")
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     response = decide(client, item, "reject")
     assert response.status_code == 400
     assert "Dites pourquoi" in response.content.decode()
@@ -858,7 +858,7 @@ def test_an_unknown_decision_or_a_foreign_template_is_a_clear_400(
 ):
     item = hold(community_a, member_a, "Des prises dans les trains")
     foreign = ReasonTemplate.objects.create(community=community_b, label="B", message="De B.")
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     assert decide(client, item, "delete_everything").status_code == 400
     assert decide(client, item, "reject", template=foreign.pk).status_code == 400
     assert decide(client, item, "hide", template="abc").status_code == 400
@@ -874,7 +874,7 @@ def test_a_stale_item_says_so_and_leads_to_the_latest_version(
     with django_capture_on_commit_callbacks(execute=True):
         idea_update(idea=old.idea, user=member_a, title="Des prises partout", body="Une arnaque, vraiment.")
     latest = ModerationItem.objects.get(idea=old.idea, revision=2)
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
 
     page = client.get(change_url(old))
     assert page.status_code == 200
@@ -900,7 +900,7 @@ def test_a_stale_item_says_so_and_leads_to_the_latest_version(
     ],
 )
 def test_who_decides_from_community_as_items_page(client, people, item_a, persona, expected_status):
-    client.force_login(people[persona])
+    login_with_mfa(client, people[persona])
     response = decide(client, item_a, "hide", message="Masqué.")
     assert response.status_code == expected_status
     if persona == "member_a":
@@ -913,7 +913,7 @@ def test_a_decision_without_the_csrf_token_is_refused(moderator_a, item_a):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     response = decide(client, item_a, "approve")
     assert response.status_code == 403
     assert refreshed(item_a).state == ItemState.HELD
@@ -922,7 +922,7 @@ def test_a_decision_without_the_csrf_token_is_refused(moderator_a, item_a):
 def test_records_are_named_in_words(client, moderator_a, community_a, member_a, hold, publish):
     idea = publish(community_a, member_a, "Des trains à l’heure")
     item = hold(community_a, UserFactory(username="zoe", display_name="Zoé"), "Remarque", on=idea)
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     decide(client, item, "reject", message="Hors sujet.")
     page = client.get(changelist_url(ModerationDecision)).content.decode()
     assert "Refusé : Commentaire de Zoé sur « Des trains à l’heure »" in page
@@ -932,7 +932,7 @@ def test_records_are_named_in_words(client, moderator_a, community_a, member_a, 
 
 
 def test_the_sanction_form_is_labelled_in_french(client, moderator_a):
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     page = client.get(add_url(Sanction)).content.decode()
     assert re.search(r'<label[^>]*for="id_community"[^>]*>Communauté\s*:</label>', page)
     assert ">Community" not in page
@@ -942,7 +942,7 @@ def test_the_bulk_confirmation_names_each_item_in_words(client, moderator_a, com
     idea = publish(community_a, member_a, "Des trains à l’heure")
     comment_item = hold(community_a, UserFactory(username="zoe", display_name="Zoé"), "Remarque", on=idea)
     idea_item = hold(community_a, member_a, "Des prises dans les trains")
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     page = action_post(client, "hide", [comment_item, idea_item]).content.decode()
     assert "Commentaire de Zoé sur « Des trains à l’heure »" in page
     assert "Idée de Member-A : « Des prises dans les trains »" in page

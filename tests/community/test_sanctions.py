@@ -21,7 +21,7 @@ from community.moderation.services import FlagRefused, flag_create
 from ideas.exceptions import Refused
 from ideas.models import Comment, Follow, Idea, Vote
 from ideas.services import comment_create, comment_update, follow_toggle, idea_create, idea_update, vote_toggle
-from tests.factories import make_idea
+from tests.factories import login_with_mfa, make_idea
 
 # Runs on the embedded default (SQLite) as well.
 pytestmark = pytest.mark.smoke
@@ -270,7 +270,7 @@ def test_a_member_suspended_in_the_admin_is_told_why_and_until_when(
 ):
     from notifications.models import Kind, Notification
 
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("admin:community_sanction_add"), sanction_form(community_a, "member-a"))
     assert response.status_code == 302
@@ -310,7 +310,7 @@ def test_a_suspension_is_told_in_the_members_language(community_a, member_a, dja
 def test_a_banned_member_is_told_it_is_permanent(
     client, community_a, member_a, moderator_a, django_capture_on_commit_callbacks
 ):
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("admin:community_sanction_add"), sanction_form(community_a, "member-a", kind="ban")
@@ -324,7 +324,7 @@ def test_a_banned_member_is_told_it_is_permanent(
 def test_a_sanction_refused_by_the_form_tells_nobody(
     client, community_a, member_a, moderator_a, django_capture_on_commit_callbacks
 ):
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("admin:community_sanction_add"), sanction_form(community_a, "member-a", until_0="", until_1="")

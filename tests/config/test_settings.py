@@ -81,6 +81,13 @@ def test_it_uses_redis_as_broker_and_cache_when_redis_url_is_set():
     assert values["database_name"] == "app"
 
 
+def test_the_cache_can_have_its_own_redis_instance():
+    """Production: the cache on an instance with an eviction policy, the broker's on noeviction."""
+    values = probe({"REDIS_URL": "redis://broker.internal:6379/0", "CACHE_REDIS_URL": "redis://cache.internal:6380/2"})
+    assert values["broker"] == "redis://broker.internal:6379/0"
+    assert values["cache_location"] == "redis://cache.internal:6380/2"
+
+
 def test_it_reads_smtp_settings_from_email_url():
     values = probe({"EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587"})
     assert values["email_delivery"] == "django.core.mail.backends.smtp.EmailBackend"
@@ -96,6 +103,7 @@ def test_it_reads_smtp_settings_from_email_url():
         ("DATABASE_URL", "mysql://root@localhost/app"),
         ("REDIS_URL", "http://127.0.0.1:6379/0"),
         ("REDIS_URL", "redis://127.0.0.1:port/0"),
+        ("CACHE_REDIS_URL", "memcached://127.0.0.1:11211"),
         ("EMAIL_URL", "carrier-pigeon://loft"),
         ("EMAIL_TIMEOUT", "soon"),
         ("SECURE_HSTS_SECONDS", "-5"),

@@ -29,7 +29,7 @@ from ideas.responses import (
 from ideas.selectors import awaiting_response
 from ideas.services import idea_set_status, vote_toggle
 from ideas.tasks import awaiting_reminder
-from tests.factories import MembershipFactory, UserFactory, make_idea
+from tests.factories import MembershipFactory, UserFactory, login_with_mfa, make_idea
 
 HOST_A = "ideas.brand-a.test"
 THRESHOLD = 3
@@ -77,7 +77,7 @@ def titles(ideas) -> list[str]:
 
 
 def console(client, user):
-    client.force_login(user)
+    login_with_mfa(client, user)
     page = client.get(reverse("manage:console"), HTTP_HOST=HOST_A)
     assert page.status_code == 200
     return page
@@ -236,7 +236,7 @@ def test_the_console_costs_the_same_queries_for_3_and_30_rows(
             community_a, brand_manager_a, manager_2, django_capture_on_commit_callbacks, per_stage=count, prefix=count
         )
 
-    client.force_login(brand_manager_a)
+    login_with_mfa(client, brand_manager_a)
     url = reverse("manage:console")
     client.get(url, HTTP_HOST=HOST_A)  # warm the caches (the host, the vocabularies)
 

@@ -35,7 +35,9 @@ MAKER, GPS_IFD, ORIENTATION = 0x010F, 0x8825, 0x0112
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path) -> Path:
-    settings.MEDIA_ROOT = tmp_path
+    """Where ideas' pictures are stored: PRIVATE_MEDIA_ROOT (served through ideas.media)."""
+    settings.MEDIA_ROOT = tmp_path / "public"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
     return tmp_path
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from community.models import Membership, Role
 from ideas.services import comment_create
 from notifications.models import Notification
-from tests.factories import UserFactory
+from tests.factories import UserFactory, login_with_mfa
 from tests.markup import assert_sound, page_of
 
 HOST_A = "ideas.brand-a.test"
@@ -72,7 +72,7 @@ def test_it_offers_a_translated_file_picker_for_the_images(client, member_a, com
 
 
 def test_it_gives_the_response_form_ids_of_its_own(client, brand_manager_a, discussed):
-    client.force_login(brand_manager_a)
+    login_with_mfa(client, brand_manager_a)
     page = assert_sound(client.get(discussed.get_absolute_url(), HTTP_HOST=HOST_A))
     assert {"id_body", "id_response_body", "id_response_status"} <= set(page.ids)
 

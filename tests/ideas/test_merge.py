@@ -14,7 +14,7 @@ from ideas.services import (
     idea_unmerge,
     vote_toggle,
 )
-from tests.factories import UserFactory, make_idea
+from tests.factories import UserFactory, login_with_mfa, make_idea
 
 # Runs on the embedded default (SQLite) as well.
 pytestmark = pytest.mark.smoke
@@ -123,7 +123,7 @@ def test_unmerge_from_the_admin(client, pair, moderator_a):
     from django.urls import reverse
 
     merge = idea_merge(duplicate=pair[0], original=pair[1], user=moderator_a)
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     client.post(reverse("admin:ideas_merge_changelist"), {"action": "undo", ACTION_CHECKBOX_NAME: [merge.pk]})
     pair[0].refresh_from_db()
     assert pair[0].merged_into is None
@@ -178,7 +178,7 @@ def test_an_idea_that_is_not_public_cannot_be_the_original_of_a_merge(
     original = make_idea(community_a, UserFactory(), title="Un titre que personne ne doit lire")
     Idea.objects.filter(pk=original.pk).update(moderation_state=state)
 
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     form = {"action": "merge_into", ACTION_CHECKBOX_NAME: [duplicate.pk], "apply": "1", "original": original.pk}
     with django_capture_on_commit_callbacks(execute=True):
         answer = client.post(reverse("admin:ideas_idea_changelist"), form, follow=True)
@@ -199,7 +199,7 @@ def test_the_merge_form_offers_the_likely_originals_of_the_community_only(
     hidden = make_idea(community_a, UserFactory(), title="Le wifi du train, version cachée")
     content_set_moderation_state(content=hidden, state="hidden")
     elsewhere = make_idea(community_b, UserFactory(), title="Le wifi dans le train de Brand B")
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     start = {"action": "merge_into", ACTION_CHECKBOX_NAME: [duplicate.pk]}
 
     page = client.post(reverse("admin:ideas_idea_changelist"), start).content.decode()

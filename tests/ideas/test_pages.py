@@ -154,6 +154,20 @@ def test_feeds_of_unknown_scopes_are_404(client, catalogue):
     assert client.get("/ideas/feed/category/nope/").status_code == 404
 
 
+def test_feeds_drop_characters_xml_cannot_carry(client, community_a, member_a):
+    """A title, body, tag or community name with a control character (pasted from a
+    terminal) once made the whole feed a 500; the feed is still valid XML without them."""
+    community_a.tagline = "Vos idées\x0b"
+    community_a.save()
+    make_idea(community_a, member_a, title="Du Wi-Fi\x07 dans le train", body="Vite\x1b[0m", tags=["ré\x08seau"])
+    response = client.get("/ideas/feed/")
+    assert response.status_code == 200
+    feed = ElementTree.fromstring(response.content)
+    assert [entry.find(f"{ATOM}title").text for entry in feed.iter(f"{ATOM}entry")] == ["Du Wi-Fi dans le train"]
+    assert [category.get("term") for category in feed.iter(f"{ATOM}category")] == ["réseau"]
+    assert feed.find(f"{ATOM}subtitle").text == "Vos idées"
+
+
 def test_the_sitemap_lists_public_ideas_of_this_community(client, catalogue, community_b, member_b):
     other = make_idea(community_b, member_b, title="Ailleurs")
     content = client.get("/sitemap.xml").content.decode()

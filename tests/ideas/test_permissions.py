@@ -14,7 +14,7 @@ from django.urls import reverse
 from ideas.exceptions import Refused
 from ideas.models import Comment, Follow, Idea, Vote
 from ideas.services import idea_merge
-from tests.factories import UserFactory, make_idea
+from tests.factories import UserFactory, login_with_mfa, make_idea
 
 # Runs on the embedded default (SQLite) as well.
 pytestmark = pytest.mark.smoke
@@ -37,7 +37,7 @@ def people(request, member_a, moderator_a, moderator_b, member_b, community_a):
 
 def signed_in(client, people, persona):
     if people[persona] is not None:
-        client.force_login(people[persona])
+        login_with_mfa(client, people[persona])
     return client
 
 

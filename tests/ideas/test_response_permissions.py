@@ -22,7 +22,7 @@ from ideas.responses import (
     response_publish,
     response_submit,
 )
-from tests.factories import MembershipFactory, UserFactory, make_idea
+from tests.factories import MembershipFactory, UserFactory, login_with_mfa, make_idea
 
 HOST_A = "ideas.brand-a.test"
 HOST_B = "ideas.brand-b.test"
@@ -84,7 +84,7 @@ def idea_b(community_b, member_b):
 
 def signed_in(client, people, persona):
     if people[persona] is not None:
-        client.force_login(people[persona])
+        login_with_mfa(client, people[persona])
     return client
 
 
@@ -227,7 +227,7 @@ def test_the_console_answers_a_script_without_a_session_with_401(client, communi
 def test_a_manager_of_b_speaks_on_their_own_community(client, manager_of_b, idea_b):
     """The control for the matrix: manager_of_b is refused on A for being of B, not for
     being unable to answer at all."""
-    client.force_login(manager_of_b)
+    login_with_mfa(client, manager_of_b)
 
     page = respond(client, idea_b, host=HOST_B, action="save", body=BODY)
 
@@ -242,7 +242,7 @@ def test_a_response_of_another_idea_answers_404(client, brand_manager_a, idea_a,
     other_idea = make_idea(community_a, title="Des casiers à vélos en gare")
     other = prepared(Draft, idea=other_idea, writer=writer, checker=checker, capture=None)
     before = snapshot()
-    client.force_login(brand_manager_a)
+    login_with_mfa(client, brand_manager_a)
 
     for action in ("withdraw", "save", "submit"):
         page = respond(client, idea_a, action=action, response=other.pk, body="Détourné")
@@ -254,7 +254,7 @@ def test_a_response_of_another_idea_answers_404(client, brand_manager_a, idea_a,
 def test_a_response_of_another_community_answers_404(client, superuser, idea_a, idea_b, manager_of_b):
     theirs = response_create(idea=idea_b, user=manager_of_b, body=BODY)
     before = snapshot()
-    client.force_login(superuser)
+    login_with_mfa(client, superuser)
 
     page = respond(client, idea_a, action="withdraw", response=theirs.pk)
 
@@ -274,7 +274,7 @@ def test_another_communitys_idea_on_this_host_answers_404(client, people, person
 
 
 def test_a_status_of_another_community_is_bad_input(client, brand_manager_a, idea_a, community_b):
-    client.force_login(brand_manager_a)
+    login_with_mfa(client, brand_manager_a)
     before = snapshot()
 
     page = respond(client, idea_a, action="save", body=BODY, status=status(community_b, "planned").pk)
@@ -284,7 +284,7 @@ def test_a_status_of_another_community_is_bad_input(client, brand_manager_a, ide
 
 
 def test_an_unknown_action_is_bad_input(client, brand_manager_a, idea_a):
-    client.force_login(brand_manager_a)
+    login_with_mfa(client, brand_manager_a)
 
     page = respond(client, idea_a, action="delete", body=BODY)
 
@@ -334,11 +334,11 @@ def state_of(response) -> str:
 def test_the_admin_approve_action_keeps_the_two_manager_rule(client, idea_a, writer, checker):
     response = prepared(Awaiting, idea=idea_a, writer=writer, checker=checker, capture=None)
 
-    client.force_login(writer)
+    login_with_mfa(client, writer)
     assert run_admin_action(client, "approve", response).status_code == 302
     assert state_of(response) == Awaiting
 
-    client.force_login(checker)
+    login_with_mfa(client, checker)
     run_admin_action(client, "approve", response)
     assert state_of(response) == Approved
     response.refresh_from_db()
@@ -351,7 +351,7 @@ def test_the_admin_publishes_only_approved_responses(
     awaiting = prepared(Awaiting, idea=idea_a, writer=writer, checker=checker, capture=None)
     other_idea = make_idea(community_a, title="Des casiers à vélos en gare")
     approved = prepared(Approved, idea=other_idea, writer=writer, checker=checker, capture=None)
-    client.force_login(brand_manager_a)
+    login_with_mfa(client, brand_manager_a)
 
     with django_capture_on_commit_callbacks(execute=True):
         run_admin_action(client, "publish_now", awaiting, approved)
@@ -368,7 +368,7 @@ def test_the_admin_withdraws_a_published_response(
         Published, idea=idea_a, writer=writer, checker=checker, capture=django_capture_on_commit_callbacks
     )
 
-    client.force_login(admin_a)
+    login_with_mfa(client, admin_a)
     run_admin_action(client, "withdraw", response)
 
     assert state_of(response) == Withdrawn
@@ -385,7 +385,7 @@ def test_admin_actions_do_not_reach_another_communitys_responses(
     theirs = response_create(idea=idea_b, user=manager_of_b, body=BODY)
     response_submit(response=theirs, user=manager_of_b)
     before = snapshot()
-    client.force_login(brand_manager_a)
+    login_with_mfa(client, brand_manager_a)
 
     with django_capture_on_commit_callbacks(execute=True):
         run_admin_action(client, action, theirs)
@@ -399,7 +399,7 @@ def test_a_moderator_sees_responses_in_the_admin_but_cannot_act(
 ):
     response = prepared(Awaiting, idea=idea_a, writer=writer, checker=checker, capture=None)
     before = snapshot()
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
 
     assert client.get(reverse(CHANGELIST)).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):

@@ -41,7 +41,7 @@ from ideas.responses import (
 from ideas.services import idea_merge
 from ideas.tasks import publish_due, publish_response
 from notifications.models import Notification
-from tests.factories import MembershipFactory, UserFactory, make_idea
+from tests.factories import MembershipFactory, UserFactory, login_with_mfa, make_idea
 
 HOST_A = "ideas.brand-a.test"
 BODY = "Merci ! Le Wi-Fi sera déployé sur toutes les lignes en 2026."
@@ -335,7 +335,7 @@ def test_through_the_page_the_author_cannot_approve_and_cannot_publish_unapprove
     client, two_managers_rule, idea_a, brand_manager_a, manager_2
 ):
     response = response_create(idea=idea_a, user=brand_manager_a, body=BODY)
-    client.force_login(brand_manager_a)
+    login_with_mfa(client, brand_manager_a)
 
     assert respond(client, idea_a, action="publish", response=response.pk, body=BODY).status_code == 409
     assert respond(client, idea_a, action="submit", response=response.pk).status_code == 302
@@ -343,7 +343,7 @@ def test_through_the_page_the_author_cannot_approve_and_cannot_publish_unapprove
     response.refresh_from_db()
     assert response.state == Awaiting
 
-    client.force_login(manager_2)
+    login_with_mfa(client, manager_2)
     page = respond(client, idea_a, action="approve", response=response.pk)
     assert page.status_code == 302
     assert page["Location"].endswith("#official-response")
@@ -355,7 +355,7 @@ def test_through_the_page_the_author_cannot_approve_and_cannot_publish_unapprove
 
 
 def test_scheduling_in_the_past_is_refused_and_the_typed_text_comes_back(client, idea_a, brand_manager_a):
-    client.force_login(brand_manager_a)
+    login_with_mfa(client, brand_manager_a)
     typed = "Une réponse soigneusement rédigée"
 
     page = respond(client, idea_a, action="schedule", body=typed, publish_at="2020-01-01T10:00")
@@ -383,7 +383,7 @@ def test_scheduling_in_the_past_through_the_service_changes_nothing(idea_a, bran
 
 
 def test_scheduling_in_the_future_through_the_page(client, idea_a, brand_manager_a):
-    client.force_login(brand_manager_a)
+    login_with_mfa(client, brand_manager_a)
     when = timezone.localtime() + timedelta(days=3)
 
     page = respond(client, idea_a, action="schedule", body=BODY, publish_at=when.strftime("%Y-%m-%dT%H:%M"))
@@ -471,7 +471,7 @@ def test_publishing_moves_the_status_once_and_marks_the_idea_answered(
     client, idea_a, brand_manager_a, community_a, django_capture_on_commit_callbacks
 ):
     planned = status(community_a, "planned")
-    client.force_login(brand_manager_a)
+    login_with_mfa(client, brand_manager_a)
 
     with django_capture_on_commit_callbacks(execute=True):
         page = respond(client, idea_a, action="publish", body=BODY, status=planned.pk)
@@ -540,7 +540,7 @@ def test_withdrawing_a_published_response_hides_it_and_unmarks_the_idea(
 ):
     planned = status(community_a, "planned")
     response = publish(response_create(idea=idea_a, user=brand_manager_a, body=BODY, status=planned))
-    client.force_login(brand_manager_a)
+    login_with_mfa(client, brand_manager_a)
 
     page = respond(client, idea_a, action="withdraw", response=response.pk)
 
@@ -581,7 +581,7 @@ def test_editing_a_published_response_keeps_the_earlier_text(
     response = publish(
         response_create(idea=idea_a, user=brand_manager_a, body=BODY, status=status(community_a, "planned"))
     )
-    client.force_login(manager_2)
+    login_with_mfa(client, manager_2)
 
     page = respond(client, idea_a, action="save", response=response.pk, body="Corrigé : en 2027.")
 
@@ -637,7 +637,7 @@ def test_a_draft_cannot_be_emptied_into_a_reasonless_decline(idea_a, brand_manag
 
 
 def test_declining_without_a_reason_through_the_page(client, idea_a, brand_manager_a, community_a):
-    client.force_login(brand_manager_a)
+    login_with_mfa(client, brand_manager_a)
 
     page = respond(client, idea_a, action="publish", body="", status=status(community_a, "declined").pk)
 
@@ -655,7 +655,7 @@ def test_only_a_public_idea_gets_a_response(state, idea_a, admin_a, client):
 
     assert refused(lambda: response_create(idea=idea_a, user=admin_a, body=BODY)).status == 409
 
-    client.force_login(admin_a)  # an admin also moderates: they can open the held idea
+    login_with_mfa(client, admin_a)  # an admin also moderates: they can open the held idea
     assert respond(client, idea_a, action="save", body=BODY).status_code == 409
     assert not OfficialResponse.objects.exists()
 
@@ -672,7 +672,7 @@ def test_an_idea_has_one_response_in_preparation_at_a_time(client, idea_a, brand
     first = response_create(idea=idea_a, user=brand_manager_a, body=BODY)
 
     assert refused(lambda: response_create(idea=idea_a, user=manager_2, body="Autre texte")).status == 409
-    client.force_login(manager_2)
+    login_with_mfa(client, manager_2)
     assert respond(client, idea_a, action="save", body="Autre texte").status_code == 409
     assert list(OfficialResponse.objects.all()) == [first]
 

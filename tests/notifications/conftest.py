@@ -10,6 +10,7 @@ from accounts.models import User
 from community.models import Membership, Role
 from ideas.models import Follow, OfficialResponse
 from ideas.services import comment_create
+from tests.factories import login_with_mfa
 
 HOST_A = "ideas.brand-a.test"
 HOST_B = "ideas.brand-b.test"
@@ -51,7 +52,7 @@ def publish(brand_manager_a, django_capture_on_commit_callbacks):
     """The brand manager publishes a response through the idea page (in their own browser);
     the task runs (eagerly) once the request's transaction commits. Returns the response."""
     manager = Client()
-    manager.force_login(brand_manager_a)
+    login_with_mfa(manager, brand_manager_a)
 
     def publish(idea, **form):
         with django_capture_on_commit_callbacks(execute=True):

@@ -33,7 +33,7 @@ from ideas.services import (
 )
 from notifications.models import Delivery, Kind, Notification
 from notifications.services import digests_send, preferences_set
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, login_with_mfa
 from tests.notifications.conftest import follow
 
 
@@ -440,7 +440,7 @@ def test_a_status_change_in_the_admin_tells_the_followers(
     follow(idea_a, moderator_a)
     declined = community_a.statuses.get(slug="declined")
     reason = "Le matériel roulant ne le permet pas."
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     with django_capture_on_commit_callbacks(execute=True):
         answer = client.post(
             reverse("admin:ideas_idea_change", args=[idea_a.pk]),
@@ -467,7 +467,7 @@ def test_a_status_change_of_an_idea_that_is_not_public_tells_nobody(
 ):
     Idea.objects.filter(pk=idea_a.pk).update(moderation_state="hidden")
     declined = community_a.statuses.get(slug="declined")
-    client.force_login(moderator_a)
+    login_with_mfa(client, moderator_a)
     form = {"title": idea_a.title, "body": idea_a.body, "category": "", "tags": ""}
     with django_capture_on_commit_callbacks(execute=True):
         answer = client.post(

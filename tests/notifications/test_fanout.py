@@ -23,7 +23,7 @@ from notifications.events import response_announcement
 from notifications.models import Kind, Notification
 from notifications.services import CHUNK_SIZE, Announcement, Audience, Event, deliver
 from notifications.tasks import deliver_task
-from tests.factories import make_idea
+from tests.factories import login_with_mfa, make_idea
 from tests.notifications.conftest import HOST_A, add_followers, follow, publish_form, respond_url
 
 MANY = 5000
@@ -67,7 +67,7 @@ def crowd(idea_a, member_a, brand_manager_a):
 @pytest.fixture
 def published(client, brand_manager_a, idea_a, crowd, django_capture_on_commit_callbacks):
     """The manager publishes on idea_a; the task runs once the request has committed."""
-    client.force_login(brand_manager_a)
+    login_with_mfa(client, brand_manager_a)
     _sql, callbacks = publish_request(client, idea_a, django_capture_on_commit_callbacks)
     run(callbacks)
     return idea_a.responses.get()
@@ -80,7 +80,7 @@ def test_the_publishing_request_costs_the_same_with_5_or_5000_followers(
     many = make_idea(community_a, title="Du Wi-Fi dans les TER")
     add_followers(few, 5, prefix="few")
     add_followers(many, MANY, prefix="many")
-    client.force_login(brand_manager_a)
+    login_with_mfa(client, brand_manager_a)
     for idea in (few, many):  # the community's host and both public ideas are looked up and cached
         client.get(idea.get_absolute_url(), HTTP_HOST=HOST_A)
 

@@ -21,7 +21,7 @@ from ideas.services import idea_set_status
 from notifications.forms import SPEAKER_KINDS
 from notifications.models import DEFAULT_DELIVERY, Delivery, Kind, Notification, Preference
 from notifications.services import digests_send, preferences_of, preferences_set
-from tests.factories import MembershipFactory, UserFactory, make_idea
+from tests.factories import MembershipFactory, UserFactory, login_with_mfa, make_idea
 from tests.notifications.conftest import HOST_A, follow
 
 SETTINGS = reverse("notifications:preferences")
@@ -107,7 +107,7 @@ def test_the_settings_page_shows_the_defaults(client, member_a):
 
 
 def test_a_brand_manager_is_offered_the_reminder_of_ideas_awaiting_an_answer(client, brand_manager_a):
-    client.force_login(brand_manager_a)
+    login_with_mfa(client, brand_manager_a)
     page = client.get(SETTINGS, HTTP_HOST=HOST_A).content.decode()
     assert checked(page)[Kind.AWAITING] == Delivery.IMMEDIATE
     assert checked(page)[Kind.RESPONSE_FLOW] == Delivery.IMMEDIATE

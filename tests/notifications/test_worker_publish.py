@@ -21,6 +21,7 @@ from ideas.models import OfficialResponse, ResponseState
 from ideas.tasks import publish_response
 from notifications.models import Kind, Notification
 from tests.celery_worker import celery_worker, wait_for
+from tests.factories import login_with_mfa
 from tests.notifications.conftest import HOST_A, add_followers, follow, publish_form, respond_url
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -88,7 +89,7 @@ def test_a_worker_publishes_the_response_and_tells_each_follower_once(
     follow(idea_a, brand_manager_a)
     planned = community_a.statuses.get(slug="planned")
     manager = Client()
-    manager.force_login(brand_manager_a)
+    login_with_mfa(manager, brand_manager_a)
 
     with celery_worker({"EMAIL_URL": smtp.url}) as worker:
         log = WorkerLog(worker)

