@@ -44,6 +44,7 @@ from accounts.models import BadgeAward, DataExport, PointEvent, Reputation, User
 from accounts.reputation import leaderboards_forget
 from community.models import Community
 from community.selectors import community_url
+from outbox import services as outbox
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,6 @@ def export_request(*, user: User, community: Community | None) -> DataExport:
     ever did, so a double click or a script must not queue it again and again. The
     member's row is locked so that two simultaneous requests cannot both pass the check.
     """
-    from accounts.tasks import build_export
 
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
@@ -84,7 +84,7 @@ def export_request(*, user: User, community: Community | None) -> DataExport:
                 )
             )
         export = DataExport.objects.create(user=user, community=community)
-        transaction.on_commit(lambda: build_export.delay(export.pk))
+        outbox.enqueue("privacy.build_export", export.pk)
     return export
 
 

@@ -15,6 +15,7 @@ from PIL import Image, ImageOps
 from accounts.models import BadgeAward, Reputation, User
 from community.cache import member_content_changed
 from community.models import Community
+from outbox import services as outbox
 
 AVATAR_SIZE = 256
 
@@ -48,9 +49,7 @@ def profile_update(
     user.save(update_fields=fields)
     member_content_changed(user)  # their name shows on their ideas and comments
     if avatar is not None:
-        from accounts.tasks import make_avatar
-
-        transaction.on_commit(lambda: make_avatar.delay(user.pk))
+        outbox.enqueue("media.make_avatar", user.pk, key=f"avatar:{user.pk}")
     return user
 
 

@@ -28,6 +28,7 @@ from accounts.models.reputation import DEFAULT_POINTS
 from community.models import Community
 from notifications.events import badge_awarded
 from notifications.services import is_muted
+from outbox import services as outbox
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def _award(user_id: int | None, community_id: int, kind: str, key: str) -> bool:
     _reputation_add(user_id, community_id, points)
     if kind in BADGE_KINDS:
         announce = not is_muted()  # seeding the demo awards its badges quietly
-        transaction.on_commit(lambda: _enqueue_badges_check(user_id, community_id, announce))
+        outbox.enqueue("reputation.check_badges", user_id, community_id, announce)
     return True
 
 
@@ -163,7 +164,7 @@ def _award_many(kind: str, events: list[tuple[int, int, str]]) -> int:
             )
     if kind in BADGE_KINDS and totals:
         members, announce = list(totals), not is_muted()
-        transaction.on_commit(lambda: _enqueue_badges_checks(members, announce))  # one message, not one each
+        outbox.enqueue("reputation.check_badges_many", members, announce)  # one job, not one each
     return len(inserted)
 
 
@@ -272,24 +273,6 @@ def _recompute_one(community_id: int, on_change: Callable[[int, int, int, int], 
 
 
 # --- Badges ------------------------------------------------------------------------------
-
-
-def _enqueue_badges_check(user_id: int, community_id: int, announce: bool) -> None:
-    from accounts.tasks import check_badges
-
-    try:
-        check_badges.delay(user_id, community_id, announce)
-    except Exception:  # the broker is down: the member's next event queues the check again
-        logger.exception("Could not queue the badge check of user %s in community %s", user_id, community_id)
-
-
-def _enqueue_badges_checks(members: list[tuple[int, int]], announce: bool) -> None:
-    from accounts.tasks import check_badges_many
-
-    try:
-        check_badges_many.delay(members, announce)
-    except Exception:  # the broker is down: each member's next event queues the check again
-        logger.exception("Could not queue the badge checks of %d members", len(members))
 
 
 def badges_check(user_id: int, community_id: int, *, announce: bool = True) -> list[BadgeAward]:

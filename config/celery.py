@@ -9,7 +9,8 @@ from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("cluetrain")
+# Every task claims its outbox job before the work and marks it done after (outbox/base.py).
+app = Celery("cluetrain", task_cls="outbox.base:OutboxTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -1,12 +1,18 @@
-"""All outgoing e-mail leaves through a Celery task.
+"""All outgoing e-mail leaves through a Celery task, recorded in the outbox.
 
-`CeleryEmailBackend` is Django's EMAIL_BACKEND: it turns each message into plain JSON and
-queues `mail.send_message` once the surrounding transaction commits, so a slow or broken
-SMTP server never slows a request. The task delivers with EMAIL_DELIVERY_BACKEND (SMTP in
-production, the console by default) and retries with exponential backoff.
+`CeleryEmailBackend` is Django's EMAIL_BACKEND: it gives each message a stable Message-ID,
+turns it into plain JSON and records one outbox job per message in the current transaction
+(outbox/services.py), handed to `mail.send_message` once it commits, so a slow or broken
+SMTP server never slows a request and a message exists exactly when the change that caused
+it does. The job's state is the message's: waiting (queued) → running (sending, held by one
+worker for its lease) → done (sent). A message is sent again only when no run finished it
+within its lease (a worker killed during the SMTP conversation): at least once, with the
+duplicate window as short as that conversation, and the same Message-ID both times.
 
-If the broker cannot be reached at all, the message is delivered in the request instead:
-slower, but a sign-up's verification e-mail is never silently lost.
+The task delivers with EMAIL_DELIVERY_BACKEND (SMTP in production, the console by default)
+and retries with exponential backoff. If the broker cannot be reached when the transaction
+commits, the message is delivered in the request instead: slower, but a sign-up's
+verification e-mail does not wait for Redis to come back.
 """
 
 from __future__ import annotations
@@ -21,8 +27,10 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import transaction
-from kombu.exceptions import OperationalError
+from django.core.mail.message import make_msgid
+from django.core.mail.utils import DNS_NAME
+
+from outbox import services as outbox
 
 logger = logging.getLogger(__name__)
 
@@ -85,17 +93,14 @@ def send_message(message: dict[str, Any]) -> int:
     return deliver([message])
 
 
-def _enqueue(data: dict[str, Any]) -> None:
-    try:
-        send_message.delay(data)
-    except OperationalError:
-        logger.exception("Mail broker unreachable; delivering %r in the request", data["subject"])
-        deliver([data])
-
-
 class CeleryEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
-        for message in email_messages:
-            data = message_to_dict(message)
-            transaction.on_commit(lambda data=data: _enqueue(data))
-        return len(email_messages)
+        messages = [message_to_dict(message) for message in email_messages]
+        for data in messages:
+            if not any(name.lower() == "message-id" for name in data["headers"]):
+                data["headers"]["Message-ID"] = make_msgid(domain=DNS_NAME)
+        if len(messages) == 1:
+            outbox.enqueue("mail.send_message", messages[0], inline_if_broker_down=True)
+        elif messages:
+            outbox.enqueue_many("mail.send_message", [[data] for data in messages])
+        return len(messages)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     # LinkedIn speaks OpenID Connect (allauth deprecates its linkedin_oauth2 provider).
     "allauth.socialaccount.providers.openid_connect",
     "taggit",
+    "outbox",
     "accounts",
     "community",
     "ideas",
@@ -154,6 +155,7 @@ CELERY_TASK_ROUTES = {
     "mail.*": {"queue": "default"},
     "reputation.*": {"queue": "default"},
     "privacy.*": {"queue": "default"},
+    "outbox.*": {"queue": "default"},
 }
 # A task is acknowledged only once it has run, and given back if its worker dies: with
 # idempotent tasks, running twice is safe and losing one is not.
@@ -174,6 +176,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing from a request must not hang when Redis is down: try briefly, then fail.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Hands over again the background jobs that nobody finished (outbox/services.py).
+    "outbox-relay": {"task": "outbox.relay", "schedule": 10},
+    "outbox-purge": {"task": "outbox.purge", "schedule": crontab(hour=4, minute=15)},
     "clear-expired-sessions": {"task": "accounts.clear_expired_sessions", "schedule": 24 * 3600},
     # Re-queues moderation items left unchecked (a lost task, a dead worker, Redis down).
     "moderation-sweep": {"task": "moderation.sweep", "schedule": 60},

@@ -47,6 +47,7 @@ from ideas.services import STATUSES_NEEDING_REASON, idea_set_status
 from notifications.events import response_announcement, response_approved, response_published, response_submitted
 from notifications.models import Kind
 from notifications.services import Announcement, Audience, Event, Report, deliver
+from outbox import services as outbox
 
 logger = logging.getLogger(__name__)
 
@@ -264,7 +265,7 @@ def response_publish(*, response: OfficialResponse, user: User) -> OfficialRespo
     response.publish_at = timezone.now()
     response.published_by = user
     response.save(update_fields=["state", "publish_at", "published_by", "updated_at"])
-    transaction.on_commit(lambda: enqueue_publication(response.pk))
+    enqueue_publication(response.pk)
     return response
 
 
@@ -329,12 +330,9 @@ def publish_if_due(response_id: int, *, now: datetime | None = None) -> bool:
 
 
 def enqueue_publication(response_id: int) -> None:
-    from ideas.tasks import publish_response
-
-    try:
-        publish_response.delay(response_id)
-    except Exception:  # the broker is down: the beat's sweep publishes it when it is back
-        logger.exception("Could not queue the publication of response %s", response_id)
+    """Recorded with the response's change (the outbox); beat's sweep still publishes the
+    scheduled ones when due."""
+    outbox.enqueue("notifications.publish_response", response_id, key=f"response.publish:{response_id}")
 
 
 def responses_due(now: datetime | None = None) -> list[int]:

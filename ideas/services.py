@@ -55,6 +55,7 @@ from ideas.search import idea_search_vector, on_postgres
 from ideas.storage import idea_media_storage
 from notifications.events import comment_published, idea_merged, status_changed
 from notifications.services import notifications_withdraw
+from outbox import services as outbox
 
 logger = logging.getLogger(__name__)
 
@@ -162,10 +163,7 @@ def _images_add(idea: Idea, uploads: Sequence[UploadedFile]) -> list[IdeaImage]:
             IdeaImage.objects.create(idea=idea, image=image_without_metadata(upload, image_format), position=position)
         )
     if images:
-        from ideas.tasks import make_thumbnails
-
-        ids = [image.pk for image in images]
-        transaction.on_commit(lambda: make_thumbnails.delay(ids))
+        outbox.enqueue("media.make_thumbnails", [image.pk for image in images])
     return images
 
 

@@ -17,7 +17,6 @@ from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +26,7 @@ from community.models import Community
 from notifications.emails import MailTemplate, language_of, personalise, render_digest, render_notification
 from notifications.models import DEFAULT_DELIVERY, Delivery, Kind, Notification, Preference
 from notifications.tokens import DIGEST_TOPICS
+from outbox import services as outbox
 
 logger = logging.getLogger(__name__)
 
@@ -118,16 +118,9 @@ def emit(announcement: Announcement) -> None:
     if _muted.get():
         return
     payload = announcement.as_payload()
-    transaction.on_commit(lambda: _enqueue(payload))
-
-
-def _enqueue(payload: dict) -> None:
-    from notifications.tasks import deliver_task
-
-    try:
-        deliver_task.delay(payload)
-    except Exception:  # the broker is down (or, eagerly, the delivery failed): logged, not fatal
-        logger.exception("Could not queue notifications for %s", payload["event"]["key"])
+    # Recorded with the change that is the news (the outbox): a broker down at that moment
+    # delays the news, never loses it.
+    outbox.enqueue("notifications.deliver", payload, key=f"notify:{payload['event']['key']}")
 
 
 def deliver(announcement: Announcement) -> Report:
@@ -147,6 +140,7 @@ def deliver(announcement: Announcement) -> Report:
             written, wants_email_now = _write_inbox(event, audience.kind, chunk)
             report.notified += written
             report.emailed += _email_now(event, audience.kind, wants_email_now, community, templates)
+            outbox.heartbeat()  # a chunk done: this run is alive (a huge audience takes a while)
         decided.update(audience.users)
     return report
 
@@ -240,12 +234,12 @@ def _write_inbox(event: Event, kind: str, user_ids: list[int]) -> tuple[int, lis
 def _email_now(
     event: Event, kind: str, user_ids: list[int], community: Community, templates: dict[tuple[str, str], MailTemplate]
 ) -> int:
-    """Claim this chunk's unsent immediate e-mails, then send them.
+    """Claim this chunk's unsent immediate e-mails and queue them, in one transaction.
 
-    The claim commits before sending, so a second delivery of the task sends nothing
-    again; if sending fails, the claims of the messages not sent are released for the
-    retry. A worker killed mid-chunk leaves its claimed messages unsent (the inbox still
-    has them): we prefer that to sending up to a chunk's worth twice.
+    Each message becomes an outbox job (config/mail.py) in the transaction that marks its
+    notification e-mailed, so a claim never exists without its message: a worker killed
+    anywhere leaves either both or neither, and a second delivery of the task queues nothing
+    again. Sending, and retrying a send, is the mail jobs' work.
     """
     if not user_ids:
         return 0
@@ -259,35 +253,24 @@ def _email_now(
         if not claimed:
             return 0
         Notification.objects.filter(pk__in=claimed.values()).update(emailed_at=timezone.now())
-    messages = []
-    for user in User.objects.filter(pk__in=claimed).exclude(email="").only(*RECIPIENT_FIELDS):
-        language = language_of(user, community)
-        if (kind, language) not in templates:
-            rendered = render_notification(
-                kind=kind, data=event.data, url=event.url, community=community, language=language
-            )
-            templates[kind, language] = MailTemplate(rendered, kind, community)
-        messages.append(([claimed[user.pk]], templates[kind, language].for_recipient(user)))
-    return send_claimed(messages)
+        messages = []
+        for user in User.objects.filter(pk__in=claimed).exclude(email="").only(*RECIPIENT_FIELDS):
+            language = language_of(user, community)
+            if (kind, language) not in templates:
+                rendered = render_notification(
+                    kind=kind, data=event.data, url=event.url, community=community, language=language
+                )
+                templates[kind, language] = MailTemplate(rendered, kind, community)
+            messages.append(templates[kind, language].for_recipient(user))
+        return queue_messages(messages)
 
 
-def send_claimed(messages: list[tuple[list[int], EmailMessage]]) -> int:
-    """Send (claimed notification ids, message) pairs over one connection of the real
-    backend (not one queued task per message); on failure, release the claims of the
-    messages not sent, for the task's retry."""
+def queue_messages(messages: list[EmailMessage]) -> int:
+    """Hand messages to EMAIL_BACKEND (the outbox's mail jobs) in one go; call it inside the
+    transaction that claims them."""
     if not messages:
         return 0
-    sent = 0
-    try:
-        with get_connection(backend=settings.EMAIL_DELIVERY_BACKEND, fail_silently=False) as connection:
-            for _ids, message in messages:
-                connection.send_messages([message])
-                sent += 1
-    except BaseException:  # an SMTP error, a time limit: what did not go goes with the retry
-        unsent = [pk for ids, _message in messages[sent:] for pk in ids]
-        Notification.objects.filter(pk__in=unsent).update(emailed_at=None)
-        raise
-    return sent
+    return get_connection(fail_silently=False).send_messages(messages)
 
 
 # --- Digests -----------------------------------------------------------------------------
@@ -316,6 +299,7 @@ def digests_send(frequency: str, *, now: datetime | None = None) -> int:
 
 
 def _send_digest_chunk(frequency: str, recipient_ids: list[int], now: datetime) -> int:
+    """Claim and queue in one transaction, as `_email_now` does."""
     with transaction.atomic():
         due = list(
             Notification.objects.select_for_update(skip_locked=True)
@@ -327,23 +311,23 @@ def _send_digest_chunk(frequency: str, recipient_ids: list[int], now: datetime) 
         if not due:
             return 0
         Notification.objects.filter(pk__in=[item.pk for item in due]).update(emailed_at=timezone.now())
-    grouped: dict[tuple[int, int], list[Notification]] = defaultdict(list)
-    for item in due:
-        grouped[item.recipient_id, item.community_id].append(item)
-    users = {
-        user.pk: user for user in User.objects.filter(pk__in=recipient_ids, is_active=True).only(*RECIPIENT_FIELDS)
-    }
-    communities = Community.objects.in_bulk({community_id for _, community_id in grouped})
-    messages = []
-    for (user_id, community_id), items in grouped.items():
-        user, community = users.get(user_id), communities[community_id]
-        if user is None or not user.email:  # deactivated since, or no address
-            continue
-        rendered = render_digest(
-            items=items, frequency=frequency, community=community, language=language_of(user, community)
-        )
-        messages.append(([item.pk for item in items], personalise(rendered, user, f"digest:{frequency}", community)))
-    return send_claimed(messages)
+        grouped: dict[tuple[int, int], list[Notification]] = defaultdict(list)
+        for item in due:
+            grouped[item.recipient_id, item.community_id].append(item)
+        users = {
+            user.pk: user for user in User.objects.filter(pk__in=recipient_ids, is_active=True).only(*RECIPIENT_FIELDS)
+        }
+        communities = Community.objects.in_bulk({community_id for _, community_id in grouped})
+        messages = []
+        for (user_id, community_id), items in grouped.items():
+            user, community = users.get(user_id), communities[community_id]
+            if user is None or not user.email:  # deactivated since, or no address
+                continue
+            rendered = render_digest(
+                items=items, frequency=frequency, community=community, language=language_of(user, community)
+            )
+            messages.append(personalise(rendered, user, f"digest:{frequency}", community))
+        return queue_messages(messages)
 
 
 # --- Preferences and the inbox -----------------------------------------------------------

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 QUEUES = "default,moderation,notifications,media"
 
 
-def _database_url() -> str:
+def database_url() -> str:
     database = settings.DATABASES["default"]
     return (
         f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
@@ -34,7 +34,7 @@ def worker_env(redis_url: str, extra_env: dict[str, str] | None = None) -> dict[
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         **(extra_env or {}),

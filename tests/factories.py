@@ -149,3 +149,12 @@ def login_with_mfa(client, user) -> None:
     record_authentication(request, user, "password", username=user.username)
     record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
     request.session.save()
+
+
+def run_as_task(function, *args, **kwargs):
+    """Run a task's service as a worker does, outside the test's transaction in effect: what
+    its transactions queue for after their commit (outbox jobs, run eagerly) goes too."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return function(*args, **kwargs)

@@ -36,6 +36,7 @@ from community.models import (
 from community.models.moderation import OPEN_STATES, ItemState, Outcome
 from community.moderation import rules, spam_check
 from config.client_ip import client_ip
+from outbox import services as outbox
 
 logger = logging.getLogger(__name__)
 
@@ -165,24 +166,16 @@ def moderation_submit(*, content, client: ClientInfo | None = None) -> Moderatio
     ).update(state=ItemState.SUPERSEDED, decided_at=timezone.now())
     from notifications.services import is_muted
 
-    if is_muted():  # history being imported (the demo): its approval is not news either
-        transaction.on_commit(lambda: enqueue_check(item.pk, quiet=True))
-    else:
-        transaction.on_commit(lambda: enqueue_check(item.pk))
+    # History being imported (the demo): its approval is not news either.
+    enqueue_check(item.pk, quiet=is_muted())
     return item
 
 
 def enqueue_check(item_id: int, *, quiet: bool = False) -> None:
-    from community.tasks import check_item
-
-    try:
-        # (the usual message stays as it always was; only the demo's says `quiet`)
-        if quiet:
-            check_item.delay(item_id, quiet=True)
-        else:
-            check_item.delay(item_id)
-    except Exception:  # the broker is down: the sweeper will queue it again
-        logger.exception("Could not queue the moderation check of item %s", item_id)
+    """Recorded with the item (the outbox); one waiting check per item is enough."""
+    # (the usual message stays as it always was; only the demo's says `quiet`)
+    extra = {"quiet": True} if quiet else {}
+    outbox.enqueue("moderation.check_item", item_id, key=f"moderation.check:{item_id}", **extra)
 
 
 # --- Check (the task's work) -------------------------------------------------------------

@@ -58,9 +58,13 @@ def test_the_task_retries_with_backoff_and_a_bound():
     assert smtplib.SMTPException in task.autoretry_for
 
 
-def test_mail_is_delivered_in_the_request_when_the_broker_is_down(tmp_path):
+def test_mail_is_delivered_in_the_request_when_the_broker_is_down(tmp_path, transactional_db):
     # A separate process, configured as in production but with a broker that refuses
-    # connections, sends a message: it must still reach the delivery backend.
+    # connections, sends a message: it must still reach the delivery backend, and its
+    # outbox job (in the test database) is done.
+    from outbox.models import Job, JobState
+    from tests.celery_worker import database_url
+
     script = (
         "from django.core.mail import send_mail; "
         "send_mail('Fallback', 'Corps', 'from@example.test', ['to@example.test'])"
@@ -69,9 +73,11 @@ def test_mail_is_delivered_in_the_request_when_the_broker_is_down(tmp_path):
         "REDIS_URL": "redis://127.0.0.1:1/0",
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "EMAIL_URL": f"filemail://{tmp_path}",
+        "DATABASE_URL": database_url(),
     }
     result = run_python(["manage.py", "shell", "-c", script], env)
     assert result.returncode == 0, result.stderr
-    assert "Mail broker unreachable" in result.stderr
+    assert "Could not hand job" in result.stderr
+    assert Job.objects.get(task="mail.send_message").state == JobState.DONE
     [written] = list(tmp_path.iterdir())
     assert "Subject: Fallback" in written.read_text()

@@ -33,7 +33,7 @@ from ideas.services import (
 )
 from notifications.models import Delivery, Kind, Notification
 from notifications.services import digests_send, preferences_set
-from tests.factories import MembershipFactory, UserFactory, login_with_mfa
+from tests.factories import MembershipFactory, UserFactory, login_with_mfa, run_as_task
 from tests.notifications.conftest import follow
 
 
@@ -116,7 +116,7 @@ def test_followers_hear_of_comments_in_the_daily_digest(comment, idea_a, reader,
     assert (notification.kind, notification.key) == (Kind.COMMENT_FOLLOWED, f"comment:{posted.pk}")
     assert notification.email_delivery == Delivery.DAILY
     assert mails_to(reader) == []
-    digests_send(Delivery.DAILY)
+    run_as_task(digests_send, Delivery.DAILY)
     [digest] = mails_to(reader)
     assert f"Camille a commenté « {idea_a.title} »" in digest.body
 
@@ -146,7 +146,7 @@ def test_the_commenter_is_never_told_of_their_own_comment(comment, idea_a, membe
 def test_an_author_who_turned_off_comments_on_their_idea_is_not_told_as_a_follower(comment, idea_a, member_a, camille):
     preferences_set(member_a, {Kind.COMMENT_ON_MINE: Delivery.OFF})  # as the e-mail's unsubscribe link does
     posted = comment(idea_a, camille)
-    digests_send(Delivery.DAILY)
+    run_as_task(digests_send, Delivery.DAILY)
     assert member_a.pk not in about(posted)
     assert mails_to(member_a) == []
 
@@ -203,7 +203,7 @@ def test_a_held_comment_in_post_moderation_leaves_nothing_until_a_moderator_appr
 ):
     held = comment(idea_a, camille, "Encore une arnaque, @reader ?")
     assert ModerationItem.objects.get(comment=held).state == "held"
-    digests_send(Delivery.DAILY)
+    run_as_task(digests_send, Delivery.DAILY)
     assert mails_to(member_a) == [] and mails_to(reader) == []
     # (idea_a's own check ran in the same batch: its author's first-idea badge is all there is)
     assert not Notification.objects.exclude(recipient=member_a, kind=Kind.BADGE).exists()
@@ -233,7 +233,7 @@ def test_a_comment_hidden_after_it_was_announced_leaves_no_digest_and_no_inbox_r
     decide(ModerationItem.objects.get(comment=posted), moderator_a, "hide")
     assert about(posted) == {}
     mail.outbox.clear()
-    digests_send(Delivery.DAILY)
+    run_as_task(digests_send, Delivery.DAILY)
     assert not any("tunnel" in message.body for message in mail.outbox)
     assert mails_to(reader) == []
 
@@ -251,7 +251,7 @@ def test_a_comment_hidden_by_members_reports_leaves_no_digest_and_no_inbox_row(
 
     assert about(posted) == {}
     mail.outbox.clear()
-    digests_send(Delivery.DAILY)
+    run_as_task(digests_send, Delivery.DAILY)
     assert not any("signalez-moi" in message.body for message in mail.outbox)
 
 
@@ -267,7 +267,7 @@ def test_an_idea_hidden_by_members_reports_takes_back_what_its_followers_were_to
     assert Idea.objects.get(pk=idea_a.pk).moderation_state == "pending"  # hidden until a moderator looks
     assert about(posted) == {}
     mail.outbox.clear()
-    digests_send(Delivery.DAILY)
+    run_as_task(digests_send, Delivery.DAILY)
     assert mails_to(reader) == []
 
 
@@ -276,7 +276,7 @@ def test_a_comment_deleted_by_its_author_leaves_no_digest(comment, idea_a, reade
     assert reader.pk in about(posted)
     comment_delete(comment=posted, user=camille)
     mail.outbox.clear()
-    digests_send(Delivery.DAILY)
+    run_as_task(digests_send, Delivery.DAILY)
     assert about(posted) == {}
     assert mails_to(reader) == []
 
@@ -300,7 +300,7 @@ def test_a_comment_hidden_before_its_announcement_is_delivered_tells_nobody(
 def test_a_rejected_comment_tells_nobody(comment, decide, banned, idea_a, member_a, reader, camille, moderator_a):
     held = comment(idea_a, camille, "Encore une arnaque.")
     decide(ModerationItem.objects.get(comment=held), moderator_a, "reject")
-    digests_send(Delivery.DAILY)
+    run_as_task(digests_send, Delivery.DAILY)
     assert about(held) == {}
     assert mails_to(member_a) == [] and mails_to(reader) == []
 

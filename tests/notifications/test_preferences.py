@@ -21,7 +21,7 @@ from ideas.services import idea_set_status
 from notifications.forms import SPEAKER_KINDS
 from notifications.models import DEFAULT_DELIVERY, Delivery, Kind, Notification, Preference
 from notifications.services import digests_send, preferences_of, preferences_set
-from tests.factories import MembershipFactory, UserFactory, login_with_mfa, make_idea
+from tests.factories import MembershipFactory, UserFactory, login_with_mfa, make_idea, run_as_task
 from tests.notifications.conftest import HOST_A, follow
 
 SETTINGS = reverse("notifications:preferences")
@@ -144,7 +144,7 @@ def test_the_daily_digest_sends_one_email_per_member_and_community_with_every_pe
     frozen.move_to(TUESDAY, tick=False)
     mail.outbox.clear()
 
-    assert digests_send(Delivery.DAILY) == 3
+    assert run_as_task(digests_send, Delivery.DAILY) == 3
 
     assert {message.to[0] for message in mail.outbox} == {reader.email, lecteur.email}
     to_reader = {message.subject: message for message in mails_to(reader)}
@@ -167,24 +167,24 @@ def test_the_daily_digest_sends_one_email_per_member_and_community_with_every_pe
 def test_a_digest_is_sent_once(frozen, comment, idea_a, reader, camille):
     comment(idea_a, camille)
     frozen.move_to(TUESDAY, tick=False)
-    assert digests_send(Delivery.DAILY) == 1
+    assert run_as_task(digests_send, Delivery.DAILY) == 1
     sent = len(mail.outbox)
 
-    assert digests_send(Delivery.DAILY) == 0
+    assert run_as_task(digests_send, Delivery.DAILY) == 0
     assert len(mail.outbox) == sent
 
 
 def test_news_arriving_after_the_digest_ran_waits_for_the_next_one(frozen, comment, idea_a, reader, camille):
     comment(idea_a, camille, "Avant le résumé.")
     frozen.move_to(TUESDAY, tick=False)
-    digests_send(Delivery.DAILY)
+    run_as_task(digests_send, Delivery.DAILY)
     comment(idea_a, camille, "Après le résumé.")
     [first] = mails_to(reader)
     assert "Avant le résumé." in first.body
     assert "Après le résumé." not in first.body
 
     frozen.move_to(TUESDAY + timedelta(days=1), tick=False)
-    digests_send(Delivery.DAILY)
+    run_as_task(digests_send, Delivery.DAILY)
     [_first, second] = mails_to(reader)
     assert "Après le résumé." in second.body
     assert "Avant le résumé." not in second.body
@@ -195,7 +195,7 @@ def test_a_member_deactivated_before_the_digest_gets_none(frozen, comment, idea_
     reader.is_active = False
     reader.save()
     frozen.move_to(TUESDAY, tick=False)
-    digests_send(Delivery.DAILY)
+    run_as_task(digests_send, Delivery.DAILY)
     assert mails_to(reader) == []
 
 
@@ -210,13 +210,13 @@ def test_weekly_news_is_not_in_the_daily_digest(
     planned = f"“{idea_a.title}” is now “Planned”"
 
     frozen.move_to(TUESDAY, tick=False)
-    digests_send(Delivery.DAILY)
+    run_as_task(digests_send, Delivery.DAILY)
     [daily] = mails_to(reader)
     assert "Enfin !" in daily.body
     assert planned not in daily.body
 
     frozen.move_to(NEXT_MONDAY, tick=False)
-    digests_send(Delivery.WEEKLY)
+    run_as_task(digests_send, Delivery.WEEKLY)
     [_daily, weekly] = mails_to(reader)
     assert weekly.subject == "[Brand A] Your weekly digest"
     assert planned in weekly.body
@@ -231,8 +231,8 @@ def test_off_means_no_inbox_row_and_no_email(frozen, publish, comment, idea_a, r
     publish(idea_a)
     comment(idea_a, camille)
     frozen.move_to(NEXT_MONDAY, tick=False)
-    digests_send(Delivery.DAILY)
-    digests_send(Delivery.WEEKLY)
+    run_as_task(digests_send, Delivery.DAILY)
+    run_as_task(digests_send, Delivery.WEEKLY)
 
     assert not Notification.objects.filter(recipient=reader).exists()
     assert mails_to(reader) == []
@@ -245,7 +245,7 @@ def test_turning_a_kind_off_in_the_settings_cancels_what_waited_for_the_digest(
     client.force_login(reader)
     client.post(SETTINGS, choices(comment_followed=Delivery.OFF), HTTP_HOST=HOST_A)
     frozen.move_to(TUESDAY, tick=False)
-    digests_send(Delivery.DAILY)
+    run_as_task(digests_send, Delivery.DAILY)
     assert mails_to(reader) == []
 
 

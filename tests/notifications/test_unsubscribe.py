@@ -24,7 +24,7 @@ from ideas.services import idea_set_status
 from notifications.models import DEFAULT_DELIVERY, Delivery, Kind, Notification, Preference
 from notifications.services import digests_send, preferences_of, preferences_set
 from notifications.tokens import SALT, read_unsubscribe_token, unsubscribe_token
-from tests.factories import MembershipFactory, UserFactory, make_idea
+from tests.factories import MembershipFactory, UserFactory, make_idea, run_as_task
 from tests.notifications.conftest import HOST_A, follow
 
 MONDAY = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -122,7 +122,7 @@ def digest_email(request):
     reader = request.getfixturevalue("reader")
     request.getfixturevalue("comment")(request.getfixturevalue("idea_a"), request.getfixturevalue("camille"))
     frozen.move_to(TUESDAY, tick=False)
-    digests_send(Delivery.DAILY)
+    run_as_task(digests_send, Delivery.DAILY)
     return reader, "digest:daily"
 
 
@@ -259,7 +259,7 @@ def test_the_digest_link_turns_off_every_kind_that_digest_gathers(client, frozen
     preferences_set(reader, {Kind.STATUS: Delivery.DAILY})
     comment(idea_a, camille)
     frozen.move_to(TUESDAY, tick=False)
-    digests_send(Delivery.DAILY)
+    run_as_task(digests_send, Delivery.DAILY)
     [digest] = mails_to(reader)
     assert "Stop the daily digest" in digest.alternatives[0][0]
 
@@ -274,13 +274,13 @@ def test_the_digest_link_turns_off_every_kind_that_digest_gathers(client, frozen
 def test_news_waiting_for_a_digest_is_not_sent_after_unsubscribing(client, frozen, comment, idea_a, reader, camille):
     comment(idea_a, camille, "Avant.")
     frozen.move_to(TUESDAY, tick=False)
-    digests_send(Delivery.DAILY)
+    run_as_task(digests_send, Delivery.DAILY)
     [digest] = mails_to(reader)
     comment(idea_a, camille, "Pendant.")  # waits for Wednesday's digest
 
     client.post(path_of(link_of(digest)), HTTP_HOST=HOST_A)
     frozen.move_to(WEDNESDAY, tick=False)
-    digests_send(Delivery.DAILY)
+    run_as_task(digests_send, Delivery.DAILY)
 
     assert mails_to(reader) == [digest]
     # What was already in the inbox stays there.
