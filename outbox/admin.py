@@ -13,7 +13,6 @@ class JobAdmin(admin.ModelAdmin):
     list_filter = ("state", "task")
     search_fields = ("task", "key")
     readonly_fields = [field.name for field in Job._meta.fields]
-    date_hierarchy = "created_at"
 
     def has_module_permission(self, request) -> bool:
         return request.user.is_active and request.user.is_superuser

@@ -119,13 +119,13 @@ def _task(task_name: str):
 def _hand_over(job_id: int, task_name: str, args: list, kwargs: dict, countdown: int, inline: bool) -> bool:
     task = _task(task_name)
     try:
-        task.apply_async(args, kwargs, task_id=task_id_for(job_id), countdown=countdown or None)
+        task.apply_async(tuple(args), kwargs, task_id=task_id_for(job_id), countdown=countdown or None)
         return True
     except Exception:  # the broker is down, or (run eagerly) the work failed: the job stays open
         logger.warning("Could not hand job %s (%s) to the broker; the relay will", job_id, task_name, exc_info=True)
     if inline:
         try:
-            task.apply(args, kwargs, task_id=task_id_for(job_id), throw=True)
+            task.apply(tuple(args), kwargs, task_id=task_id_for(job_id), throw=True)
         except Exception:
             logger.exception("Job %s (%s) failed in the request; the relay will retry it", job_id, task_name)
     return False

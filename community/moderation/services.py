@@ -166,16 +166,20 @@ def moderation_submit(*, content, client: ClientInfo | None = None) -> Moderatio
     ).update(state=ItemState.SUPERSEDED, decided_at=timezone.now())
     from notifications.services import is_muted
 
-    # History being imported (the demo): its approval is not news either.
-    enqueue_check(item.pk, quiet=is_muted())
+    if is_muted():  # history being imported (the demo): its approval is not news either
+        enqueue_check(item.pk, quiet=True)
+    else:
+        enqueue_check(item.pk)
     return item
 
 
 def enqueue_check(item_id: int, *, quiet: bool = False) -> None:
-    """Recorded with the item (the outbox); one waiting check per item is enough."""
+    """Recorded with the item (the outbox). No key: the sweeper's new job for an item left
+    pending must go even while a lost one waits; a check decides an item once whatever
+    the number of jobs (it claims items, not jobs)."""
     # (the usual message stays as it always was; only the demo's says `quiet`)
     extra = {"quiet": True} if quiet else {}
-    outbox.enqueue("moderation.check_item", item_id, key=f"moderation.check:{item_id}", **extra)
+    outbox.enqueue("moderation.check_item", item_id, **extra)
 
 
 # --- Check (the task's work) -------------------------------------------------------------

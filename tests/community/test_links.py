@@ -25,7 +25,7 @@ from ideas.models import Follow
 from ideas.services import comment_create
 from notifications.models import Delivery
 from notifications.services import digests_send
-from tests.factories import PASSWORD, CommunityFactory, MembershipFactory, UserFactory, make_idea
+from tests.factories import PASSWORD, CommunityFactory, MembershipFactory, UserFactory, make_idea, run_as_task
 
 HOSTS = {"a": "ideas.brand-a.test", "b": "ideas.brand-b.test"}
 LINK = re.compile(r"""https?://[^\s"'<>]+""")
@@ -93,7 +93,7 @@ def test_a_digest_links_to_the_communitys_site(side, django_capture_on_commit_ca
     Follow.objects.create(idea=side.idea, user=reader)
     comment(side, django_capture_on_commit_callbacks)
     time_machine.move_to(TUESDAY, tick=False)
-    digests_send(Delivery.DAILY)
+    run_as_task(digests_send, Delivery.DAILY)
     [message] = mails_to(reader)
     assert_all_on(links_of(message), side.host)
     assert "List-Unsubscribe" in message.extra_headers

@@ -34,7 +34,7 @@ from community.moderation.services import (
 from community.tasks import check_item
 from ideas.models import Comment, Idea, IdeaStats
 from ideas.services import comment_create, idea_create, idea_update
-from tests.factories import UserFactory, make_idea
+from tests.factories import UserFactory, make_idea, run_as_task
 
 # Runs on the embedded default (SQLite) as well.
 pytestmark = pytest.mark.smoke
@@ -501,7 +501,7 @@ def test_the_sweeper_queues_again_an_item_left_pending(community_a, member_a):
     assert item.state == "pending"
     queued_ago(item, settings.MODERATION_SWEEP_AFTER + 5)
 
-    assert moderation_sweep() == 1
+    assert run_as_task(moderation_sweep) == 1
     item.refresh_from_db()
     assert item.attempts == 1
     assert item.state == "approved"  # eager tasks: the check ran
@@ -515,7 +515,7 @@ def test_the_sweeper_leaves_recent_and_held_items_alone(community_a, member_a, p
     recent = item_of(make_idea(community_a, member_a, title="Des bancs sur les quais"))
     queued_ago(recent, settings.MODERATION_SWEEP_AFTER - 30)
 
-    assert moderation_sweep() == 0
+    assert run_as_task(moderation_sweep) == 0
     recent.refresh_from_db()
     held.refresh_from_db()
     assert (recent.state, recent.attempts) == ("pending", 0)
@@ -526,7 +526,7 @@ def test_the_sweeper_counts_every_item_it_queues(community_a, member_a):
     items = [item_of(make_idea(community_a, member_a, title=f"Idée numéro {n}", body=f"Texte {n}.")) for n in range(3)]
     for item in items:
         queued_ago(item, settings.MODERATION_SWEEP_AFTER + 5)
-    assert moderation_sweep() == 3
+    assert run_as_task(moderation_sweep) == 3
     assert (
         list(ModerationItem.objects.filter(pk__in=[i.pk for i in items]).values_list("state", flat=True))
         == ["approved"] * 3

@@ -29,7 +29,7 @@ from ideas.responses import (
 from ideas.selectors import awaiting_response
 from ideas.services import idea_set_status, vote_toggle
 from ideas.tasks import awaiting_reminder
-from tests.factories import MembershipFactory, UserFactory, login_with_mfa, make_idea
+from tests.factories import MembershipFactory, UserFactory, login_with_mfa, make_idea, run_as_task
 
 HOST_A = "ideas.brand-a.test"
 THRESHOLD = 3
@@ -272,7 +272,7 @@ def mail_to(user) -> list:
 def test_each_communitys_managers_get_one_reminder_listing_its_awaiting_ideas(
     awaiting_everywhere, brand_manager_a, admin_a, manager_of_b, member_a, moderator_a
 ):
-    awaiting_reminders_send()
+    run_as_task(awaiting_reminders_send)
 
     for manager in (brand_manager_a, admin_a):
         (message,) = mail_to(manager)
@@ -289,25 +289,25 @@ def test_each_communitys_managers_get_one_reminder_listing_its_awaiting_ideas(
 def test_the_reminder_is_sent_once_a_day(awaiting_everywhere, brand_manager_a, manager_of_b):
     today = timezone.now()
 
-    awaiting_reminders_send(now=today)
-    awaiting_reminder.delay()  # the beat, run again the same day
+    run_as_task(awaiting_reminders_send, now=today)
+    run_as_task(awaiting_reminder.delay)  # the beat, run again the same day
     assert len(mail_to(brand_manager_a)) == len(mail_to(manager_of_b)) == 1
 
-    awaiting_reminders_send(now=today + timedelta(days=1))
+    run_as_task(awaiting_reminders_send, now=today + timedelta(days=1))
     assert len(mail_to(brand_manager_a)) == len(mail_to(manager_of_b)) == 2
 
 
 def test_nothing_awaiting_means_no_reminder(community_a, brand_manager_a):
     idea(community_a, "Toute neuve", votes=THRESHOLD - 1)
 
-    assert awaiting_reminders_send() == 0
+    assert run_as_task(awaiting_reminders_send) == 0
     assert mail.outbox == []
 
 
 def test_a_manager_of_two_communities_hears_of_each(awaiting_everywhere, community_b, brand_manager_a):
     MembershipFactory(user=brand_manager_a, community=community_b, role=Role.BRAND_MANAGER)
 
-    awaiting_reminders_send()
+    run_as_task(awaiting_reminders_send)
 
     bodies = [message.body for message in mail_to(brand_manager_a)]
     assert len(bodies) == 2

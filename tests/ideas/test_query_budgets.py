@@ -23,9 +23,9 @@ DETAIL_BUDGET = 12
 # release (BEGIN and COMMIT in production, where this one transaction holds it all).
 VOTE_BUDGET = 11
 # A comment: the same first four, the comment, the follow, the counters, the mentions the
-# notification reads, the points (two), moderation_submit (five, its own), the savepoint
-# and release, and the count shown.
-COMMENT_BUDGET = 19
+# notification reads, the points (two), moderation_submit (five, its own, with its check's
+# outbox job), the notification's outbox job, the savepoint and release, and the count shown.
+COMMENT_BUDGET = 20
 
 
 def populate(community, count: int, voter) -> None:
