@@ -175,6 +175,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "clear-expired-sessions": {"task": "accounts.clear_expired_sessions", "schedule": 24 * 3600},
+    # Forgets the keys that make a form sent twice create once, after a day.
+    "purge-submitted-forms": {"task": "accounts.purge_submitted_forms", "schedule": 3600},
     # Re-queues moderation items left unchecked (a lost task, a dead worker, Redis down).
     "moderation-sweep": {"task": "moderation.sweep", "schedule": 60},
     # Publishes scheduled official responses when due (and re-announces lost ones).

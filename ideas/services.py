@@ -162,11 +162,20 @@ def _images_add(idea: Idea, uploads: Sequence[UploadedFile]) -> list[IdeaImage]:
             IdeaImage.objects.create(idea=idea, image=image_without_metadata(upload, image_format), position=position)
         )
     if images:
-        from ideas.tasks import make_thumbnails
-
         ids = [image.pk for image in images]
-        transaction.on_commit(lambda: make_thumbnails.delay(ids))
+        transaction.on_commit(lambda: thumbnails_enqueue(ids))
     return images
+
+
+def thumbnails_enqueue(image_ids: list[int]) -> None:
+    """Queue the thumbnails (after the commit). With the broker down, the idea is saved all
+    the same and its page shows the pictures themselves until a thumbnail is made."""
+    from ideas.tasks import make_thumbnails
+
+    try:
+        make_thumbnails.delay(image_ids)
+    except Exception:
+        logger.exception("Could not queue the thumbnails of images %s", image_ids)
 
 
 def _image_files(images: QuerySet[IdeaImage]) -> list[str]:
