@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts import privacy
 from accounts.profiles import avatar_make
 from accounts.reputation import badges_check, leaderboards_refresh
+from accounts.submissions import submissions_purge
 
 
 @shared_task(name="accounts.clear_expired_sessions")
@@ -17,6 +18,12 @@ def clear_expired_sessions() -> int:
     """Delete expired sessions; running it twice deletes nothing more."""
     deleted, _by_model = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task(name="accounts.purge_submitted_forms")
+def purge_submitted_forms() -> int:
+    """Forget form keys older than a day (accounts.submissions); idempotent."""
+    return submissions_purge()
 
 
 @shared_task(name="media.make_avatar", autoretry_for=(OSError,), retry_backoff=5, max_retries=5)

@@ -59,9 +59,10 @@ def _version(key: str) -> int:
 
 def _bump(key: str) -> None:
     try:
-        cache.incr(key)
-    except ValueError:  # gone from the cache: any number above the default starts afresh
-        cache.set(key, int(time.time()), timeout=None)
+        try:
+            cache.incr(key)
+        except ValueError:  # gone from the cache: any number above the default starts afresh
+            cache.set(key, int(time.time()), timeout=None)
     except Exception:  # a cache outage must not fail the write; entries expire on their own
         logger.warning("Could not bump %s", key, exc_info=True)
     _versions.pop(key, None)

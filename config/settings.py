@@ -180,6 +180,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "outbox-relay": {"task": "outbox.relay", "schedule": 10},
     "outbox-purge": {"task": "outbox.purge", "schedule": crontab(hour=4, minute=15)},
     "clear-expired-sessions": {"task": "accounts.clear_expired_sessions", "schedule": 24 * 3600},
+    # Forgets the keys that make a form sent twice create once, after a day.
+    "purge-submitted-forms": {"task": "accounts.purge_submitted_forms", "schedule": 3600},
     # Re-queues moderation items left unchecked (a lost task, a dead worker, Redis down).
     "moderation-sweep": {"task": "moderation.sweep", "schedule": 60},
     # Publishes scheduled official responses when due (and re-announces lost ones).

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import AnyStr
 
@@ -49,9 +49,16 @@ def _pattern(markers: tuple) -> re.Pattern:
     return re.compile(bar.join(re.escape(marker) for marker in markers))
 
 
-def fill(content: AnyStr, values: Mapping[AnyStr, AnyStr]) -> AnyStr:
-    """`content` with each marker (a key of `values`, of the same type) replaced by its value."""
+def fill(content: AnyStr, values: Mapping[AnyStr, AnyStr | Callable[[], AnyStr]]) -> AnyStr:
+    """`content` with each marker (a key of `values`, of the same type) replaced by its value.
+    A value that is a function is called for each occurrence: each gets its own (a form's
+    idempotency key, accounts.submissions)."""
     if not values:
         return content
+
+    def value_of(match: re.Match) -> AnyStr:
+        value = values[match.group()]
+        return value() if callable(value) else value
+
     markers = tuple(sorted(values, key=len, reverse=True))  # the longest first, should one begin another
-    return _pattern(markers).sub(lambda match: values[match.group()], content)
+    return _pattern(markers).sub(value_of, content)

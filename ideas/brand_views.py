@@ -9,18 +9,18 @@ is a staff power: it needs a session that used a second factor (accounts.mfa).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.mfa import staff_power_allowed, typed_keep
+from accounts.submissions import submit_once
 from ideas import responses, selectors
 from ideas.exceptions import Refused
 from ideas.forms import CommentForm, ResponseForm
 from ideas.models import OfficialResponse
-from ideas.views import _detail_context, member_required, refuse
+from ideas.views import _detail_context, answer_saved, member_required, refuse
 
 SUCCESS = {
     "save": _("Response saved."),
@@ -75,13 +75,21 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
     if data["response"]:
         response = get_object_or_404(OfficialResponse, pk=data["response"], idea=idea)
     try:
-        with transaction.atomic():
-            _apply(data["action"], data, response, idea, request.user)
+        submitted = submit_once(
+            request,
+            kind="response",
+            create=lambda: _apply(data["action"], data, response, idea, request.user),
+            target_url=lambda _response: f"{idea.get_absolute_url()}#official-response",
+        )
     except Refused as refusal:
         form.add_error(None, refusal.message)
         return _form_again(request, idea, form, status=refusal.status)
-    messages.success(request, SUCCESS[data["action"]])
-    return redirect(f"{idea.get_absolute_url()}#official-response")
+    return answer_saved(request, submitted, lambda: _told(request, data["action"], submitted.target_url))
+
+
+def _told(request: HttpRequest, action: str, target_url: str) -> HttpResponse:
+    messages.success(request, SUCCESS[action])
+    return redirect(target_url)
 
 
 def _form_again(request: HttpRequest, idea, form: ResponseForm, *, status: int) -> HttpResponse:

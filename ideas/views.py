@@ -6,6 +6,8 @@ with JSON, so every page works without JavaScript and better with it.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
@@ -13,12 +15,14 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.mfa import second_factor_url, session_used_mfa, staff_power_allowed, typed_keep, typed_take
+from accounts.submissions import Submitted, form_key_new, submit_once
 from community.moderation.services import (
     FlagRefused,
     active_sanction,
@@ -36,6 +40,8 @@ from ideas.models import Comment, IdeaStats, ModerationState
 from ideas.pending import pending_action_keep
 from ideas.responses import can_speak_for, ready_to_publish
 from ideas.search import SEARCH_CANDIDATES
+
+logger = logging.getLogger(__name__)
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -121,6 +127,28 @@ def _back_to(request: HttpRequest, fallback: str) -> str:
     if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return fallback
+
+
+def answer_saved(request: HttpRequest, submitted: Submitted, answer: Callable[[], HttpResponse]) -> HttpResponse:
+    """The answer to a post whose write committed (accounts.submissions.submit_once).
+
+    A post sent again (its form's key already used) is told so and taken to what the first
+    one made; a script's gets `answer()`, which says the same in JSON. What the answer does
+    after the commit (a message, a rendering, a counter read again) may fail, a dropped
+    connection or a cache outage: the member then gets the plain answer (the page of what
+    was saved, or its address), never a 500 that would have them post it again; the failure
+    is logged.
+    """
+    try:
+        if submitted.again and not wants_json(request):
+            messages.info(request, _("This was sent already: nothing was saved twice."))
+            return redirect(submitted.target_url)
+        return answer()
+    except Exception:
+        logger.exception("Answering a saved post to %s failed; the plain answer was sent", request.path)
+        if wants_json(request):
+            return JsonResponse({"id": submitted.object_id, "url": submitted.target_url, "form_key": form_key_new()})
+        return redirect(submitted.target_url)
 
 
 def _listing_context(request: HttpRequest, ideas: list) -> dict:
@@ -220,13 +248,18 @@ def _manager_context(request: HttpRequest, idea) -> dict:
     }
 
 
-def _save_idea_form(form: IdeaForm, save, request: HttpRequest):
-    """Call `save` (idea_create or idea_update) with the form's fields; a refusal that is
-    about the input goes back onto the form, so that nothing typed is lost."""
+def _save_idea_form(form: IdeaForm, save, request: HttpRequest, *, kind: str) -> Submitted | None:
+    """Call `save` (idea_create or idea_update) with the form's fields, once per form key; a
+    refusal that is about the input goes back onto the form, so that nothing typed is lost."""
     data = form.cleaned_data
     fields = {key: data[key] for key in ("title", "body", "category", "tags", "images")}
     try:
-        return save({**fields, "client": client_info(request)})
+        return submit_once(
+            request,
+            kind=kind,
+            create=lambda: save({**fields, "client": client_info(request)}),
+            target_url=lambda idea: idea.get_absolute_url(),
+        )
     except Refused as refusal:
         if refusal.status == 403:
             raise
@@ -243,25 +276,27 @@ def idea_create(request: HttpRequest) -> HttpResponse:
     initial = {"title": " ".join(request.GET.get("title", "").split())[:120]}
     form = IdeaForm(request.POST or None, request.FILES or None, community=request.community, initial=initial)
     if request.method == "POST" and form.is_valid():
-        idea = _save_idea_form(
+        submitted = _save_idea_form(
             form,
             lambda fields: services.idea_create(community=request.community, author=request.user, **fields),
             request,
+            kind="idea",
         )
-        if idea is not None:
-            _tell_saved(request, idea, _("Your idea is posted. Share it so that others can vote for it."))
-            return redirect(idea)
+        if submitted is not None:
+            done = _("Your idea is posted. Share it so that others can vote for it.")
+            return answer_saved(request, submitted, lambda: _tell_saved(request, submitted, done))
     status = 400 if request.method == "POST" else 200
     return render(request, "ideas/idea_form.html", {"form": form}, status=status)
 
 
-def _tell_saved(request: HttpRequest, idea, done: str) -> None:
+def _tell_saved(request: HttpRequest, submitted: Submitted, done: str) -> HttpResponse:
     """Confirm a post or an edit in the product's words: public now, or once a moderator
-    has read it (pre-moderation, or held by the check)."""
-    if idea.moderation_state == ModerationState.APPROVED:
+    has read it (pre-moderation, or held by the check); then show it."""
+    if submitted.created.moderation_state == ModerationState.APPROVED:
         messages.success(request, done)
     else:
         messages.info(request, _("Saved. A moderator reads it before it is public; you will be told."))
+    return redirect(submitted.target_url)
 
 
 # What the idea form keeps for after the second factor (accounts.mfa.typed_keep).
@@ -295,12 +330,13 @@ def idea_edit(request: HttpRequest, pk: int) -> HttpResponse:
         context = {"form": form, "idea": idea, "second_factor_url": second_factor, "second_factor_refused": True}
         return render(request, "ideas/idea_form.html", context, status=403)
     if request.method == "POST" and form.is_valid():
-        saved = _save_idea_form(
-            form, lambda fields: services.idea_update(idea=idea, user=request.user, **fields), request
+        submitted = _save_idea_form(
+            form, lambda fields: services.idea_update(idea=idea, user=request.user, **fields), request, kind="idea_edit"
         )
-        if saved is not None:
-            _tell_saved(request, saved, _("Your changes are saved."))
-            return redirect(idea)
+        if submitted is not None:
+            return answer_saved(
+                request, submitted, lambda: _tell_saved(request, submitted, _("Your changes are saved."))
+            )
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "idea": idea, "second_factor_url": second_factor}
     return render(request, "ideas/idea_form.html", context, status=status)
@@ -324,11 +360,16 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
 def follow(request: HttpRequest, pk: int) -> HttpResponse:
     idea = selectors.get_idea_for_action(request, pk)
     following = services.follow_toggle(idea=idea, user=request.user)
-    if wants_json(request):
+    back = _back_to(request, idea.get_absolute_url())
+    if not wants_json(request):
+        return redirect(back)
+    try:
         followers = IdeaStats.objects.values_list("followers", flat=True).get(pk=idea.pk)
-        label = ngettext("follower", "followers", followers)  # the word after the number
-        return JsonResponse({"following": following, "followers": followers, "followers_label": label})
-    return redirect(_back_to(request, idea.get_absolute_url()))
+    except Exception:  # the follow is saved: say so, without the count (see `answer_saved`)
+        logger.exception("Counting the followers of idea %s after a follow failed", idea.pk)
+        return JsonResponse({"following": following})
+    label = ngettext("follower", "followers", followers)  # the word after the number
+    return JsonResponse({"following": following, "followers": followers, "followers_label": label})
 
 
 @require_POST
@@ -348,19 +389,46 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
         # The page comes back with the text in the main comment box: nothing typed is lost.
         idea = selectors.get_idea_for_viewer(request, pk)  # the whole page, this time
         return render(request, "ideas/idea_detail.html", _detail_context(request, idea, form), status=400)
-    comment = services.comment_create(
-        idea=idea, author=request.user, body=form.cleaned_data["body"], parent=parent, client=client_info(request)
+    submitted = submit_once(
+        request,
+        kind="comment",
+        create=lambda: services.comment_create(
+            idea=idea, author=request.user, body=form.cleaned_data["body"], parent=parent, client=client_info(request)
+        ),
+        target_url=lambda comment: f"{idea.get_absolute_url()}#comment-{comment.pk}",
     )
-    if wants_json(request):
-        comment.thread_replies = []
-        html = render_to_string("ideas/_comment.html", {"comment": comment, "idea": idea}, request=request)
-        count = IdeaStats.objects.values_list("comments", flat=True).get(pk=idea.pk)
-        label = ngettext("%(counter)s comment", "%(counter)s comments", count) % {"counter": count}
-        return JsonResponse(
-            {"id": comment.pk, "parent": comment.parent_id, "html": html, "comments": count, "comments_label": label},
-            status=201,
+    return answer_saved(request, submitted, lambda: _comment_posted(request, idea, submitted))
+
+
+def _comment_posted(request: HttpRequest, idea, submitted: Submitted) -> HttpResponse:
+    """A form goes to the comment; a script gets it rendered, the new count, and a fresh
+    key for the form's next comment. Sent again, the first post's comment, with 200."""
+    if not wants_json(request):
+        return redirect(submitted.target_url)
+    comment = submitted.created
+    if comment is None:
+        comment = (
+            Comment.objects.select_related("author")
+            .filter(pk=submitted.object_id, idea=idea, author=request.user)
+            .first()
         )
-    return redirect(f"{idea.get_absolute_url()}#comment-{comment.pk}")
+        if comment is None:  # the key came with another form
+            return JsonResponse({"error": _("This form was sent already.")}, status=409)
+    comment.thread_replies = []
+    html = render_to_string("ideas/_comment.html", {"comment": comment, "idea": idea}, request=request)
+    count = IdeaStats.objects.values_list("comments", flat=True).get(pk=idea.pk)
+    label = ngettext("%(counter)s comment", "%(counter)s comments", count) % {"counter": count}
+    return JsonResponse(
+        {
+            "id": comment.pk,
+            "parent": comment.parent_id,
+            "html": html,
+            "comments": count,
+            "comments_label": label,
+            "form_key": form_key_new(),
+        },
+        status=200 if submitted.again else 201,
+    )
 
 
 def _comment_for_viewer(request: HttpRequest, comment_pk: int) -> Comment:
@@ -379,10 +447,15 @@ def comment_edit(request: HttpRequest, comment_pk: int) -> HttpResponse:
         return refuse(request, _("Comments can be edited by their author for 15 minutes."), 403, comment.idea)
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
-        services.comment_update(
-            comment=comment, user=request.user, body=form.cleaned_data["body"], client=client_info(request)
+        submitted = submit_once(
+            request,
+            kind="comment_edit",
+            create=lambda: services.comment_update(
+                comment=comment, user=request.user, body=form.cleaned_data["body"], client=client_info(request)
+            ),
+            target_url=lambda saved: f"{comment.idea.get_absolute_url()}#comment-{saved.pk}",
         )
-        return redirect(f"{comment.idea.get_absolute_url()}#comment-{comment.pk}")
+        return answer_saved(request, submitted, lambda: redirect(submitted.target_url))
     status = 400 if request.method == "POST" else 200
     return render(request, "ideas/comment_form.html", {"form": form, "comment": comment}, status=status)
 
@@ -449,12 +522,35 @@ def _flag(request: HttpRequest, content, idea) -> HttpResponse:
     if not form.is_valid():
         return refuse(request, _("Pick a reason."), 400, idea)
     try:
-        outcome = flag_create(
-            content=content, flagger=request.user, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
+        submitted = submit_once(
+            request,
+            kind="flag",
+            create=lambda: flag_create(
+                content=content,
+                flagger=request.user,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            ),
+            target_url=lambda outcome: _flagged_url(content, idea, outcome.hidden),
         )
     except FlagRefused as refusal:
         return refuse(request, refusal.message, refusal.status, idea)
-    if not outcome.created:
+    return answer_saved(request, submitted, lambda: _flagged(request, submitted))
+
+
+def _flagged_url(content, idea, hidden: bool) -> str:
+    if content is idea:
+        # A hidden idea is no longer there to come back to.
+        return reverse("ideas:list") if hidden else idea.get_absolute_url()
+    anchor = "comments-title" if hidden else f"comment-{content.pk}"
+    return f"{idea.get_absolute_url()}#{anchor}"
+
+
+def _flagged(request: HttpRequest, submitted: Submitted) -> HttpResponse:
+    """Thank the member in words that say what happens next (a report sent again: as one
+    made already)."""
+    outcome = submitted.created
+    if outcome is None or not outcome.created:
         message = _("You have already reported this. Thank you: your report stands.")
     elif outcome.hidden:
         message = _("Thank you. With the other reports, this is now hidden until a moderator looks at it.")
@@ -462,15 +558,12 @@ def _flag(request: HttpRequest, content, idea) -> HttpResponse:
         message = _("Thank you. The moderators will look at this if other members report it too.")
     if wants_json(request):
         control = render_to_string("ideas/_flag_control.html", {"flagged": True}, request=request)
+        created, hidden = (outcome.created, outcome.hidden) if outcome else (False, False)
         return JsonResponse(
-            {"flagged": True, "created": outcome.created, "hidden": outcome.hidden, "message": message, "html": control}
+            {"flagged": True, "created": created, "hidden": hidden, "message": message, "html": control}
         )
     messages.success(request, message)
-    if content is idea:
-        # A hidden idea is no longer there to come back to.
-        return redirect("ideas:list" if outcome.hidden else idea.get_absolute_url())
-    anchor = "comments-title" if outcome.hidden else f"comment-{content.pk}"
-    return redirect(f"{idea.get_absolute_url()}#{anchor}")
+    return redirect(submitted.target_url)
 
 
 @require_POST

@@ -2,6 +2,7 @@
 from accounts.models.user import BIO_MAX_LENGTH, Language, User  # isort: skip
 from accounts.models.privacy import DataExport
 from accounts.models.reputation import Badge, BadgeAward, PointEvent, PointKind, PointValue, Reputation
+from accounts.models.submission import SubmittedForm
 
 __all__ = [
     "BIO_MAX_LENGTH",
@@ -13,5 +14,6 @@ __all__ = [
     "PointKind",
     "PointValue",
     "Reputation",
+    "SubmittedForm",
     "User",
 ]

@@ -11,6 +11,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 
+from accounts.submissions import form_key_new
 from community.cache import cache_version, content_cached
 from community.models import Flag
 from config.pagecache import csrf_token_for
@@ -123,7 +124,7 @@ def idea_cards(context, ideas) -> str:
     return mark_safe("".join(parts))  # noqa: S308 — rendered by our own templates; the slots are filled with escaped values
 
 
-def _fill_card(entry: tuple[str, str], values: dict[str, str]) -> str:
+def _fill_card(entry: tuple[str, str], values: dict) -> str:
     html, nonce = entry
     slots = Slots(nonce)
     return fill(html, {slots[name]: value for name, value in values.items()})
@@ -226,13 +227,20 @@ def comment_list(context, thread) -> str:
 
     def render() -> tuple[str, str]:
         slots = Slots()
-        slotted = {"thread": thread, "idea": idea, "user": user, "csrf_token": slots["csrf"], "flagged_comments": ()}
+        slotted = {
+            "thread": thread,
+            "idea": idea,
+            "user": user,
+            "csrf_token": slots["csrf"],
+            "form_key_slot": slots["formkey"],  # each form its own key, per reader
+            "flagged_comments": (),
+        }
         return template.render(slotted, _SlottedRequest(request, slots)), slots.nonce
 
     signed_in = user.is_authenticated
     name = f"thread:s:{idea.pk}:{get_language()}:{signed_in}:{idea.moderation_state}:{idea.merged_into_id}"
     entry = content_cached(idea.community_id, name, render)
-    values = {"csrf": escape(csrf_token_for(request)), "next": escape(request.get_full_path())}
+    values = {"csrf": escape(csrf_token_for(request)), "next": escape(request.get_full_path()), "formkey": form_key_new}
     return mark_safe(_fill_card(entry, values))  # noqa: S308 — as idea_cards
 
 
@@ -250,4 +258,5 @@ def flag_control(context, url: str, *, flagged: bool = False, prefix: str = "ide
         "what": what,
         "reasons": Flag.Reason.choices,
         "csrf_token": context.get("csrf_token"),
+        "form_key_slot": context.get("form_key_slot"),
     }

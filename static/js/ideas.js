@@ -96,7 +96,8 @@
       postForm(form).then(function (data) {
         followButton.setAttribute("aria-pressed", data.following ? "true" : "false");
         followButton.textContent = data.following ? followButton.dataset.followLabelOn : followButton.dataset.followLabelOff;
-        form.querySelector("[data-followers-count]").textContent = data.followers;
+        // (Without the count when the server could not read it again: the follow is saved.)
+        if (data.followers !== undefined) { form.querySelector("[data-followers-count]").textContent = data.followers; }
         var followersLabel = form.querySelector("[data-followers-label]");
         if (followersLabel && data.followers_label) { followersLabel.textContent = data.followers_label; }
       }).catch(failed(form));
@@ -105,6 +106,7 @@
       var sendButton = form.querySelector("button[type=submit]");
       sendButton.disabled = true;
       postForm(form).then(function (data) {
+        if (!data.html) { window.location.reload(); return; }  // saved; the page tells the rest
         // The control becomes "Reported"; the thanks says what happens next.
         var control = form.closest("[data-flag]");
         var template = document.createElement("template");
@@ -124,6 +126,8 @@
       event.preventDefault();
       postForm(form).then(function (data) {
         clearError(form);
+        // Saved, but the server could not show it: the page, reloaded, does.
+        if (!data.html) { window.location.reload(); return; }
         var heading = document.getElementById("comments-title");
         if (heading && data.comments_label) { heading.textContent = data.comments_label; }
         var template = document.createElement("template");
@@ -142,8 +146,13 @@
         } else {
           list = document.querySelector("[data-comment-list]");
         }
-        list.appendChild(item);
+        // (A post sent again answers with the comment it made, which may be shown already.)
+        var shown = document.getElementById(item.id);
+        if (shown) { item = shown; } else { list.appendChild(item); }
         form.reset();
+        // The next comment from this form is a new post: it gets its own key.
+        var key = form.querySelector("input[name=form_key]");
+        if (key && data.form_key) { key.value = data.form_key; }
         var details = form.closest("details");
         if (details) { details.open = false; }
         item.scrollIntoView({ block: "nearest" });

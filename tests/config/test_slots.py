@@ -144,3 +144,12 @@ def test_an_excerpt_quoting_the_slots_is_shown_as_written(idea_a, member_a, comm
         assert WORDS in message.body and GUESSED in message.body
         assert message.body.count(unsubscribe_link(message)) == 1
         assert MARKER.findall(raw.replace(GUESSED, "")) == []  # every slot filled
+
+
+def test_a_slot_filled_by_a_function_gets_a_fresh_value_at_each_place():
+    slots = Slots()
+    drawn = iter(["first", "second", "third"])
+    filled = fill(
+        f"a={slots['key']} b={slots['key']} c={slots['csrf']}", {slots["key"]: lambda: next(drawn), slots["csrf"]: "t"}
+    )
+    assert filled == "a=first b=second c=t"
