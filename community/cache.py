@@ -13,6 +13,14 @@ are cached under it, so that a change is never served stale for longer than that
 
 Values are kept pickled and unpickled per use: each request gets its own instances, and
 nothing one request caches on a model instance leaks into another.
+
+A version missing from Redis (Redis restarted empty, the key evicted) starts again from the
+clock, in microseconds since the epoch, never from 1: a version only moves by one at each
+change, far slower than the clock, so no version given out before reaches one started
+later, and no process serves a copy it kept under a number from before the restart. A
+change that cannot reach Redis (an outage) is bumped again by its process once Redis
+answers. (A Redis restored from a snapshot or its append-only file gives older numbers
+back: docs/reliability.md, "Redis outages".)
 """
 
 from __future__ import annotations
@@ -38,12 +46,22 @@ _MISSING = object()
 # {key: (read at, value)} for version numbers; {versioned key: pickled value} for the rest.
 _versions: dict[str, tuple[float, int]] = {}
 _entries: dict[str, bytes] = {}
+# Version keys whose bump could not reach Redis: bumped again on their next read.
+_unsaved: set[str] = set()
 
 
 def local_forget() -> None:
     """Drop this process's copies (after a change here, and between tests)."""
     _versions.clear()
     _entries.clear()
+    _unsaved.clear()
+
+
+def _first_version() -> int:
+    """Where a missing version starts: above every number given out before (see the
+    module's docstring). Microseconds rather than milliseconds leave room for the clocks
+    of two servers to differ."""
+    return time.time_ns() // 1_000
 
 
 def _version(key: str) -> int:
@@ -52,7 +70,9 @@ def _version(key: str) -> int:
     known = _versions.get(key)
     if known is not None and now - known[0] < settings.LOCAL_CACHE_SECONDS:
         return known[1]
-    version = cache.get_or_set(key, 1, timeout=None)
+    if key in _unsaved:
+        _bump(key)
+    version = cache.get_or_set(key, _first_version, timeout=None)  # SET NX: one start wins
     _versions[key] = (now, version)
     return version
 
@@ -61,10 +81,13 @@ def _bump(key: str) -> None:
     try:
         try:
             cache.incr(key)
-        except ValueError:  # gone from the cache: any number above the default starts afresh
-            cache.set(key, int(time.time()), timeout=None)
-    except Exception:  # a cache outage must not fail the write; entries expire on their own
+        except ValueError:  # gone from the cache: start again, then count this change
+            cache.add(key, _first_version(), timeout=None)
+            cache.incr(key)
+        _unsaved.discard(key)
+    except Exception:  # a cache outage must not fail the write: bumped once Redis is back
         logger.warning("Could not bump %s", key, exc_info=True)
+        _unsaved.add(key)
     _versions.pop(key, None)
 
 

@@ -127,7 +127,14 @@ if CACHE_REDIS_URL:
             "BACKEND": "config.redis_cache.RedisCache",
             "LOCATION": CACHE_REDIS_URL,
             "KEY_PREFIX": "cluetrain",
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {
+                "socket_connect_timeout": 2,
+                "socket_timeout": 2,
+                # allauth's rate limits, TOTP codes used and ID tokens seen: kept in each
+                # process while Redis is down, so that signing in still works and is still
+                # limited (config/redis_cache.py, docs/reliability.md).
+                "LOCAL_FALLBACK_PREFIXES": ("allauth", "jwt:"),
+            },
         }
     }
 else:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from redis.exceptions import RedisError
 
 from community.cache import local_forget
 from community.models import Role
 from tests.check_services import service_problems
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.private_redis import PrivateRedis, free_port
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -37,6 +41,37 @@ def _empty_cache() -> None:
     # each test starts without them.
     cache.clear()
     local_forget()
+
+
+@pytest.fixture
+def private_redis(tmp_path) -> Iterator[PrivateRedis]:
+    """A `redis-server` of this test's own (tests/private_redis.py), stopped afterwards."""
+    server = PrivateRedis(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+@pytest.fixture
+def cache_on_private_redis(private_redis, settings) -> PrivateRedis:
+    """The cache on the private Redis: the test may stop it and start it again."""
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{private_redis.port}/1"}
+    }
+    local_forget()
+    return private_redis
+
+
+@pytest.fixture
+def redis_down(settings) -> None:
+    """The cache on a port where no Redis listens, as during an outage; nothing kept from
+    earlier tests in this process's copies (community.cache) or fallback (config.redis_cache)."""
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{free_port()}/1"}}
+    local_forget()
+    with suppress(RedisError):
+        cache.clear()  # the fallback's part; Redis's cannot answer
 
 
 @pytest.fixture

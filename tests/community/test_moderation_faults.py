@@ -3,8 +3,8 @@
 PRODUCT.md §4: "Nothing is lost when Redis or the worker is down: the database holds each
 item's state; a periodic sweeper re-enqueues items left pending too long."
 
-Each test runs its own throwaway `redis-server` on a free port (never the shared one), so
-that it can be killed and restarted, and real worker processes pointed at it and at the
+Each test runs its own throwaway `redis-server` on a free port (never the shared one,
+tests/private_redis.py), so that it can be killed and restarted, and real worker processes pointed at it and at the
 test database. The publishing side of this process (the view, the sweeper) is switched to
 that Redis as well, for the broker and for the cache: a real outage takes both.
 """
@@ -14,9 +14,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -39,6 +37,7 @@ from config.celery import app
 from ideas.models import Idea, ModerationState
 from tests.celery_worker import ROOT, wait_for, worker_command, worker_env
 from tests.factories import make_idea
+from tests.private_redis import PrivateRedis
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -46,75 +45,6 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 # reads a zero timedelta as "not given" (see test_a_zero_age_sweeps_every_pending_item):
 # one microsecond means the same thing ("everything pending now") and is not falsy.
 EVERYTHING_PENDING = timedelta(microseconds=1)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-# --- A throwaway Redis ------------------------------------------------------------------
-
-
-class PrivateRedis:
-    """A `redis-server` of this test's own, on a free port, that can be killed and restarted."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.workdir = workdir
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def client(self) -> redis.Redis:
-        return redis.Redis(host="127.0.0.1", port=self.port, db=0, socket_timeout=5, socket_connect_timeout=2)
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                shutil.which("redis-server") or "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--daemonize",
-                "no",
-                "--dir",
-                str(self.workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(self._answers, timeout=15, interval=0.05)
-
-    def _answers(self) -> bool:
-        try:
-            return bool(self.client().ping())
-        except redis.ConnectionError:
-            return False
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self.process = None
-
-
-@pytest.fixture
-def private_redis(tmp_path) -> Iterator[PrivateRedis]:
-    server = PrivateRedis(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
 
 
 def _forget_broker_pool(*, close: bool) -> None:
