@@ -9,7 +9,7 @@ from outbox.models import Job
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    list_display = ("pk", "task", "state", "attempts", "sends", "created_at", "due_at", "done_at")
+    list_display = ("task", "state", "attempts", "sends", "created_at", "due_at", "done_at")
     list_filter = ("state", "task")
     search_fields = ("task", "key")
     readonly_fields = [field.name for field in Job._meta.fields]
