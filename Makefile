@@ -14,7 +14,7 @@ TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/cluetrain
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_OUTPUT ?= test-output
 
-.PHONY: run test lint format worker beat serve venv messages makemessages system-deps node-deps check-services clean bench-moderation bench-fanout bench
+.PHONY: run test lint format worker beat serve venv messages makemessages system-deps node-deps check-services clean bench-moderation bench-fanout bench bench-slow-clients
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -91,12 +91,19 @@ worker: $(STAMP)
 beat: $(STAMP)
 	$(BIN)/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule
 
-# The access log shows the peer (behind a proxy: the proxy) and X-Forwarded-For as received;
-# the client's address the application trusts is in its own log lines (docs/operations.md).
-ACCESS_LOG_FORMAT := '%(h)s %({x-forwarded-for}i)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
+# Workers, threads, timeouts and the access log's format are in config/gunicorn.conf.py, shared
+# with the Procfile: one process per core, 32 threads each (WEB_CONCURRENCY, WEB_THREADS);
+# why: docs/operations.md, "Serving: slow clients". In production, nginx goes in front
+# (docs/nginx.conf.example).
 serve: $(STAMP)
 	$(BIN)/python manage.py collectstatic --noinput -v 0
-	$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-$$(nproc)} --worker-class gthread --threads $${WEB_THREADS:-2} --access-logfile - --access-logformat $(ACCESS_LOG_FORMAT)
+	$(BIN)/gunicorn config.wsgi -c config/gunicorn.conf.py --bind $(HOST):$(PORT)
+
+# Slow clients against gunicorn alone, former and shipped settings, N = 6, 20 and 50 idle and
+# half-sent connections; prints p50 and max of /healthz and / (docs/benchmarks.md).
+# Uses its own database (SQLite var/bench_slow.sqlite3; DATABASE_URL=... for PostgreSQL).
+bench-slow-clients: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///var/bench_slow.sqlite3} REDIS_URL=$${REDIS_URL:-} $(BIN)/python -m bench.slow_clients
 
 # Moderation throughput on real workers and Redis; writes its figures to docs/benchmarks.md.
 # Uses its own database (cluetrain_bench); do not run it beside `make test` or `make worker`.
