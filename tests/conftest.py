@@ -12,6 +12,7 @@ from community.cache import local_forget
 from community.models import Role
 from tests.check_services import service_problems
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.faults import outage_ready, private_redis  # noqa: F401 (fixtures of the fault tests)
 
 
 def pytest_configure(config: pytest.Config) -> None:
