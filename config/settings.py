@@ -204,6 +204,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "reconcile-counters": {"task": "ideas.reconcile_counters", "schedule": crontab(hour=3, minute=30)},
 }
 CELERY_IMPORTS = ["config.mail"]
+# How long a running background job may go without renewing its hold before the relay takes
+# its worker for dead and hands the job over again (outbox/base.py). Longer than a chunk of
+# the notification fan-out; a mail job a worker died sending is sent again after this long.
+OUTBOX_LEASE_SECONDS = env.read_int("OUTBOX_LEASE_SECONDS", 120, minimum=1)
 
 # --- E-mail ---------------------------------------------------------------------------
 # Every absolute link (e-mails, feeds, sitemap, allauth's e-mails) is on the community's

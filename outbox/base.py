@@ -15,8 +15,9 @@ from celery.exceptions import Retry
 
 
 class OutboxTask(Task):
-    # How long a run may go without `outbox.services.heartbeat()` before it is taken for dead.
-    outbox_lease = timedelta(minutes=2)
+    # How long a run may go without `outbox.services.heartbeat()` before it is taken for dead;
+    # None: OUTBOX_LEASE_SECONDS. A task class may hold its own.
+    outbox_lease: timedelta | None = None
 
     def __call__(self, *args, **kwargs):
         from outbox import services
@@ -24,10 +25,11 @@ class OutboxTask(Task):
         job_id = services.job_id_of(self.request.id)
         if job_id is None:
             return super().__call__(*args, **kwargs)
-        if not services.claim(job_id, self.outbox_lease):
+        lease = self.outbox_lease or services.default_lease()
+        if not services.claim(job_id, lease):
             return None
         try:
-            with services.running(job_id):
+            with services.running(job_id, lease):
                 result = super().__call__(*args, **kwargs)
         except Retry as retry:
             when = retry.when

@@ -24,10 +24,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
 from functools import partial
+from importlib import import_module
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
 
 from outbox.models import Job, JobState
 
@@ -41,12 +44,16 @@ FIRST_RESEND = timedelta(seconds=30)
 LONGEST_RESEND = timedelta(hours=1)
 RELAY_INTERVAL = timedelta(seconds=10)
 RELAY_BATCH = 500
-# How long a run holds its job without renewing it (`heartbeat`): past it, it is taken for
-# dead and the job is handed over again. Long tasks renew it as they go.
-DEFAULT_LEASE = timedelta(minutes=2)
 KEEP_DONE = timedelta(days=7)
 
-_current_job: ContextVar[int | None] = ContextVar("outbox_current_job", default=None)
+# The job this run holds, and for how long each renewal holds it.
+_current_job: ContextVar[tuple[int, timedelta] | None] = ContextVar("outbox_current_job", default=None)
+
+
+def default_lease() -> timedelta:
+    """How long a run holds its job without renewing it (`heartbeat`): past it, it is taken
+    for dead and the job is handed over again. Long tasks renew it as they go."""
+    return timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
 
 
 def resend_delay(sends: int) -> timedelta:
@@ -111,8 +118,13 @@ def _task(task_name: str):
 
     try:
         return app.tasks[task_name]
-    except NotRegistered:  # a web process has not imported the apps' tasks modules yet
-        app.loader.import_default_modules()
+    except NotRegistered:
+        # A web process has not imported the tasks modules yet. Not through Celery's loader:
+        # its Django fixup runs django.setup() and the system checks again, in the request,
+        # and the logging configuration set up again drops the handlers added since.
+        autodiscover_modules("tasks")
+        for module in settings.CELERY_IMPORTS:
+            import_module(module)
         return app.tasks[task_name]
 
 
@@ -131,9 +143,10 @@ def _hand_over(job_id: int, task_name: str, args: list, kwargs: dict, countdown:
     return False
 
 
-def claim(job_id: int, lease: timedelta = DEFAULT_LEASE) -> bool:
+def claim(job_id: int, lease: timedelta | None = None) -> bool:
     """Take the job for this run: it is waiting, or its last run stopped renewing its lease.
     False when it is done, given up, gone, or being run elsewhere."""
+    lease = lease or default_lease()
     now = timezone.now()
     taken = (
         Job.objects.filter(pk=job_id)
@@ -173,18 +186,20 @@ def give_up(job_id: int, *, error: str) -> None:
 
 
 @contextmanager
-def running(job_id: int) -> Iterator[None]:
-    token = _current_job.set(job_id)
+def running(job_id: int, lease: timedelta | None = None) -> Iterator[None]:
+    token = _current_job.set((job_id, lease or default_lease()))
     try:
         yield
     finally:
         _current_job.reset(token)
 
 
-def heartbeat(lease: timedelta = DEFAULT_LEASE) -> None:
-    """Called by long work between chunks: this run is alive, keep the job."""
-    job_id = _current_job.get()
-    if job_id is not None:
+def heartbeat() -> None:
+    """Called by long work between chunks: this run is alive, keep the job for another lease
+    (the run's own: a task's `outbox_lease`, else OUTBOX_LEASE_SECONDS)."""
+    current = _current_job.get()
+    if current is not None:
+        job_id, lease = current
         Job.objects.filter(pk=job_id, state=JobState.RUNNING).update(lease_until=timezone.now() + lease)
 
 

@@ -15,6 +15,7 @@ from community.cache import local_forget
 from community.models import Role
 from tests.check_services import service_problems
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.faults import outage_ready  # noqa: F401 (a fixture of the fault tests)
 from tests.private_redis import PrivateRedis, free_port
 
 

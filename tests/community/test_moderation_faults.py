@@ -3,10 +3,8 @@
 PRODUCT.md §4: "Nothing is lost when Redis or the worker is down: the database holds each
 item's state; a periodic sweeper re-enqueues items left pending too long."
 
-Each test runs its own throwaway `redis-server` on a free port (never the shared one,
-tests/private_redis.py), so that it can be killed and restarted, and real worker processes pointed at it and at the
-test database. The publishing side of this process (the view, the sweeper) is switched to
-that Redis as well, for the broker and for the cache: a real outage takes both.
+Each test runs its own throwaway `redis-server` and real workers on it (tests/faults.py);
+the publishing side of this process (the view, the sweeper) is switched to that Redis too.
 """
 
 from __future__ import annotations
@@ -15,19 +13,16 @@ import http.server
 import json
 import os
 import signal
-import subprocess
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from datetime import timedelta
-from pathlib import Path
 
-import kombu.pools
 import pytest
 import redis
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from community.models import ModerationDecision, ModerationItem, ModerationMode, ModerationRule
 from community.models.moderation import ItemState
@@ -35,9 +30,11 @@ from community.moderation import services as moderation_services
 from community.moderation.services import moderation_check, moderation_sweep
 from config.celery import app
 from ideas.models import Idea, ModerationState
-from tests.celery_worker import ROOT, wait_for, worker_command, worker_env
+from outbox.models import Job, JobState
+from outbox.services import relay
+from tests.celery_worker import wait_for
 from tests.factories import make_idea
-from tests.private_redis import PrivateRedis
+from tests.faults import Worker, private_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -45,88 +42,6 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 # reads a zero timedelta as "not given" (see test_a_zero_age_sweeps_every_pending_item):
 # one microsecond means the same thing ("everything pending now") and is not falsy.
 EVERYTHING_PENDING = timedelta(microseconds=1)
-
-
-def _forget_broker_pool(*, close: bool) -> None:
-    """Make the app build its broker connections and producers again, from `broker_url`.
-
-    kombu keeps connection pools in a process-wide registry keyed by broker URL, and the app
-    takes its pool from there: a pool closed but left registered would be handed out again
-    ("Acquire on closed pool"). So the project's pool is only set aside (it stays open for
-    when the URL is restored), and the private Redis's pool is closed *and* unregistered.
-    """
-    if close and app._pool is not None:
-        with suppress(Exception):
-            app._pool.force_close_all()
-        with suppress(KeyError):
-            del kombu.pools.connections[app.connection_for_write()]
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def outage_ready(private_redis, settings) -> Iterator[PrivateRedis]:
-    """This process publishes to the private Redis (not eagerly) and caches there too."""
-    previous_broker, previous_eager = app.conf.broker_url, app.conf.task_always_eager
-    _forget_broker_pool(close=False)
-    app.conf.broker_url = private_redis.url
-    app.conf.task_always_eager = False
-    settings.CACHES = {
-        "default": {
-            **settings.CACHES["default"],
-            "LOCATION": f"redis://127.0.0.1:{private_redis.port}/1",
-        }
-    }
-    try:
-        yield private_redis
-    finally:
-        _forget_broker_pool(close=True)
-        app.conf.broker_url, app.conf.task_always_eager = previous_broker, previous_eager
-
-
-# --- Real workers on the private Redis --------------------------------------------------
-
-
-class Worker:
-    def __init__(self, process: subprocess.Popen, hostname: str, log_path: Path) -> None:
-        self.process = process
-        self.hostname = hostname
-        self.log_path = log_path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-
-@contextmanager
-def private_worker(redis_url: str, log_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[Worker]:
-    """Like tests.celery_worker.celery_worker, but on the given Redis, logging to a file
-    (a pipe nobody reads would block a chatty worker), and killable by the test."""
-    env = worker_env(redis_url, extra_env)
-    hostname = f"faults-{os.getpid()}-{time.monotonic_ns()}@localhost"
-    log_file = log_path.open("w")
-    process = subprocess.Popen(
-        [*worker_command(hostname), "--without-heartbeat"],
-        cwd=ROOT,
-        env=env,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-    )
-    worker = Worker(process, hostname, log_path)
-    try:
-        deadline = time.monotonic() + 60
-        while not app.control.ping(destination=[hostname], timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"The Celery worker did not start:\n{worker.log()[-4000:]}")
-        yield worker
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-        log_file.close()
 
 
 # --- A slow spam checker ----------------------------------------------------------------
@@ -190,7 +105,8 @@ def _pre_moderated(community) -> None:
 
 def test_a_zero_age_sweeps_every_pending_item(community_a, member_a, monkeypatch):
     queued: list[int] = []
-    monkeypatch.setattr(moderation_services, "enqueue_check", queued.append)  # the broker "loses" it
+    # The broker "loses" it.
+    monkeypatch.setattr(moderation_services, "enqueue_check", lambda item_id, quiet=False: queued.append(item_id))
     _pre_moderated(community_a)
     idea = make_idea(community_a, member_a, title="Un item resté en attente")
     item = ModerationItem.objects.get(idea=idea)
@@ -228,7 +144,8 @@ def test_a_post_made_while_redis_is_down_is_checked_once_it_is_back(
     item = ModerationItem.objects.get(idea=idea)
     assert item.state == ItemState.PENDING
     assert idea.moderation_state == ModerationState.PENDING
-    assert "Could not hand job" in caplog.text  # recorded: the relay hands it over later
+    assert "Could not hand job" in caplog.text
+    assert Job.objects.get(task="moderation.check_item", args=[item.pk]).state == JobState.PENDING
 
     # Still during the outage: the author sees the idea, awaiting review; a visitor does not.
     page = client.get(response["Location"])
@@ -239,7 +156,9 @@ def test_a_post_made_while_redis_is_down_is_checked_once_it_is_back(
     redis_server.start()  # the same port, empty: the lost message is really lost
     with private_worker(redis_server.url, tmp_path / "worker.log") as worker:
         # The publishing side is not reset: its pooled connection must recover by itself.
-        assert moderation_sweep(older_than=EVERYTHING_PENDING) == 1
+        # The check waits in the outbox; beat's relay hands it over once it is due (30 s).
+        Job.objects.filter(task="moderation.check_item", state=JobState.PENDING).update(due_at=timezone.now())
+        assert relay() == 1
         try:
             wait_for(lambda: _state_of(item.pk) != ItemState.PENDING, timeout=60, interval=0.2)
         except AssertionError:
@@ -248,7 +167,8 @@ def test_a_post_made_while_redis_is_down_is_checked_once_it_is_back(
     item.refresh_from_db()
     idea.refresh_from_db()
     assert item.state == ItemState.APPROVED
-    assert item.attempts == 1
+    job = Job.objects.get(task="moderation.check_item", args=[item.pk])
+    assert (job.state, job.attempts, job.sends) == (JobState.DONE, 1, 2)
     assert idea.moderation_state == ModerationState.APPROVED
     assert ModerationDecision.objects.filter(item=item, automatic=True).count() == 1
     assert Client().get(idea.get_absolute_url()).status_code == 200  # public now
@@ -289,7 +209,7 @@ def test_a_check_killed_with_its_worker_is_decided_exactly_once(outage_ready, co
         # out again only after the visibility timeout (an hour).
         [(original_tag, original)] = _unacked(broker).items()
         original_task_id = original["headers"]["id"]
-        assert original["headers"]["argsrepr"] == f"({item.pk},)"
+        assert original["headers"]["argsrepr"] == f"[{item.pk}]"
         checker.release.set()
 
         with private_worker(redis_server.url, tmp_path / "worker-2.log", worker_env) as worker:
