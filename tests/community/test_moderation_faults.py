@@ -209,7 +209,7 @@ def test_a_check_killed_with_its_worker_is_decided_exactly_once(outage_ready, co
         # out again only after the visibility timeout (an hour).
         [(original_tag, original)] = _unacked(broker).items()
         original_task_id = original["headers"]["id"]
-        assert original["headers"]["argsrepr"] == f"[{item.pk}]"
+        assert original["headers"]["argsrepr"] == f"({item.pk},)"
         checker.release.set()
 
         with private_worker(redis_server.url, tmp_path / "worker-2.log", worker_env) as worker:

@@ -92,7 +92,7 @@ def test_a_comment_posted_while_redis_is_down_is_announced_once_it_is_back(
 
     comment = Comment.objects.get(body="Et des prises USB-C.")
     assert answer.status_code == 302
-    check = Job.objects.get(key=f"moderation.check:{ModerationItem.objects.get(comment=comment).pk}")
+    check = Job.objects.get(task="moderation.check_item", args=[ModerationItem.objects.get(comment=comment).pk])
     assert check.state == JobState.PENDING
     assert not Notification.objects.exists()
 
