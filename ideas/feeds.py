@@ -27,12 +27,27 @@ FEED_SIZE = 30
 XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def xml_text(value: str) -> str:
-    return XML_FORBIDDEN.sub("", value)
+def _xml_safe(value):
+    if isinstance(value, str):
+        return XML_FORBIDDEN.sub("", value)
+    if isinstance(value, list | tuple):
+        return [_xml_safe(part) for part in value]
+    return value
+
+
+class XMLSafeAtom1Feed(Atom1Feed):
+    """Every text of the feed and its entries, whichever field it comes from, without what
+    XML cannot carry."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*[_xml_safe(value) for value in args], **{key: _xml_safe(v) for key, v in kwargs.items()})
+
+    def add_item(self, *args, **kwargs) -> None:
+        super().add_item(*[_xml_safe(value) for value in args], **{key: _xml_safe(v) for key, v in kwargs.items()})
 
 
 class IdeasFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = XMLSafeAtom1Feed
 
     def get_object(self, request, kind: str | None = None, slug: str | None = None):
         community = request.community
@@ -49,10 +64,10 @@ class IdeasFeed(Feed):
 
     def title(self, obj) -> str:
         community, _kind, scope = obj
-        return xml_text(f"{community.name} · {scope.name}" if scope else community.name)
+        return f"{community.name} · {scope.name}" if scope else community.name
 
     def subtitle(self, obj) -> str:
-        return xml_text(obj[0].tagline or _("The latest ideas"))
+        return obj[0].tagline or _("The latest ideas")
 
     def link(self, obj) -> str:
         community, kind, scope = obj
@@ -79,13 +94,13 @@ class IdeasFeed(Feed):
         return community_url(item.community, item.get_absolute_url())
 
     def item_title(self, item) -> str:
-        return xml_text(item.title)
+        return item.title
 
     def item_description(self, item) -> str:
-        return xml_text(item.body_html)
+        return item.body_html
 
     def item_author_name(self, item) -> str:
-        return xml_text(item.author.public_name if item.author else _("Former member"))
+        return item.author.public_name if item.author else _("Former member")
 
     def item_pubdate(self, item):
         return item.created_at
@@ -94,7 +109,7 @@ class IdeasFeed(Feed):
         return item.updated_at
 
     def item_categories(self, item):
-        return [xml_text(tag.name) for tag in item.tags.all()]
+        return [tag.name for tag in item.tags.all()]
 
 
 class IdeaSitemap(Sitemap):

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from community.models import Community
-from notifications.emails import MailTemplate, language_of, personalise, render_digest, render_notification
+from notifications.emails import Rendered, language_of, personalise, render_digest, render_notification
 from notifications.models import DEFAULT_DELIVERY, Delivery, Kind, Notification, Preference
 from notifications.tokens import DIGEST_TOPICS
 from outbox import services as outbox
@@ -131,7 +131,7 @@ def deliver(announcement: Announcement) -> Report:
     if not _still_public(event):
         return report
     community = Community.objects.get(pk=event.community_id)
-    templates: dict[tuple[str, str], MailTemplate] = {}
+    templates: dict[tuple[str, str], Rendered] = {}
     # Someone named by an audience is decided there, even if they turned that kind off:
     # an author who silenced comments on their idea is not told again as its follower.
     decided: set[int] = set(announcement.exclude)
@@ -232,7 +232,7 @@ def _write_inbox(event: Event, kind: str, user_ids: list[int]) -> tuple[int, lis
 
 
 def _email_now(
-    event: Event, kind: str, user_ids: list[int], community: Community, templates: dict[tuple[str, str], MailTemplate]
+    event: Event, kind: str, user_ids: list[int], community: Community, templates: dict[tuple[str, str], Rendered]
 ) -> int:
     """Claim this chunk's unsent immediate e-mails and queue them, in one transaction.
 
@@ -257,11 +257,10 @@ def _email_now(
         for user in User.objects.filter(pk__in=claimed).exclude(email="").only(*RECIPIENT_FIELDS):
             language = language_of(user, community)
             if (kind, language) not in templates:
-                rendered = render_notification(
+                templates[kind, language] = render_notification(
                     kind=kind, data=event.data, url=event.url, community=community, language=language
                 )
-                templates[kind, language] = MailTemplate(rendered, kind, community)
-            messages.append(templates[kind, language].for_recipient(user))
+            messages.append(personalise(templates[kind, language], user, kind, community))
         return queue_messages(messages)
 
 

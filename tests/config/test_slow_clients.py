@@ -21,18 +21,13 @@ import pytest
 from django.conf import settings
 
 from tests.celery_worker import worker_env
+from tests.private_redis import free_port
 
 pytestmark = [pytest.mark.server, pytest.mark.django_db]
 
 ROOT = Path(__file__).resolve().parents[2]
 HALF_HEAD = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slow"
 SLOW_CLIENTS = 6
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _healthz_status(port: int, timeout: float) -> int:
@@ -60,7 +55,7 @@ def shipped_gunicorn() -> Iterator[int]:
     env = worker_env(settings.REDIS_URL)
     env.pop("WEB_THREADS", None)
     env.update(WEB_CONCURRENCY="2", DEBUG="true")
-    port = _free_port()
+    port = free_port()
     command = [
         sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi",
         "--bind", f"127.0.0.1:{port}", "--no-control-socket", "--access-logfile", "/dev/null",
@@ -90,8 +85,6 @@ def shipped_gunicorn() -> Iterator[int]:
 
 
 def test_it_answers_healthz_while_idle_and_half_sent_connections_are_held():
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        pytest.skip("gunicorn's process needs a database it can reach: the PostgreSQL suite")
     with shipped_gunicorn() as port, ExitStack() as stack:
         idle = [stack.enter_context(socket.create_connection(("127.0.0.1", port))) for _ in range(SLOW_CLIENTS)]
         half_sent = [stack.enter_context(socket.create_connection(("127.0.0.1", port))) for _ in range(SLOW_CLIENTS)]
