@@ -33,6 +33,50 @@ def _colour(value: str) -> str:
     return value if _HEX.fullmatch(value or "") else _FALLBACK
 
 
+def _luminance(hex_colour: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(one: str, two: str) -> float:
+    """WCAG 2 contrast ratio of two #RRGGBB colours (1 to 21)."""
+    high, low = sorted((_luminance(one), _luminance(two)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def readable_on(colour: str, background: str, ratio: float = 4.5) -> str:
+    """`colour` mixed towards black or white (whichever the background is not) in steps of 5 %
+    until text in it reads on `background` at `ratio`: the brand's hue, always legible."""
+    colour = _colour(colour)
+    target = 0 if _luminance(background) > 0.5 else 255
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    for step in range(21):
+        mix = step / 20
+        candidate = "#{:02x}{:02x}{:02x}".format(*(round(c + (target - c) * mix) for c in (r, g, b)))
+        if contrast(candidate, background) >= ratio:
+            return candidate
+    return "#000000" if target == 0 else "#ffffff"
+
+
+# The surfaces links sit on (static/css/tokens.css): the light page and cards, the dark ones.
+LIGHT_SURFACES = ("#ffffff", "#f6f7f9", "#eef0f3")
+DARK_SURFACES = ("#16191e", "#0f1114", "#262b33")
+
+
+def link_colours(primary: str) -> tuple[str, str]:
+    """The brand's primary as link text on the light theme and on the dark one (AA, 4.5:1)."""
+    light, dark = _colour(primary), _colour(primary)
+    for surface in LIGHT_SURFACES:
+        light = readable_on(light, surface)
+    for surface in DARK_SURFACES:
+        dark = readable_on(dark, surface)
+    return light, dark
+
+
 def theme_css(community: Community | None) -> str:
     """The stylesheet's text: brand variables, one badge class per status, avatar palette."""
     lines = [
@@ -40,13 +84,15 @@ def theme_css(community: Community | None) -> str:
         for index, colour in enumerate(AVATAR_COLOURS)
     ]
     if community is not None:
+        link, link_dark = link_colours(community.primary_color)
         lines.insert(
             0,
             ":root {"
             f" --brand-primary: {_colour(community.primary_color)};"
             f" --brand-on-primary: {_colour(community.text_on_primary)};"
             f" --brand-accent: {_colour(community.accent_color)};"
-            f" --brand-on-accent: {_colour(community.text_on_accent)}; }}",
+            f" --brand-on-accent: {_colour(community.text_on_accent)};"
+            f" --brand-link: {link}; --brand-link-dark: {link_dark}; }}",
         )
         lines += [
             f".badge--status-{status.pk} {{"

@@ -88,7 +88,8 @@ def test_a_member_edits_the_profile_switches_language_exports_and_leaves(
 
         # 1. From the header to the profile: a name, a few words, a photo.
         page.goto(live_server.url + "/")
-        page.get_by_test_id("current-user").click()
+        page.get_by_test_id("current-user").click()  # the account menu
+        page.get_by_role("link", name="Mon profil").click()
         expect(page.get_by_role("heading", name="Mon profil")).to_be_visible()
         page.get_by_label("Nom affiché").fill("Léa Navetteuse")
         page.get_by_label("À propos de moi").fill("Lyon – Grenoble tous les jours.")

@@ -85,7 +85,7 @@ def test_a_newcomer_signs_up_posts_takes_part_and_edits(page, live_server, outpu
     page.wait_for_url(live_server.url + "/")  # signed in at once: no second sign-in
 
     assert page.get_by_test_id("current-user").inner_text() == "Camille Voyageuse"
-    assert "Bienvenue sur Lab Rail Horizon, Camille Voyageuse !" in page.locator(".messages").inner_text()
+    assert "Bienvenue sur Lab Rail Horizon, Camille Voyageuse !" in page.locator("[data-toasts]").inner_text()
     page.screenshot(path=str(output_dir / "signup-journey.png"), full_page=True)
     assert (output_dir / "signup-journey.png").stat().st_size > 10_000
     camille = User.objects.get(username="camille")

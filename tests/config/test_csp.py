@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from community.models import ModerationItem, Status
+from config.theme import DARK_SURFACES, LIGHT_SURFACES, contrast, link_colours
 from tests.factories import login_with_mfa, make_idea
 
 # django-csp writes the directives in no fixed order: compared as a mapping.
@@ -188,10 +189,23 @@ def test_the_theme_carries_the_brand_and_status_colours(client, community_a, ide
     community_a.save()
     _, css = theme_of(client)
     assert ":root { --brand-primary: #123456; --brand-on-primary: #ffffff;" in css
-    assert "--brand-accent: #fedcba; --brand-on-accent: #000000; }" in css
+    assert "--brand-accent: #fedcba; --brand-on-accent: #000000;" in css
+    # Links in the brand's colour, readable on both themes: #123456 reads on white as it is.
+    light, dark = re.search(r"--brand-link: (#[0-9a-f]{6}); --brand-link-dark: (#[0-9a-f]{6}); }", css).groups()
+    assert light == "#123456"
+    assert contrast(dark, "#16191e") >= 4.5 and dark != "#123456"
     status = idea_a.status
     assert f".badge--status-{status.pk} {{ --badge-bg: {status.color}; --badge-fg: {status.text_color}; }}" in css
     assert f'class="badge badge--status-{status.pk}"' in client.get(idea_a.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize("primary", ["#f2a900", "#ffff00", "#0b3d6e", "#000000", "#e11d48", "#22c55e"])
+def test_link_colours_keep_the_brand_hue_and_read_on_every_surface_of_both_themes(primary):
+    light, dark = link_colours(primary)
+    assert all(contrast(light, surface) >= 4.5 for surface in LIGHT_SURFACES), light
+    assert all(contrast(dark, surface) >= 4.5 for surface in DARK_SURFACES), dark
+    if contrast(primary, "#ffffff") >= 4.5 and contrast(primary, "#eef0f3") >= 4.5:
+        assert light == primary  # a brand colour that reads is not changed
 
 
 def test_a_new_colour_gets_a_new_address_and_the_old_one_is_not_kept(

@@ -119,8 +119,8 @@ def test_a_visitor_with_a_message_to_read_gets_it_and_the_next_one_does_not(clie
     client.force_login(member_a)
     client.post(reverse("account_logout"))  # "You have signed out." waits for the next page
     page = client.get("/").content.decode()
-    assert "message--" in page
-    assert "message--" not in Client().get("/").content.decode()
+    assert "toast--" in page
+    assert "toast--" not in Client().get("/").content.decode()
 
 
 def test_a_cache_outage_still_serves_the_page(client, ideas, monkeypatch):
