@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from accounts.views import admin_login, language_switch, leaderboard, member_page
-from community.views import home, robots_txt, sitemap
+from community.views import design, home, robots_txt, sitemap
 from config.theme import theme_stylesheet_view
 from config.views import csp_report, healthz
 from ideas.brand_views import console
@@ -27,6 +27,7 @@ urlpatterns = [
     path("leaderboard/", leaderboard, name="leaderboard"),
     path("manage/", include(([path("", console, name="console")], "manage"))),
     path("notifications/", include("notifications.urls")),
+    path("design/", design, name="design"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", robots_txt, name="robots"),
     path("accounts/", include("accounts.urls")),

