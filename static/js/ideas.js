@@ -89,7 +89,12 @@
         var label = form.querySelector("[data-vote-label]");
         if (label) { label.textContent = active ? label.dataset.labelOn : label.dataset.labelOff; }
       }).catch(failed(form))
-        .finally(function () { button.disabled = false; });
+        .finally(function () {
+          // Disabling the button took the keyboard's focus away (to the page's start): give it back.
+          var lost = !document.activeElement || document.activeElement === document.body;
+          button.disabled = false;
+          if (lost) { button.focus(); }
+        });
     } else if (form.matches("[data-follow-form]")) {
       event.preventDefault();
       var followButton = form.querySelector("button");
