@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 from accounts.profiles import AVATAR_COLOURS
 from community.cache import versioned
 from community.models import Community
+from community.models.community import contrast_ratio, readable_text_on
 from ideas.selectors import statuses_of
 
 # Every colour is #RRGGBB (community.models.hex_color); anything else never reaches the CSS.
@@ -33,6 +34,30 @@ def _colour(value: str) -> str:
     return value if _HEX.fullmatch(value or "") else _FALLBACK
 
 
+# The admin's backgrounds a link must read on, light and dark (Django's admin/css,
+# a shade under its body and "darkened" backgrounds, where breadcrumbs and modules sit).
+ADMIN_LIGHT_BACKGROUND = "#ebebeb"
+ADMIN_DARK_BACKGROUND = "#2a2a2a"
+AA_TEXT = 4.5
+
+
+def _mix(colour: str, other: str, share: float) -> str:
+    """`colour` moved `share` (0..1) of the way towards `other`."""
+    channels = [round(int(colour[i : i + 2], 16) * (1 - share) + int(other[i : i + 2], 16) * share) for i in (1, 3, 5)]
+    return "#" + "".join(f"{channel:02x}" for channel in channels)
+
+
+def legible_on(colour: str, background: str, ratio: float = AA_TEXT) -> str:
+    """The colour itself if it reads on the background, else the nearest shade of it that
+    does (darker on a light background, lighter on a dark one)."""
+    towards = readable_text_on(background)
+    for step in range(11):
+        shade = _mix(colour, towards, step / 10)
+        if contrast_ratio(shade, background) >= ratio:
+            return shade
+    return towards
+
+
 def theme_css(community: Community | None) -> str:
     """The stylesheet's text: brand variables, one badge class per status, avatar palette."""
     lines = [
@@ -40,14 +65,22 @@ def theme_css(community: Community | None) -> str:
         for index, colour in enumerate(AVATAR_COLOURS)
     ]
     if community is not None:
-        lines.insert(
-            0,
+        primary = _colour(community.primary_color)
+        on_primary = _colour(community.text_on_primary)
+        lines[:0] = [
             ":root {"
-            f" --brand-primary: {_colour(community.primary_color)};"
-            f" --brand-on-primary: {_colour(community.text_on_primary)};"
+            f" --brand-primary: {primary};"
+            f" --brand-on-primary: {on_primary};"
             f" --brand-accent: {_colour(community.accent_color)};"
             f" --brand-on-accent: {_colour(community.text_on_accent)}; }}",
-        )
+            # For the admin (static/css/admin_brand.css): hovered buttons, the primary moved
+            # away from its text colour; links in the brand's colour that read on its light
+            # and dark pages.
+            ":root {"
+            f" --brand-primary-hover: {_mix(primary, readable_text_on(on_primary), 0.15)};"
+            f" --brand-link: {legible_on(primary, ADMIN_LIGHT_BACKGROUND)};"
+            f" --brand-link-dark: {legible_on(primary, ADMIN_DARK_BACKGROUND)}; }}",
+        ]
         lines += [
             f".badge--status-{status.pk} {{"
             f" --badge-bg: {_colour(status.color)}; --badge-fg: {_colour(status.text_color)}; }}"
