@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 from accounts.profiles import AVATAR_COLOURS
 from community.cache import versioned
 from community.models import Community
+from community.models.community import contrast_ratio, readable_text_on
 from ideas.selectors import statuses_of
 
 # Every colour is #RRGGBB (community.models.hex_color); anything else never reaches the CSS.
@@ -33,47 +34,44 @@ def _colour(value: str) -> str:
     return value if _HEX.fullmatch(value or "") else _FALLBACK
 
 
-def _luminance(hex_colour: str) -> float:
-    def channel(value: int) -> float:
-        c = value / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+# The admin's backgrounds a link must read on, light and dark (Django's admin/css,
+# a shade under its body and "darkened" backgrounds, where breadcrumbs and modules sit).
+ADMIN_LIGHT_BACKGROUND = "#ebebeb"
+ADMIN_DARK_BACKGROUND = "#2a2a2a"
+AA_TEXT = 4.5
 
 
-def contrast(one: str, two: str) -> float:
-    """WCAG 2 contrast ratio of two #RRGGBB colours (1 to 21)."""
-    high, low = sorted((_luminance(one), _luminance(two)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
+def _mix(colour: str, other: str, share: float) -> str:
+    """`colour` moved `share` (0..1) of the way towards `other`."""
+    channels = [round(int(colour[i : i + 2], 16) * (1 - share) + int(other[i : i + 2], 16) * share) for i in (1, 3, 5)]
+    return "#" + "".join(f"{channel:02x}" for channel in channels)
 
 
-def readable_on(colour: str, background: str, ratio: float = 4.5) -> str:
-    """`colour` mixed towards black or white (whichever the background is not) in steps of 5 %
-    until text in it reads on `background` at `ratio`: the brand's hue, always legible."""
-    colour = _colour(colour)
-    target = 0 if _luminance(background) > 0.5 else 255
-    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    for step in range(21):
-        mix = step / 20
-        candidate = "#{:02x}{:02x}{:02x}".format(*(round(c + (target - c) * mix) for c in (r, g, b)))
-        if contrast(candidate, background) >= ratio:
-            return candidate
-    return "#000000" if target == 0 else "#ffffff"
+def legible_on(colour: str, background: str, ratio: float = AA_TEXT) -> str:
+    """The colour itself if it reads on the background, else the nearest shade of it that
+    does (darker on a light background, lighter on a dark one)."""
+    towards = readable_text_on(background)
+    for step in range(11):
+        shade = _mix(colour, towards, step / 10)
+        if contrast_ratio(shade, background) >= ratio:
+            return shade
+    return towards
 
 
-# The surfaces links sit on (static/css/tokens.css): the light page and cards, the dark ones.
-LIGHT_SURFACES = ("#ffffff", "#f6f7f9", "#eef0f3")
-DARK_SURFACES = ("#16191e", "#0f1114", "#262b33")
+# The surfaces links sit on: the site's light page and cards, the dark ones (static/css/tokens.css),
+# and the admin's (Django's admin/css).
+LIGHT_SURFACES = ("#ffffff", "#f6f7f9", "#eef0f3", ADMIN_LIGHT_BACKGROUND)
+DARK_SURFACES = ("#16191e", "#0f1114", "#262b33", ADMIN_DARK_BACKGROUND)
 
 
 def link_colours(primary: str) -> tuple[str, str]:
-    """The brand's primary as link text on the light theme and on the dark one (AA, 4.5:1)."""
-    light, dark = _colour(primary), _colour(primary)
+    """The brand's primary as link text on every light surface and every dark one (AA, 4.5:1):
+    the brand's hue, darkened or lightened only as far as it must be."""
+    light = dark = _colour(primary)
     for surface in LIGHT_SURFACES:
-        light = readable_on(light, surface)
+        light = legible_on(light, surface)
     for surface in DARK_SURFACES:
-        dark = readable_on(dark, surface)
+        dark = legible_on(dark, surface)
     return light, dark
 
 
@@ -84,16 +82,20 @@ def theme_css(community: Community | None) -> str:
         for index, colour in enumerate(AVATAR_COLOURS)
     ]
     if community is not None:
-        link, link_dark = link_colours(community.primary_color)
-        lines.insert(
-            0,
+        primary = _colour(community.primary_color)
+        on_primary = _colour(community.text_on_primary)
+        link, link_dark = link_colours(primary)
+        lines[:0] = [
             ":root {"
-            f" --brand-primary: {_colour(community.primary_color)};"
-            f" --brand-on-primary: {_colour(community.text_on_primary)};"
+            f" --brand-primary: {primary};"
+            f" --brand-on-primary: {on_primary};"
             f" --brand-accent: {_colour(community.accent_color)};"
             f" --brand-on-accent: {_colour(community.text_on_accent)};"
-            f" --brand-link: {link}; --brand-link-dark: {link_dark}; }}",
-        )
+            f" --brand-link: {link}; --brand-link-dark: {link_dark};"
+            # For the admin (static/css/admin_brand.css): hovered buttons, the primary moved
+            # away from its text colour.
+            f" --brand-primary-hover: {_mix(primary, readable_text_on(on_primary), 0.15)}; }}",
+        ]
         lines += [
             f".badge--status-{status.pk} {{"
             f" --badge-bg: {_colour(status.color)}; --badge-fg: {_colour(status.text_color)}; }}"

@@ -32,7 +32,16 @@ from accounts.reputation import (
     points_vote_cast,
 )
 from community.cache import content_changed
-from community.models import Category, Community, Membership, ModerationDecision, ModerationMode, Role, Status
+from community.models import (
+    Category,
+    Community,
+    Membership,
+    ModerationDecision,
+    ModerationItem,
+    ModerationMode,
+    Role,
+    Status,
+)
 from community.models.moderation import Outcome
 from community.moderation.services import ClientInfo, active_sanction, moderation_submit, sanction_message
 from community.selectors import role_in
@@ -627,6 +636,7 @@ def comment_delete(*, comment: Comment, user: User) -> Comment:
     locked.body = ""
     locked.body_html = ""
     locked.save(update_fields=["deleted_at", "body", "body_html"])
+    ModerationItem.objects.filter(kind=ModerationItem.Kind.COMMENT, comment=locked).update(submitted_body="")
     locked.mentions.clear()
     if counted:
         IdeaStats.objects.filter(pk=locked.idea_id).update(comments=F("comments") - 1)

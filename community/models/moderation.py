@@ -87,6 +87,10 @@ class ModerationItem(models.Model):
     # Fingerprint of the normalized text (rules.text_fingerprint): finds the same text
     # posted again with one indexed lookup.
     text_hash = models.CharField(max_length=40, blank=True)
+    # The text as submitted: the posts keep only their current version, and the review
+    # queue shows an edit beside the version before it. Emptied when the post is deleted.
+    submitted_title = models.CharField(_("title as submitted"), max_length=120, blank=True)
+    submitted_body = models.TextField(_("text as submitted"), blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=255, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,7 @@ from community.admin import CommunityScopedAdmin
 from community.models import Flag, ModerationDecision, ModerationItem, ModerationRule, ReasonTemplate, Role, Sanction
 from community.models.moderation import OPEN_STATES, ItemState, Outcome
 from community.moderation.rules import REASONS
+from community.moderation.selectors import AuthorRecord, author_records
 from community.moderation.services import NotAllowed, StaleItem, moderation_decide, sanction_impose
 from community.selectors import communities_with_role, community_url
 
@@ -148,47 +150,20 @@ def _latest_item(item: ModerationItem) -> ModerationItem | None:
     return ModerationItem.objects.filter(**same).order_by("-revision").first()
 
 
-def author_record(item: ModerationItem) -> dict | None:
-    """What a moderator weighs about the author in this community: since when, what of
-    theirs was published or refused, sanctions in force, and earlier human decisions."""
-    from ideas.models import Comment, Idea, ModerationState
-
-    author = item.author
-    if author is None:
+def author_record(item: ModerationItem) -> AuthorRecord | None:
+    """What a moderator weighs about the author in this community (see `author_records`),
+    with the latest human decisions on their other posts, linked."""
+    if item.author is None:
         return None
-    community = item.community
-    states = {
-        "approved": Count("pk", filter=Q(moderation_state=ModerationState.APPROVED)),
-        "rejected": Count("pk", filter=Q(moderation_state=ModerationState.REJECTED)),
-        "hidden": Count("pk", filter=Q(moderation_state=ModerationState.HIDDEN)),
-    }
-    ideas = Idea.objects.filter(community=community, author=author).aggregate(**states)
-    comments = Comment.objects.filter(idea__community=community, author=author).aggregate(**states)
-    flags = Flag.objects.filter(community=community, flagger=author).aggregate(
-        made=Count("pk"), upheld=Count("pk", filter=Q(upheld=True))
-    )
-    now = timezone.now()
-    sanctions = Sanction.objects.filter(community=community, user=author, lifted_at=None).filter(
-        Q(kind=Sanction.Kind.BAN) | Q(until__gt=now)
-    )
+    record = author_records(authors=[(item.community_id, item.author)])[item.community_id, item.author_id]
     decisions = (
-        ModerationDecision.objects.filter(item__community=community, item__author=author, automatic=False)
+        ModerationDecision.objects.filter(item__community=item.community, item__author=item.author, automatic=False)
         .exclude(item=item)
         .select_related("decided_by", "item__idea__author", "item__comment__idea", "item__comment__author")
         .order_by("-created_at")[:10]
     )
-    return {
-        "author": author,
-        "membership": community.memberships.filter(user=author).first(),
-        "counts": {key: ideas[key] + comments[key] for key in states},
-        "flags_made": flags["made"],
-        "flags_upheld": flags["upheld"],
-        "flags_received": Flag.objects.filter(
-            Q(idea__author=author, comment=None) | Q(comment__author=author), community=community
-        ).count(),
-        "sanctions": list(sanctions),
-        "decisions": [(decision, _item_url(decision.item)) for decision in decisions],
-    }
+    record.decisions = [(decision, _item_url(decision.item)) for decision in decisions]
+    return record
 
 
 @admin.register(ModerationItem)
@@ -207,6 +182,22 @@ class ModerationItemAdmin(CommunityScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # the queue is the audit trail's spine
+
+    def get_urls(self):
+        from community.moderation import review
+
+        def view(function):
+            return self.admin_site.admin_view(partial(function, self))
+
+        return [
+            path("review/", view(review.queue_view), name="community_moderationitem_review"),
+            path("review/<int:pk>/", view(review.card_view), name="community_moderationitem_review_card"),
+            path("review/<int:pk>/decide/", view(review.decide_view), name="community_moderationitem_review_decide"),
+            *super().get_urls(),
+        ]
+
+    def moderated_communities(self, request: HttpRequest) -> QuerySet:
+        return communities_with_role(request.user, MODERATION_ROLES)
 
     @admin.display(description=_("content"))
     def summary(self, item: ModerationItem) -> str:

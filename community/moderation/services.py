@@ -155,6 +155,7 @@ def moderation_submit(*, content, client: ClientInfo | None = None) -> Moderatio
             "community": _community_of(content),
             "author_id": content.author_id,
             "text_hash": rules.text_fingerprint(_text_of(content)),
+            **_submitted_text(content),
             "reasons": " ".join(sorted(carried)),
             "ip": client.ip,
             "user_agent": client.user_agent,
@@ -188,6 +189,10 @@ def enqueue_check(item_id: int, *, quiet: bool = False) -> None:
 # writes and the commit are paid once per batch; each item's own message then costs at
 # most one query.
 CHECK_BATCH_SIZE = 50
+
+
+def _submitted_text(content) -> dict[str, str]:
+    return {"submitted_title": getattr(content, "title", ""), "submitted_body": content.body}
 
 
 def _text_of(content) -> str:
@@ -551,14 +556,27 @@ class StaleItem(Exception):
     """The item is about an older revision: decide the current one instead."""
 
 
+class AlreadyDecided(Exception):
+    """The item no longer waits: another moderator (or the check) decided it meanwhile."""
+
+
 @transaction.atomic
 def moderation_decide(
-    *, item: ModerationItem, moderator: User, outcome: str, message: str = "", trust: bool = False
+    *,
+    item: ModerationItem,
+    moderator: User,
+    outcome: str,
+    message: str = "",
+    trust: bool = False,
+    waiting_only: bool = False,
 ) -> ModerationDecision:
     """A moderator's decision: approve (optionally trusting the author), reject or hide.
 
     Flags on the content are settled (upheld unless approved) and the author is told by
-    e-mail, with the message, once the transaction commits.
+    e-mail, with the message, once the transaction commits. `waiting_only` (a decision
+    taken from the review queue's card): refuse with `AlreadyDecided` an item that no
+    longer waits, checked under the item's row lock, so two moderators on one card make
+    one decision.
     """
     if outcome not in (Outcome.APPROVE, Outcome.REJECT, Outcome.HIDE):
         raise ValueError(outcome)
@@ -570,6 +588,8 @@ def moderation_decide(
     content = item.content
     if item.state == ItemState.SUPERSEDED or content is None or content.revision != item.revision:
         raise StaleItem
+    if waiting_only and item.state not in OPEN_STATES:
+        raise AlreadyDecided
     decision = _apply(
         item,
         content,
@@ -682,7 +702,12 @@ def _hold_for_flags(content, kind: str, community: Community) -> None:
         idea=content if kind == "idea" else None,
         comment=content if kind == "comment" else None,
         revision=content.revision,
-        defaults={"community": community, "author_id": content.author_id, "state": ItemState.PENDING},
+        defaults={
+            "community": community,
+            "author_id": content.author_id,
+            "state": ItemState.PENDING,
+            **_submitted_text(content),
+        },
     )
     item = ModerationItem.objects.select_for_update().get(pk=item.pk)
     _apply(

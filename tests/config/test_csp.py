@@ -19,7 +19,8 @@ from django.test import Client
 from django.urls import reverse
 
 from community.models import ModerationItem, Status
-from config.theme import DARK_SURFACES, LIGHT_SURFACES, contrast, link_colours
+from community.models.community import contrast_ratio as contrast
+from config.theme import DARK_SURFACES, LIGHT_SURFACES, link_colours
 from tests.factories import login_with_mfa, make_idea
 
 # django-csp writes the directives in no fixed order: compared as a mapping.
@@ -191,7 +192,7 @@ def test_the_theme_carries_the_brand_and_status_colours(client, community_a, ide
     assert ":root { --brand-primary: #123456; --brand-on-primary: #ffffff;" in css
     assert "--brand-accent: #fedcba; --brand-on-accent: #000000;" in css
     # Links in the brand's colour, readable on both themes: #123456 reads on white as it is.
-    light, dark = re.search(r"--brand-link: (#[0-9a-f]{6}); --brand-link-dark: (#[0-9a-f]{6}); }", css).groups()
+    light, dark = re.search(r"--brand-link: (#[0-9a-f]{6}); --brand-link-dark: (#[0-9a-f]{6});", css).groups()
     assert light == "#123456"
     assert contrast(dark, "#16191e") >= 4.5 and dark != "#123456"
     status = idea_a.status
