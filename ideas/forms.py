@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Category, Community, Flag, Status
-from ideas.images import MAX_IMAGES, image_validate
+from ideas.images import MAX_BYTES, MAX_IMAGES, image_validate
 from ideas.selectors import SORTS, categories_of, statuses_of
 from ideas.services import MAX_TAGS, UNSEEN
 
@@ -18,7 +18,14 @@ class MultipleImageField(forms.FileField):
     """Several images in one input, each checked by Pillow (ideas/images.py)."""
 
     def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("widget", MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}))
+        # The limits ride on the input, so that the picker (static/js/file_picker.js) can tell
+        # before the upload what the server would refuse after it.
+        attrs = {
+            "accept": "image/jpeg,image/png,image/webp,image/gif",
+            "data-max-files": MAX_IMAGES,
+            "data-max-bytes": MAX_BYTES,
+        }
+        kwargs.setdefault("widget", MultipleImageInput(attrs=attrs))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):

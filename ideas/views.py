@@ -183,11 +183,16 @@ def idea_list(request: HttpRequest) -> HttpResponse:
     page = selectors.listing_page(community, request.user, filters, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    # The sort tabs keep the filters; the filter form keeps the sort (a hidden field).
+    unsorted = query.copy()
+    unsorted.pop("sort", None)
     context = {
         "form": form,
         "page": page,
         "filters": filters,
+        "filtered": any((filters.status, filters.category, filters.tag, filters.q, filters.mine, filters.followed)),
         "query_without_page": query.urlencode(),
+        "query_without_sort": unsorted.urlencode(),
         "search_capped": bool(filters.q) and page.paginator.count >= SEARCH_CANDIDATES,
         **_listing_context(request, page.object_list),
     }

@@ -30,7 +30,11 @@ def avatar(user, size: int = 40):
 def _avatar(username: str, name: str, url: str, size: int):
     if url:
         return format_html(
-            '<img class="avatar" src="{}" alt="" width="{}" height="{}" loading="lazy">', url, size, size
+            '<img class="avatar" src="{}" alt="" width="{}" height="{}" data-size="{}" loading="lazy">',
+            url,
+            size,
+            size,
+            size,
         )
     colour = format_html(' data-colour="{}"', AVATAR_COLOURS.index(colour_of(username)))
     return format_html(INITIALS, size, colour, initials_of(name, fallback=username))

@@ -71,6 +71,7 @@ def card_key(idea, my_vote, *, signed_in: bool, language: str, version) -> str:
         stats.answered_at.timestamp() if stats.answered_at else None,
         author.pk if author else None,
         author.public_name if author else None,
+        author.avatar.name if author else None,  # the card shows the author's picture
         tuple(tag.slug for tag in idea.tags.all()),
         my_vote,
         signed_in,

@@ -165,12 +165,14 @@
     }
   });
 
-  // Similar ideas as the title is typed, so that votes go to an existing idea.
+  // Similar ideas as the title is typed, so that votes go to an existing idea. Each is drawn
+  // from the page's <template data-similar-item> (its words translated by the server).
   var title = document.querySelector("[data-similar-source]");
   var box = document.querySelector("[data-similar-results]");
   if (title && box) {
     var timer = null;
     var list = box.querySelector("ul");
+    var itemTemplate = box.querySelector("template[data-similar-item]");
     title.addEventListener("input", function () {
       clearTimeout(timer);
       timer = setTimeout(function () {
@@ -181,17 +183,24 @@
           .then(function (ideas) {
             list.textContent = "";
             ideas.forEach(function (idea) {
-              var item = document.createElement("li");
-              var link = document.createElement("a");
+              var item = itemTemplate.content.firstElementChild.cloneNode(true);
+              var link = item.querySelector("[data-similar-title]");
               link.href = idea.url;
               link.textContent = idea.title;
-              item.appendChild(link);
-              item.appendChild(document.createTextNode(" · " + idea.status + " · ▲ " + idea.votes));
+              item.querySelector("[data-similar-status]").textContent = idea.status;
+              item.querySelector("[data-similar-votes]").textContent = idea.votes;
               list.appendChild(item);
             });
             box.hidden = ideas.length === 0;
           });
       }, 250);
     });
+  }
+
+  // Folds open on a wide screen ([data-open-wide]: the list's filters, the home page's
+  // welcome). CSS shows their content there already (::details-content); this is for
+  // browsers without it.
+  if (window.matchMedia && window.matchMedia("(min-width: 48rem)").matches) {
+    document.querySelectorAll("details[data-open-wide]").forEach(function (fold) { fold.open = true; });
   }
 })();

@@ -72,3 +72,55 @@ def test_it_shows_the_translated_button_without_javascript(browser, live_server,
         expect(page.locator("label.file-picker__button")).to_have_text(label)
         expect(page.locator("label.file-picker__button")).to_be_visible()
     context.close()
+
+
+def test_it_previews_dropped_and_chosen_images_removes_one_and_posts_the_other(
+    browser, live_server, member, tmp_path, output_dir
+):
+    from ideas.models import Idea
+
+    page = signed_in_page(browser, live_server, member)
+    page.goto(live_server.url + reverse("ideas:create"))
+    expect(page.get_by_text("Jusqu’à 4 images (JPEG, PNG, WebP ou GIF, 5 Mo chacune).")).to_be_visible()
+    zone = page.locator("[data-dropzone]")
+    expect(zone).to_contain_text("Glissez-déposez vos images ici, ou")
+    # One image chosen with the button, one dropped on the zone (a DataTransfer, as a drag would bring).
+    page.locator("input[type=file][name=images]").set_input_files(png(tmp_path / "quai.png"))
+    transfer = page.evaluate_handle(
+        """() => {
+            const canvas = document.createElement("canvas");
+            canvas.width = 30; canvas.height = 20;
+            const bytes = atob(canvas.toDataURL("image/png").split(",")[1]);
+            const data = Uint8Array.from(bytes, (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([data], "gare.png", { type: "image/png" }));
+            return transfer;
+        }"""
+    )
+    zone.dispatch_event("drop", {"dataTransfer": transfer})
+    previews = page.locator("[data-previews] .preview")
+    expect(previews).to_have_count(2)
+    expect(page.locator("[data-file-picker-names]")).to_have_text("quai.png, gare.png")
+    page.screenshot(path=output_dir / "file-picker-previews.png")
+    page.get_by_role("button", name="Retirer quai.png").click()
+    expect(previews).to_have_count(1)
+    expect(page.locator("[data-file-picker-names]")).to_have_text("gare.png")
+    page.get_by_label("Titre").fill("Des bancs sur les quais de la gare")
+    page.get_by_label("Description").fill("Pour attendre assis.")
+    page.get_by_role("button", name="Publier l’idée").click()
+    page.wait_for_url("**/ideas/*-*/")
+    expect(page.locator(".toast--success")).to_contain_text("Votre idée est publiée.")
+    idea = Idea.objects.get(title="Des bancs sur les quais de la gare")
+    assert idea.images.count() == 1
+    page.context.close()
+
+
+def test_it_refuses_a_fifth_image_before_the_upload(browser, live_server, member, tmp_path):
+    page = signed_in_page(browser, live_server, member)
+    page.goto(live_server.url + reverse("ideas:create"))
+    picker = page.locator("input[type=file][name=images]")
+    picker.set_input_files([png(tmp_path / f"photo-{n}.png") for n in range(3)])
+    picker.set_input_files([png(tmp_path / "photo-3.png"), png(tmp_path / "photo-4.png")])  # a second pick adds
+    expect(page.locator("[data-previews] .preview")).to_have_count(4)
+    expect(page.locator("[data-picker-error]")).to_have_text("Au plus 4 images par idée.")
+    page.context.close()

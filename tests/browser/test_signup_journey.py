@@ -64,7 +64,9 @@ def test_a_newcomer_signs_up_posts_takes_part_and_edits(page, live_server, outpu
     mail.outbox.clear()
 
     page.goto(live_server.url + "/")
-    assert page.locator("h1").inner_text() == "Lab Rail Horizon"
+    # The header names the community; the home page's h1 is its tagline (issue 15: not the name twice).
+    assert page.locator(".site-header .brand__name").inner_text() == "Lab Rail Horizon"
+    assert page.locator("h1").inner_text() == "Vos idées pour voyager mieux"
     header_colour = page.locator(".site-header").evaluate("element => getComputedStyle(element).backgroundColor")
     assert header_colour == "rgb(11, 61, 110)"  # the brand's primary colour
 
