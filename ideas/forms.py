@@ -99,7 +99,12 @@ class IdeaForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(label=_("Your comment"), max_length=5_000, widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(
+        label=_("Your comment"),
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Markdown works: **bold**, lists, [links](https://…); @name tells a member."),
+    )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
     def clean_body(self) -> str:

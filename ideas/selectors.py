@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from community.cache import content_cached, versioned
-from community.models import Category, Community, Flag, Status
+from community.models import Category, Community, Flag, Membership, Status
 from community.selectors import role_query, role_remember
 from ideas.models import (
     RESPONSE_OPEN_STATES,
@@ -406,7 +406,14 @@ def comment_thread(idea: Idea, user: User) -> list[Comment]:
     placeholders when they have replies to keep the thread readable.
     """
     visible = _comments_visible_to(user, idea)
-    comments = list(Comment.objects.filter(visible, idea=idea).select_related("author").order_by("created_at", "pk"))
+    # The author's role here, read in the same query, for the staff badge beside their name.
+    role = Membership.objects.filter(community_id=idea.community_id, user_id=OuterRef("author_id")).values("role")[:1]
+    comments = list(
+        Comment.objects.filter(visible, idea=idea)
+        .select_related("author")
+        .annotate(author_role=Subquery(role))
+        .order_by("created_at", "pk")
+    )
     top_level = []
     replies: dict[int, list[Comment]] = {}
     for comment in comments:
@@ -449,11 +456,12 @@ def idea_images(idea: Idea) -> list[IdeaImage]:
 
 
 def idea_history(idea: Idea) -> list[StatusChange]:
-    """Status changes, newest first. A change that came with a response since withdrawn
-    keeps its place in the history but no longer shows the withdrawn words."""
+    """Status changes, newest first, with who made them (one query, cached). A change that
+    came with a response since withdrawn keeps its place in the history but no longer shows
+    the withdrawn words."""
 
     def load() -> list[StatusChange]:
-        changes = list(idea.status_changes.select_related("from_status", "to_status", "response"))
+        changes = list(idea.status_changes.select_related("from_status", "to_status", "response", "changed_by"))
         for change in changes:
             if change.response is not None and change.response.state == ResponseState.WITHDRAWN:
                 change.reason = ""

@@ -31,7 +31,7 @@ from community.moderation.services import (
     sanction_message,
     typical_wait,
 )
-from community.selectors import community_url
+from community.selectors import community_url, role_in
 from config.pagecache import shared_page
 from ideas import selectors, services
 from ideas.exceptions import Refused
@@ -367,6 +367,7 @@ def follow(request: HttpRequest, pk: int) -> HttpResponse:
     following = services.follow_toggle(idea=idea, user=request.user)
     back = _back_to(request, idea.get_absolute_url())
     if not wants_json(request):
+        messages.success(request, _followed(following))
         return redirect(back)
     try:
         followers = IdeaStats.objects.values_list("followers", flat=True).get(pk=idea.pk)
@@ -374,7 +375,15 @@ def follow(request: HttpRequest, pk: int) -> HttpResponse:
         logger.exception("Counting the followers of idea %s after a follow failed", idea.pk)
         return JsonResponse({"following": following})
     label = ngettext("follower", "followers", followers)  # the word after the number
-    return JsonResponse({"following": following, "followers": followers, "followers_label": label})
+    return JsonResponse(
+        {"following": following, "followers": followers, "followers_label": label, "message": _followed(following)}
+    )
+
+
+def _followed(following: bool) -> str:
+    if following:
+        return _("You follow this idea: you will hear of its comments, status and response.")
+    return _("You no longer follow this idea.")
 
 
 @require_POST
@@ -408,9 +417,12 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
 def _comment_posted(request: HttpRequest, idea, submitted: Submitted) -> HttpResponse:
     """A form goes to the comment; a script gets it rendered, the new count, and a fresh
     key for the form's next comment. Sent again, the first post's comment, with 200."""
-    if not wants_json(request):
-        return redirect(submitted.target_url)
     comment = submitted.created
+    held = comment is not None and comment.moderation_state == ModerationState.PENDING
+    message = _("Your comment is posted.") if not held else _("Your comment is posted; it will show once reviewed.")
+    if not wants_json(request):
+        messages.success(request, message)
+        return redirect(submitted.target_url)
     if comment is None:
         comment = (
             Comment.objects.select_related("author")
@@ -420,6 +432,7 @@ def _comment_posted(request: HttpRequest, idea, submitted: Submitted) -> HttpRes
         if comment is None:  # the key came with another form
             return JsonResponse({"error": _("This form was sent already.")}, status=409)
     comment.thread_replies = []
+    comment.author_role = role_in(request.user, idea.community)  # read with the idea: no query
     html = render_to_string("ideas/_comment.html", {"comment": comment, "idea": idea}, request=request)
     count = IdeaStats.objects.values_list("comments", flat=True).get(pk=idea.pk)
     label = ngettext("%(counter)s comment", "%(counter)s comments", count) % {"counter": count}
@@ -431,6 +444,7 @@ def _comment_posted(request: HttpRequest, idea, submitted: Submitted) -> HttpRes
             "comments": count,
             "comments_label": label,
             "form_key": form_key_new(),
+            "message": message,
         },
         status=200 if submitted.again else 201,
     )
@@ -460,9 +474,14 @@ def comment_edit(request: HttpRequest, comment_pk: int) -> HttpResponse:
             ),
             target_url=lambda saved: f"{comment.idea.get_absolute_url()}#comment-{saved.pk}",
         )
-        return answer_saved(request, submitted, lambda: redirect(submitted.target_url))
+        return answer_saved(request, submitted, lambda: _comment_saved(request, submitted))
     status = 400 if request.method == "POST" else 200
     return render(request, "ideas/comment_form.html", {"form": form, "comment": comment}, status=status)
+
+
+def _comment_saved(request: HttpRequest, submitted: Submitted) -> HttpResponse:
+    messages.success(request, _("Your comment is saved."))
+    return redirect(submitted.target_url)
 
 
 @require_POST
@@ -477,6 +496,7 @@ def comment_delete(request: HttpRequest, comment_pk: int) -> HttpResponse:
     services.comment_delete(comment=comment, user=user)
     if wants_json(request):
         return JsonResponse({"deleted": True})
+    messages.success(request, _("The comment is deleted."))
     return redirect(f"{comment.idea.get_absolute_url()}#comment-{comment.pk}")
 
 

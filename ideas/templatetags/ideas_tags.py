@@ -158,6 +158,8 @@ def _core_key(comment, language: str) -> str:
         comment.deleted_at is not None,
         comment.moderation_state,
         author.public_name if author else None,
+        author.avatar.name if author and author.avatar else None,
+        getattr(comment, "author_role", None),
     )
     digest = hashlib.blake2b(repr(state).encode(), digest_size=12).hexdigest()
     return f"comment-core:{language}:{digest}"
@@ -198,6 +200,14 @@ def comment_core(context, comment) -> str:
     return mark_safe(html)  # noqa: S308 — our template's output; the comment's HTML was sanitized when saved
 
 
+@register.filter
+def editable_by(comment, user) -> bool:
+    """`{% if comment|editable_by:user %}`: the author, within the edit window."""
+    from ideas.services import can_edit_comment
+
+    return can_edit_comment(comment, user)
+
+
 # --- A thread, rendered once for every reader who has no part in it ----------------------
 
 
@@ -224,7 +234,11 @@ def comment_list(context, thread) -> str:
     template = get_template("ideas/_comment_list.html")
     if _takes_part(user, idea, thread) or context.get("flagged_comments"):
         # (A member who reported comments sees "Reported" on them: their own rendering.)
-        return template.render(context.flatten(), request)
+        from ideas.services import is_moderator
+
+        own = context.flatten()
+        own["moderates"] = is_moderator(user, idea.community)  # known this request: no query
+        return template.render(own, request)
 
     def render() -> tuple[str, str]:
         slots = Slots()

@@ -72,6 +72,30 @@
     note.textContent = message;
   }
 
+  function toast(message) {
+    if (window.cluetrainToast) { window.cluetrainToast(message, "success"); }
+  }
+
+  // Reply: the inline form opens under the comment, its text box focused; "Cancel" closes it
+  // (without this script, the <details> summary does).
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (!details.matches || !details.matches("details[data-reply]")) { return; }
+    if (details.open) {
+      var cancel = details.querySelector("[data-reply-cancel]");
+      if (cancel) { cancel.hidden = false; }
+      var box = details.querySelector("textarea");
+      if (box) { box.focus(); }
+    }
+  }, true);
+  document.addEventListener("click", function (event) {
+    var cancel = event.target.closest && event.target.closest("[data-reply-cancel]");
+    if (!cancel) { return; }
+    var details = cancel.closest("details");
+    details.open = false;
+    details.querySelector("summary").focus();
+  });
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.matches("[data-vote-form]")) {
@@ -100,7 +124,9 @@
       var followButton = form.querySelector("button");
       postForm(form).then(function (data) {
         followButton.setAttribute("aria-pressed", data.following ? "true" : "false");
-        followButton.textContent = data.following ? followButton.dataset.followLabelOn : followButton.dataset.followLabelOff;
+        var followText = followButton.querySelector("[data-follow-label]") || followButton;
+        followText.textContent = data.following ? followButton.dataset.followLabelOn : followButton.dataset.followLabelOff;
+        if (data.message) { toast(data.message); }
         // (Without the count when the server could not read it again: the follow is saved.)
         if (data.followers !== undefined) { form.querySelector("[data-followers-count]").textContent = data.followers; }
         var followersLabel = form.querySelector("[data-followers-label]");
@@ -112,17 +138,21 @@
       sendButton.disabled = true;
       postForm(form).then(function (data) {
         if (!data.html) { window.location.reload(); return; }  // saved; the page tells the rest
-        // The control becomes "Reported"; the thanks says what happens next.
+        // The control becomes "Reported"; a toast says what happens next.
         var control = form.closest("[data-flag]");
         var template = document.createElement("template");
         template.innerHTML = data.html.trim();
         var done = template.content.firstElementChild;
-        var thanks = document.createElement("span");
-        thanks.className = "flag__thanks";
-        thanks.setAttribute("role", "status");
-        thanks.textContent = data.message;
         control.replaceWith(done);
-        done.after(thanks);
+        if (window.cluetrainToast) {
+          window.cluetrainToast(data.message, "success");
+        } else {
+          var thanks = document.createElement("span");
+          thanks.className = "flag__thanks";
+          thanks.setAttribute("role", "status");
+          thanks.textContent = data.message;
+          done.after(thanks);
+        }
       }).catch(function (error) {
         sendButton.disabled = false;
         failed(form)(error);
@@ -145,8 +175,7 @@
           if (!list) {
             list = document.createElement("ol");
             list.className = "comment-list comment-list--replies";
-            // Before the comment's own reply form (the report control is a <details> too).
-            parent.insertBefore(list, parent.querySelector(":scope > details.reply"));
+            parent.appendChild(list);  // under the comment and its tools
           }
         } else {
           list = document.querySelector("[data-comment-list]");
@@ -161,6 +190,7 @@
         var details = form.closest("details");
         if (details) { details.open = false; }
         item.scrollIntoView({ block: "nearest" });
+        if (data.message) { toast(data.message); }
       }).catch(failed(form));
     }
   });

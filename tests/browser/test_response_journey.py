@@ -34,7 +34,8 @@ IDEA_URL = re.compile(r"/ideas/\d+-[\w-]+/(#official-response)?$")
 
 ANSWER_SUMMARY = re.compile(r"^(Répondre officiellement|Answer officially)$")
 BODY_LABEL = re.compile(r"^(Réponse officielle|Official response)$")
-STATUS_LABEL = re.compile(r"^(Nouveau statut|New status)$")
+# The status may stay empty: its label says "(optional)".
+STATUS_LABEL = re.compile(r"^(Nouveau statut|New status)( \((facultatif|optional)\))?$")
 SUBMIT_BUTTON = re.compile(r"^(Soumettre pour approbation|Envoyer pour approbation|Submit for approval)$")
 SAVE_BUTTON = re.compile(r"^Enregistrer le brouillon$")
 DRAFT_STATE = re.compile(r"^\s*Brouillon — écrite par Wanda Rédactrice\.\s*$")
