@@ -16,6 +16,9 @@ class MarkReadForm(forms.Form):
 class PreferencesForm(forms.Form):
     """One choice per kind; the brand managers' kinds only for those who get them."""
 
+    # The columns of the settings grid, in the order of each field's radios.
+    deliveries = Delivery.choices
+
     def __init__(self, *args, initial_choices: dict[str, str], is_speaker: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for kind in Kind:

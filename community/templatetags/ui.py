@@ -15,6 +15,8 @@ ICONS: dict[str, str] = {
     "search": '<circle cx="11" cy="11" r="7"/><path d="m20 20-3.5-3.5"/>',
     "plus": '<path d="M12 5v14M5 12h14"/>',
     "bell": '<path d="M6 16V11a6 6 0 1 1 12 0v5l1.5 2h-15z"/><path d="M10 20a2 2 0 0 0 4 0"/>',
+    "bell-off": '<path d="M8.5 5.2A6 6 0 0 1 18 10v6M6 11v5l-1.5 2H18"/><path d="M10 20a2 2 0 0 0 4 0M3 3l18 18"/>',
+    "mail": '<rect x="3.5" y="5.5" width="17" height="13" rx="2"/><path d="m4 7 8 6 8-6"/>',
     "chevron-down": '<path d="m6 9 6 6 6-6"/>',
     "chevron-right": '<path d="m9 6 6 6-6 6"/>',
     "menu": '<path d="M4 7h16M4 12h16M4 17h16"/>',

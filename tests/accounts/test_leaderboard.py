@@ -178,6 +178,22 @@ class TestPage:
     def test_the_header_links_to_it(self, client, community_a):
         assert 'href="/leaderboard/"' in client.get("/roadmap/").content.decode()
 
+    def test_each_row_shows_the_members_avatar_and_marks_the_reader(self, client, community_a, tmp_path, settings):
+        settings.MEDIA_ROOT = tmp_path
+        pictured = member(community_a, username="pictured", display_name="Paule Image")
+        pictured.avatar = "avatars/paule.webp"
+        pictured.save(update_fields=["avatar"])
+        give(pictured, community_a, 30)
+        reader = member(community_a, username="reader", display_name="Jeanne Martin")
+        give(reader, community_a, 10)
+        client.force_login(reader)
+        page = client.get("/leaderboard/").content.decode()
+        rows = page.split('data-testid="leaderboard-row"')[1:]
+        assert len(rows) == 2
+        assert '<img class="avatar" src="/media/avatars/paule.webp"' in rows[0]
+        assert 'class="avatar avatar--initials"' in rows[1] and ">JM</span>" in rows[1]
+        assert 'aria-current="true"' in rows[1] and 'aria-current="true"' not in rows[0]
+
     def test_another_communitys_members_are_not_shown(self, client, community_a, community_b):
         give(member(community_b, username="outsider"), community_b, 20)
         assert "/u/outsider/" not in client.get("/leaderboard/").content.decode()

@@ -73,7 +73,8 @@ def test_a_member_edits_the_profile_switches_language_exports_and_leaves(
 
         # 0b. Digest settings: comments on my ideas in a weekly digest, not one e-mail each.
         page.get_by_role("link", name="Préférences de notification").click()
-        page.get_by_role("group", name="Un commentaire sur mon idée").get_by_label("Résumé hebdomadaire").check()
+        # The settings are a grid: each radio is named by its row (the news) and its column.
+        page.get_by_role("radio", name="Un commentaire sur mon idée — Résumé hebdomadaire", exact=True).check()
         page.get_by_role("button", name="Enregistrer").click()
         expect(page.get_by_text("Préférences de notification enregistrées.")).to_be_visible()
         assert Preference.objects.get(user=member, kind=Kind.COMMENT_ON_MINE).delivery == Delivery.WEEKLY
@@ -100,7 +101,7 @@ def test_a_member_edits_the_profile_switches_language_exports_and_leaves(
         expect(page.get_by_text("Profil enregistré.")).to_be_visible()
         expect(page.get_by_test_id("current-user")).to_have_text("Léa Navetteuse")
         page.get_by_role("link", name="Voir ma page publique").click()
-        expect(page.locator("img.avatar")).to_be_visible()
+        expect(page.locator("main img.avatar")).to_be_visible()
         expect(page.get_by_text("Lyon – Grenoble tous les jours.")).to_be_visible()
         expect(page.get_by_role("link", name=idea.title)).to_be_visible()
         page.screenshot(path=str(output_dir / "member-public-page.png"), full_page=True)

@@ -312,3 +312,36 @@ def test_a_manager_of_two_communities_hears_of_each(awaiting_everywhere, communi
     bodies = [message.body for message in mail_to(brand_manager_a)]
     assert len(bodies) == 2
     assert any("Des bornes de recharge" in body for body in bodies)
+
+
+# --- The console's cards -------------------------------------------------------------------
+
+
+def test_an_awaiting_idea_is_a_card_with_its_votes_status_and_a_reply_link(client, community_a, brand_manager_a):
+    voted = idea(community_a, "Des prises à chaque siège", votes=THRESHOLD + 2)
+    html = console(client, brand_manager_a).content.decode()
+    start = html.index('data-testid="awaiting-idea"')
+    card = html[start : html.index("</li>", start)]
+    assert voted.title in card
+    assert f'data-testid="awaiting-votes">{THRESHOLD + 2}<' in card
+    assert f">{voted.status.name}</span>" in card
+    assert f'href="{voted.get_absolute_url()}#official-response" data-testid="respond-link">' in card
+    assert "Répondre" in card
+
+
+def test_the_cards_cost_the_same_queries_for_1_and_12_awaiting_ideas(
+    client, community_a, brand_manager_a, django_assert_max_num_queries
+):
+    login_with_mfa(client, brand_manager_a)
+    url = reverse("manage:console")
+    old_idea(community_a, "La première")
+    client.get(url, HTTP_HOST=HOST_A)  # warm the caches (the host, the vocabularies)
+    with django_assert_max_num_queries(CONSOLE_QUERIES) as one:
+        page = client.get(url, HTTP_HOST=HOST_A)
+    assert page.content.decode().count('data-testid="awaiting-idea"') == 1
+    for number in range(11):
+        old_idea(community_a, f"Une autre idée {number}")
+    with django_assert_max_num_queries(CONSOLE_QUERIES) as twelve:
+        page = client.get(url, HTTP_HOST=HOST_A)
+    assert page.content.decode().count('data-testid="awaiting-idea"') == 12
+    assert len(twelve) == len(one)

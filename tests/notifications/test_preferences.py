@@ -279,3 +279,52 @@ def test_a_visitor_is_sent_to_sign_in(client, community_a):
     assert answer.url.startswith(reverse("account_login"))
     assert client.post(SETTINGS, choices(), HTTP_HOST=HOST_A).status_code == 302
     assert not Preference.objects.exists()
+
+
+# --- The settings grid: one row per kind, one column per delivery -----------------------
+
+
+def radios_and_labels(html: str) -> dict[str, tuple[str, str, str]]:
+    """Each radio of the page by id: (name, value, the text of its <label for=id>, tags removed)."""
+    radios = re.findall(r'<input type="radio" name="(\w+)" value="(\w+)"[^>]*\bid="([\w-]+)"', html)
+    labels = {
+        target: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip()
+        for target, text in re.findall(r'<label[^>]*\bfor="([\w-]+)"[^>]*>(.*?)</label>', html, re.DOTALL)
+    }
+    return {radio_id: (name, value, labels.get(radio_id, "")) for name, value, radio_id in radios}
+
+
+@pytest.mark.parametrize("delivery", list(Delivery))
+def test_every_kind_saves_every_delivery_through_the_grid(client, member_a, delivery):
+    client.force_login(member_a)
+    offered = choices()
+    answer = client.post(SETTINGS, dict.fromkeys(offered, delivery.value), HTTP_HOST=HOST_A)
+    assert answer.status_code == 302
+    assert {kind: preferences_of(member_a)[kind] for kind in offered} == dict.fromkeys(offered, delivery.value)
+    page = client.get(SETTINGS, HTTP_HOST=HOST_A).content.decode()
+    assert checked(page) == dict.fromkeys(offered, delivery.value)
+
+
+def test_the_grid_has_one_row_per_kind_and_one_radio_per_delivery(client, member_a):
+    client.force_login(member_a)
+    page = client.get(SETTINGS, HTTP_HOST=HOST_A).content.decode()
+    assert page.count('data-testid="preference-row"') == len(choices())
+    radios = radios_and_labels(page)
+    assert {(name, value) for name, value, _label in radios.values()} == {
+        (kind, delivery.value) for kind in choices() for delivery in Delivery
+    }
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_each_radio_is_named_by_its_kind_and_its_delivery(client, member_a, language, settings):
+    from django.utils import translation
+
+    client.force_login(member_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get(SETTINGS, HTTP_HOST=HOST_A).content.decode()
+    with translation.override(language):
+        kinds = {kind.value: str(kind.label) for kind in Kind}
+        deliveries = {delivery.value: str(delivery.label) for delivery in Delivery}
+    for name, value, label in radios_and_labels(page).values():
+        assert kinds[name] in label and deliveries[value] in label, (name, value, label)
+    assert f'<html lang="{language}">' in page
