@@ -12,7 +12,15 @@ SITE_HOST ?= $(HOST):$(PORT)
 # The test suite runs against real services; these are the defaults on a developer machine.
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/cluetrain
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+# `make test` runs its four jobs at once (see `test`), so each job on PostgreSQL and Redis
+# needs a database of its own on both: tests empty their Redis database (cache.clear()) and
+# purge its broker queues, and pytest-django creates and drops test_<name> in PostgreSQL.
+TEST_REDIS_URL_2 ?= redis://127.0.0.1:6379/1
+TEST_BROWSER_REDIS_URL ?= redis://127.0.0.1:6379/2
+TEST_DATABASE_URL_2 ?= $(TEST_DATABASE_URL)_2
+TEST_BROWSER_DATABASE_URL ?= $(TEST_DATABASE_URL)_browser
 TEST_OUTPUT ?= test-output
+TEST_LOGS := $(TEST_OUTPUT)/logs
 
 .PHONY: run test lint format worker beat serve venv messages makemessages system-deps node-deps check-services clean bench-moderation bench-fanout bench bench-slow-clients
 
@@ -62,7 +70,14 @@ run: $(STAMP)
 	SITE_HOST=$(SITE_HOST) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 check-services: $(STAMP)
+	@urls="$(TEST_REDIS_URL) $(TEST_REDIS_URL_2) $(TEST_BROWSER_REDIS_URL)"; \
+	if [ "$$(tr ' ' '\n' <<< "$$urls" | sort -u | wc -l)" != 3 ]; then \
+	  echo "TEST_REDIS_URL, TEST_REDIS_URL_2 and TEST_BROWSER_REDIS_URL must be three different Redis databases: $$urls"; \
+	  exit 1; \
+	fi
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m tests.check_services
+	DATABASE_URL=$(TEST_DATABASE_URL_2) REDIS_URL=$(TEST_REDIS_URL_2) $(BIN)/python -m tests.check_services
+	DATABASE_URL=$(TEST_BROWSER_DATABASE_URL) REDIS_URL=$(TEST_BROWSER_REDIS_URL) $(BIN)/python -m tests.check_services
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -72,18 +87,38 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Four jobs at once, each on its own databases (above): the tests not in a browser on
+# PostgreSQL and Redis in two halves (tests/community and tests/ideas; the rest), the smoke
+# set on the embedded default (SQLite, eager tasks, no Redis), and the browser journeys in
+# headless chromium. Much of each job is waiting (workers, servers, locks, the browser), so
+# two cores run the four in about half the time of one after the other. Each job's output
+# goes to $(TEST_LOGS)/ and is printed once all have finished; any failure fails `make test`.
+# The browser job keeps its priority (the others run under `nice`): its crawl has a time
+# budget (tests/browser/test_crawl.py), and the other jobs absorb the sharing of the cores.
+TEST_JOBS := postgres-1 postgres-2 smoke browser
 test: $(STAMP) system-deps node-deps check-services lint messages
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	@echo "== pytest on PostgreSQL and Redis =="
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) TEST_OUTPUT=$(TEST_OUTPUT) \
-	  $(BIN)/pytest -m "not browser"
-	@echo "== smoke set on the embedded default (SQLite, eager tasks, no Redis) =="
 	rm -f var/smoke.sqlite3
-	DATABASE_URL=sqlite:///var/smoke.sqlite3 REDIS_URL= TEST_OUTPUT=$(TEST_OUTPUT) \
-	  $(BIN)/pytest -m smoke -p no:cacheprovider
-	@echo "== browser journeys in headless chromium =="
+	rm -rf $(TEST_LOGS) && mkdir -p $(TEST_LOGS)
+	@echo "== $(TEST_JOBS) at once; output in $(TEST_LOGS)/ =="
+	@declare -A pids; \
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) TEST_OUTPUT=$(TEST_OUTPUT) \
-	  $(BIN)/pytest -m browser
+	  nice -n 10 $(BIN)/pytest -m "not browser" -p no:cacheprovider tests/community tests/ideas \
+	  > $(TEST_LOGS)/postgres-1.log 2>&1 & pids[postgres-1]=$$!; \
+	DATABASE_URL=$(TEST_DATABASE_URL_2) REDIS_URL=$(TEST_REDIS_URL_2) TEST_OUTPUT=$(TEST_OUTPUT) \
+	  nice -n 10 $(BIN)/pytest -m "not browser" -p no:cacheprovider tests --ignore=tests/community --ignore=tests/ideas \
+	  > $(TEST_LOGS)/postgres-2.log 2>&1 & pids[postgres-2]=$$!; \
+	DATABASE_URL=sqlite:///var/smoke.sqlite3 REDIS_URL= TEST_OUTPUT=$(TEST_OUTPUT) \
+	  nice -n 10 $(BIN)/pytest -m smoke -p no:cacheprovider \
+	  > $(TEST_LOGS)/smoke.log 2>&1 & pids[smoke]=$$!; \
+	DATABASE_URL=$(TEST_BROWSER_DATABASE_URL) REDIS_URL=$(TEST_BROWSER_REDIS_URL) TEST_OUTPUT=$(TEST_OUTPUT) \
+	  $(BIN)/pytest -m browser -p no:cacheprovider \
+	  > $(TEST_LOGS)/browser.log 2>&1 & pids[browser]=$$!; \
+	failed=""; \
+	for job in $(TEST_JOBS); do wait $${pids[$$job]} || failed="$$failed $$job"; done; \
+	for job in $(TEST_JOBS); do echo; echo "== $$job ($(TEST_LOGS)/$$job.log) =="; cat $(TEST_LOGS)/$$job.log; done; \
+	if [ -n "$$failed" ]; then echo; echo "== FAILED:$$failed =="; exit 1; fi; \
+	echo; echo "== all passed: $(TEST_JOBS) =="
 
 worker: $(STAMP)
 	$(BIN)/celery -A config worker -Q default,moderation,notifications,media --loglevel=INFO
