@@ -192,7 +192,8 @@ def test_a_moderator_uses_the_admin_with_no_violation(browser, live_server, rail
         ):
             visit(page, live_server.url + path)
         page.goto(live_server.url + "/admin/")
-        expect(page.locator(".moderation-waiting")).to_have_css("background-color", "rgb(254, 243, 199)")
+        # Django's warning colour (#ffc), applied by static/css/admin.css: a file, no inline style.
+        expect(page.locator(".moderation-waiting")).to_have_css("background-color", "rgb(255, 255, 204)")
         page.goto(live_server.url + "/admin/community/moderationitem/")
         page.locator("#result_list tbody tr").filter(has_text="Une arnaque à la gare").locator("a").first.click()
         expect(page.locator(".moderation-preview")).to_contain_text("Vraiment.")

@@ -108,7 +108,7 @@ def test_a_newcomer_signs_up_posts_takes_part_and_edits(page, live_server, outpu
     expect(page.locator("h1")).to_have_text(TITLE)
     expect(page.locator(".idea__body strong")).to_have_text("sans chercher")
     expect(page.locator(".idea > ul.tags li")).to_have_text(["#vélo", "#gares"])
-    image = page.locator(".idea__images img")
+    image = page.locator(".idea__gallery img")
     expect(image).to_have_count(1)
     # The live server serves MEDIA_ROOT: the thumbnail made by the (eager) task loads, and
     # links to the stored original.

@@ -76,8 +76,8 @@ def card_titles(page) -> list[str]:
 
 def search(page, live_server, words: str) -> list[str]:
     page.goto(live_server.url + "/ideas/")
-    page.get_by_label("Rechercher").fill(words)
-    page.get_by_label("Rechercher").press("Enter")
+    page.get_by_label("Rechercher", exact=True).fill(words)
+    page.get_by_label("Rechercher", exact=True).press("Enter")
     page.wait_for_url(re.compile(r"/ideas/\?"))
     return card_titles(page)
 

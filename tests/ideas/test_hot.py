@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import re
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -146,8 +147,9 @@ def test_the_list_sorts_by_hot_by_default_and_each_sort_differs(client, communit
     assert order(sort="top") == ["Très soutenue, ancienne", "Soutenue, récente", "Toute nouvelle"]
     assert order(sort="new") == ["Toute nouvelle", "Soutenue, récente", "Très soutenue, ancienne"]
     page = client.get(reverse("ideas:list")).content.decode()
-    assert '<option value="" selected>Du moment</option>' in page and "Par défaut" not in page
-    assert '<option value="hot"' not in page  # one default, not two choices that sort alike
+    # The sort is a row of tabs: the first, current by default, is "Du moment" and sends no sort.
+    assert re.search(r'<a href="/ideas/" aria-current="page">Du moment</a>', page) and "Par défaut" not in page
+    assert "sort=hot" not in page  # one default, not two tabs that sort alike
 
 
 def test_the_migration_rescores_ideas_scored_with_the_old_formula(community_a, member_a):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -264,19 +266,23 @@ def test_a_search_says_how_many_ideas_match(client, connected_ideas, query, coun
 
 
 def test_the_search_box_sorts_by_relevance_and_the_list_by_hot(client, connected_ideas):
+    # The sort is a row of tabs; the first sends no sort and is current by default.
     searched = client.get(reverse("ideas:list"), {"q": "wifi"}).content.decode()
-    assert '<option value="" selected>Pertinence</option>' in searched
+    assert re.search(r'<a href="/ideas/\?q=wifi" aria-current="page">Pertinence</a>', searched)
     listed = client.get(reverse("ideas:list")).content.decode()
-    assert "Pertinence" not in listed and '<option value="" selected>Du moment</option>' in listed
+    assert "Pertinence" not in listed and re.search(r'<a href="/ideas/" aria-current="page">Du moment</a>', listed)
     assert "Par défaut" not in listed  # one default, not a "Default" beside "Hot"
 
 
 def test_a_search_typed_on_the_plain_list_is_ranked_by_relevance(client, connected_ideas):
-    """The list's form sends its first sort choice empty, so a query typed on /ideas/
-    (where that choice reads "Hot") is ranked by relevance, not by hot."""
+    """The list's filter form sends no sort while the first tab ("Hot") is current, so a query
+    typed on /ideas/ is ranked by relevance, not by hot."""
     listed = client.get(reverse("ideas:list")).content.decode()
-    first_choice = listed.split('<select id="filter-sort" name="sort">', 1)[1].split("</option>", 1)[0]
-    assert 'value=""' in first_choice
+    filter_form = (
+        listed.split('id="filter-q"', 1)[0].rsplit("<form", 1)[1]
+        + listed.split('id="filter-q"', 1)[1].split("</form>", 1)[0]
+    )
+    assert 'name="sort"' not in filter_form
     by_default = client.get(reverse("ideas:list"), {"q": "wifi", "sort": ""}).context["page"].object_list
     by_relevance = client.get(reverse("ideas:list"), {"q": "wifi", "sort": "relevance"}).context["page"].object_list
     assert [idea.pk for idea in by_default] == [idea.pk for idea in by_relevance]
