@@ -114,7 +114,7 @@ def test_a_newcomer_signs_up_posts_takes_part_and_edits(page, live_server, outpu
     # links to the stored original.
     image.scroll_into_view_if_needed()
     page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=image.element_handle())
-    original = page.request.get(live_server.url + page.locator(".idea__images a").get_attribute("href"))
+    original = page.request.get(live_server.url + page.locator(".idea__gallery a").get_attribute("href"))
     assert original.ok and original.headers["content-type"] == "image/png"
     own = Idea.objects.get(title=TITLE)
     assert own.author == camille and own.moderation_state == "approved"

@@ -154,7 +154,9 @@ def test_a_visitor_browses_searches_reads_and_subscribes(browser, live_server, o
         expect(page.locator("h1")).to_have_text(BOOKING)
         expect(page.locator(".idea__body strong")).to_have_text("réserver")
         response = page.get_by_test_id("official-response")
-        expect(response).to_contain_text("Réponse officielle de Lab Rail Horizon")
+        # The card: the brand's name beside the "Réponse officielle" badge.
+        expect(response.locator("strong").first).to_have_text("Lab Rail Horizon")
+        expect(response).to_contain_text("Réponse officielle")
         expect(response).to_contain_text("Marie de la Marque")
         expect(response.locator(".status-badge, .badge").filter(has_text="Prévue")).to_have_count(1)
         expect(page.locator("#comments-title")).to_have_text("2 commentaires")
