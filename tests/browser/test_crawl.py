@@ -195,15 +195,16 @@ def new_page(browser, live_server, user=None, language: str = "fr"):
     return context.new_page()
 
 
-def axe_problems(page, rules: list[str] | None = None) -> list[str]:
+def axe_problems(page, rules: list[str] | None = None, within: str | None = None) -> list[str]:
     """Serious and critical violations: of every rule (target-size, WCAG 2.2 AA's 24 by 24 px,
-    is off in axe's defaults: we want it), or of `rules` only. axe must be in the page
-    (inject_axe)."""
+    is off in axe's defaults: we want it), or of `rules` only; in the whole page or `within`
+    the elements a selector finds. axe must be in the page (inject_axe)."""
     if rules is None:
         options = {"resultTypes": ["violations"], "rules": {"target-size": {"enabled": True}}}
     else:
         options = {"resultTypes": ["violations"], "runOnly": rules}
-    result = page.evaluate("(options) => axe.run(document, options)", options)
+    context = {"include": [[within]]} if within else None
+    result = page.evaluate("([context, options]) => axe.run(context || document, options)", [context, options])
     problems = []
     for violation in result["violations"]:
         if violation["impact"] not in SERIOUS:
@@ -302,15 +303,30 @@ def check_page(crawl: Crawl, page, live_server, role: str, target: Target, langu
         page.emulate_media(color_scheme="light")
         crawl.timed("screenshots", tick)
     tick = time.monotonic()
-    # What folds away (reply, report, the brand's response desk, menus) is checked open.
-    page.evaluate("document.querySelectorAll('details').forEach((details) => { details.open = true; })")
+    # What folds away (reply, report, the brand's response desk) is checked open. A menu (the
+    # account menu) floats over the page when open, as menus do: it is checked open on its own,
+    # so that the page under it is not reported as covered.
+    page.evaluate(
+        "document.querySelectorAll('details:not([data-menu])').forEach((details) => { details.open = true; })"
+    )
     inject_axe(page)
+    has_menu = page.locator("details[data-menu]").count() > 0
     for width in widths:
         page.set_viewport_size({"width": width, "height": 900})
-        page.emulate_media(color_scheme="light")
-        crawl.problems.extend(f"{where} @{width}px light: axe {problem}" for problem in axe_problems(page))
-        page.emulate_media(color_scheme="dark")
-        crawl.problems.extend(f"{where} @{width}px dark: axe {problem}" for problem in axe_problems(page, COLOUR_RULES))
+        for theme, rules in (("light", None), ("dark", COLOUR_RULES)):
+            page.emulate_media(color_scheme=theme)
+            crawl.problems.extend(f"{where} @{width}px {theme}: axe {problem}" for problem in axe_problems(page, rules))
+            if has_menu:
+                page.evaluate(
+                    "document.querySelectorAll('details[data-menu]').forEach((menu) => { menu.open = true; })"
+                )
+                crawl.problems.extend(
+                    f"{where} @{width}px {theme} (menu open): axe {problem}"
+                    for problem in axe_problems(page, rules, within="details[data-menu]")
+                )
+                page.evaluate(
+                    "document.querySelectorAll('details[data-menu]').forEach((menu) => { menu.open = false; })"
+                )
         if "all" in SCREENSHOTS or target.name in SCREENSHOTS:
             page.emulate_media(color_scheme="light")
             page.screenshot(path=crawl.crawl_dir / f"{role}--{target.name}--{width}.png", full_page=True)

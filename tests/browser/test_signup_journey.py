@@ -163,14 +163,17 @@ def test_a_newcomer_signs_up_posts_takes_part_and_edits(page, live_server, outpu
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(output_dir / "newcomer-reply-open-390.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
-    gus_comment.get_by_label("Votre réponse").fill("Des prises, oui, mais d’abord du réseau.")
+    # Gus's own reply box (a reply shown in place carries one too, under the thread).
+    reply_box = gus_comment.locator(f"#reply-{gus_says.pk}")
+    expect(reply_box).to_have_accessible_name("Votre réponse")
+    reply_box.fill("Des prises, oui, mais d’abord du réseau.")
     page.evaluate(f"{NO_RELOAD} = 'still here'")
-    gus_comment.locator("details.reply").get_by_role("button", name="Répondre").click()
+    gus_comment.locator("details.reply").first.get_by_role("button", name="Répondre").click()
     # The reply shows in place, under Gus's comment (before its reply form), the form reset.
     expect(gus_comment.locator(".comment--reply .comment__body")).to_have_text(
         "Des prises, oui, mais d’abord du réseau."
     )
-    expect(gus_comment.get_by_label("Votre réponse")).to_have_value("")
+    expect(reply_box).to_have_value("")
     expect(gus_comment.locator("[role=alert], .form-error")).to_have_count(0)
     assert page.evaluate(NO_RELOAD) == "still here"
     page.reload()
