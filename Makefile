@@ -15,8 +15,10 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 # `make test` runs its four jobs at once (see `test`), so each job on PostgreSQL and Redis
 # needs a database of its own on both: tests empty their Redis database (cache.clear()) and
 # purge its broker queues, and pytest-django creates and drops test_<name> in PostgreSQL.
-TEST_REDIS_URL_2 ?= redis://127.0.0.1:6379/1
-TEST_BROWSER_REDIS_URL ?= redis://127.0.0.1:6379/2
+# A run with REDIS_URL=.../n keeps its cache in database n + 1 (config/settings.py), so the
+# jobs' databases are two apart.
+TEST_REDIS_URL_2 ?= redis://127.0.0.1:6379/2
+TEST_BROWSER_REDIS_URL ?= redis://127.0.0.1:6379/4
 TEST_DATABASE_URL_2 ?= $(TEST_DATABASE_URL)_2
 TEST_BROWSER_DATABASE_URL ?= $(TEST_DATABASE_URL)_browser
 TEST_OUTPUT ?= test-output
@@ -70,11 +72,7 @@ run: $(STAMP)
 	SITE_HOST=$(SITE_HOST) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 check-services: $(STAMP)
-	@urls="$(TEST_REDIS_URL) $(TEST_REDIS_URL_2) $(TEST_BROWSER_REDIS_URL)"; \
-	if [ "$$(tr ' ' '\n' <<< "$$urls" | sort -u | wc -l)" != 3 ]; then \
-	  echo "TEST_REDIS_URL, TEST_REDIS_URL_2 and TEST_BROWSER_REDIS_URL must be three different Redis databases: $$urls"; \
-	  exit 1; \
-	fi
+	$(BIN)/python -m tests.check_services --apart $(TEST_REDIS_URL) $(TEST_REDIS_URL_2) $(TEST_BROWSER_REDIS_URL)
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m tests.check_services
 	DATABASE_URL=$(TEST_DATABASE_URL_2) REDIS_URL=$(TEST_REDIS_URL_2) $(BIN)/python -m tests.check_services
 	DATABASE_URL=$(TEST_BROWSER_DATABASE_URL) REDIS_URL=$(TEST_BROWSER_REDIS_URL) $(BIN)/python -m tests.check_services

@@ -56,7 +56,32 @@ def service_problems() -> list[str]:
     return [problem for problem in problems if problem]
 
 
+def redis_databases(url: str) -> set[tuple[str, int]]:
+    """The Redis databases a run with REDIS_URL=url uses: the broker's and, unless
+    CACHE_REDIS_URL says otherwise, the cache's, the next one (config/settings.py)."""
+    parts = urlsplit(url)
+    server = f"{parts.hostname}:{parts.port or 6379}"
+    number = int(parts.path.strip("/") or 0)
+    return {(server, number), (server, number + 1)}
+
+
+def overlapping_redis(urls: list[str]) -> list[str]:
+    """Pairs of runs that would share a Redis database: each empties its own at will."""
+    return [
+        f"{one} and {two}"
+        for index, one in enumerate(urls)
+        for two in urls[index + 1 :]
+        if redis_databases(one) & redis_databases(two)
+    ]
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--apart"]:
+        # make test's jobs run at once: their Redis databases (broker and cache) must differ.
+        clashes = overlapping_redis(sys.argv[2:])
+        for clash in clashes:
+            print(f"These runs would share a Redis database (broker n, cache n + 1): {clash}", file=sys.stderr)
+        sys.exit(1 if clashes else 0)
     found = service_problems()
     for problem in found:
         print(f"Missing service: {problem}", file=sys.stderr)
