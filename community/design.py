@@ -18,8 +18,8 @@ TOKENS_CSS = Path(settings.BASE_DIR) / "static" / "css" / "tokens.css"
 ROOT_BLOCK = re.compile(r":root\s*\{(?P<body>.*?)\n\}", re.DOTALL)
 DECLARATION = re.compile(r"--(?P<name>[a-z0-9-]+):\s*(?P<value>[^;]+);")
 TYPE_SCALE = re.compile(r"^text-(xs|sm|md|lg|\d?xl)$")
-# Tokens that name a colour: the neutral scale, the brand's and the roles.
-COLOUR_VALUE = re.compile(r"^(#|var\(--(n-|brand-))")
+# Tokens that name a colour: the neutral scale, the brand's and the roles (light-dark(light, dark)).
+COLOUR_VALUE = re.compile(r"^(#|var\(--(n-|brand-)|light-dark\()")
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,19 @@ class ItemDecisionForm(DecisionForm):
             raise forms.ValidationError(_("Say why: pick a reason or type a message for the author."))
         return data
 
+    def decide(self, item: ModerationItem, moderator, **options):
+        """The decision this valid form asks for, through moderation_decide (the item page and
+        the review queue alike); `options` go to moderation_decide (waiting_only)."""
+        outcome, trust = self.OUTCOMES[self.cleaned_data["decision"]]
+        return moderation_decide(
+            item=item,
+            moderator=moderator,
+            outcome=outcome,
+            message=self.cleaned_data["final_message"],
+            trust=trust,
+            **options,
+        )
+
 
 def _item_url(item: ModerationItem) -> str:
     return reverse("admin:community_moderationitem_change", args=[item.pk])
@@ -243,15 +256,8 @@ class ModerationItemAdmin(CommunityScopedAdmin):
         return self._item_page(request, item, form, may_decide=may_decide)
 
     def _decide_one(self, request: HttpRequest, item: ModerationItem, form: ItemDecisionForm) -> HttpResponse:
-        outcome, trust = ItemDecisionForm.OUTCOMES[form.cleaned_data["decision"]]
         try:
-            decision = moderation_decide(
-                item=item,
-                moderator=request.user,
-                outcome=outcome,
-                message=form.cleaned_data["final_message"],
-                trust=trust,
-            )
+            decision = form.decide(item, request.user)
         except NotAllowed as refusal:
             raise PermissionDenied from refusal
         except StaleItem:

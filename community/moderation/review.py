@@ -24,7 +24,7 @@ from django.utils.translation import gettext, ngettext
 
 from community.models import Community, ModerationItem
 from community.moderation.selectors import review_cards, waiting_items
-from community.moderation.services import AlreadyDecided, NotAllowed, StaleItem, moderation_decide
+from community.moderation.services import AlreadyDecided, NotAllowed, StaleItem
 
 if TYPE_CHECKING:
     from community.moderation.admin import ModerationItemAdmin
@@ -113,16 +113,8 @@ def decide_view(model_admin: ModerationItemAdmin, request: HttpRequest, pk: int)
     form = ItemDecisionForm(request.POST, communities=[item.community])
     if not form.is_valid():
         return _refused(model_admin, request, item, 400, form=form)
-    outcome, trust = ItemDecisionForm.OUTCOMES[form.cleaned_data["decision"]]
     try:
-        decision = moderation_decide(
-            item=item,
-            moderator=request.user,
-            outcome=outcome,
-            message=form.cleaned_data["final_message"],
-            trust=trust,
-            waiting_only=True,
-        )
+        decision = form.decide(item, request.user, waiting_only=True)
     except NotAllowed as refusal:
         raise PermissionDenied from refusal
     except StaleItem:
