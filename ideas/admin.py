@@ -14,8 +14,9 @@ from django.utils.translation import ngettext
 from community.admin import CommunityScopedAdmin
 from community.models import Role
 from ideas import responses
+from ideas.duplicates import synonyms_changed
 from ideas.exceptions import Refused
-from ideas.models import Comment, Idea, Merge, OfficialResponse, ResponseRevision, StatusChange
+from ideas.models import Comment, Idea, Merge, OfficialResponse, ResponseRevision, StatusChange, Synonym
 from ideas.responses import SPEAKER_ROLES
 from ideas.selectors import ideas_similar
 from ideas.services import (
@@ -26,6 +27,7 @@ from ideas.services import (
     idea_unmerge,
     ideas_delete,
 )
+from ideas.similarity import terms
 
 MODERATION_ROLES = (Role.MODERATOR, Role.ADMIN)
 
@@ -347,3 +349,55 @@ class OfficialResponseAdmin(CommunityScopedAdmin):
     @admin.action(description=_("Withdraw"))
     def withdraw(self, request, queryset) -> None:
         self._each(request, queryset, responses.response_withdraw, _("withdrawn."))
+
+
+MAX_SYNONYMS = 40
+
+
+class SynonymForm(forms.ModelForm):
+    class Meta:
+        model = Synonym
+        fields = ("community", "words")
+        widgets = {"words": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_words(self) -> str:
+        forms_ = [form.strip() for form in self.cleaned_data["words"].replace("\n", ",").split(",") if form.strip()]
+        if len(forms_) < 2:
+            raise forms.ValidationError(_("Give at least two words or phrases, separated by commas."))
+        if len(forms_) > MAX_SYNONYMS:
+            raise forms.ValidationError(_("At most %(count)d words or phrases in one group.") % {"count": MAX_SYNONYMS})
+        if any(len(form) > 60 for form in forms_):
+            raise forms.ValidationError(_("Each word or phrase has at most 60 characters."))
+        if not all(terms(form) for form in forms_):
+            raise forms.ValidationError(
+                _("Each entry needs a word that says something (not only “the”, “les”, “please”…).")
+            )
+        return ", ".join(forms_)
+
+
+@admin.register(Synonym)
+class SynonymAdmin(CommunityScopedAdmin):
+    """A community's own synonyms for duplicate detection (its products, places, jargon);
+    its admins edit them, its other staff see them. Each change re-indexes its ideas."""
+
+    form = SynonymForm
+    list_display = ("words", "community", "updated_at")
+    list_filter = (("community", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("words",)
+    list_select_related = ("community",)
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        before = form.initial.get("community") if change else None
+        super().save_model(request, obj, form, change)
+        for community_id in {obj.community_id, before} - {None}:
+            synonyms_changed(community_id)
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        super().delete_model(request, obj)
+        synonyms_changed(obj.community_id)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        communities = set(queryset.values_list("community_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for community_id in communities:
+            synonyms_changed(community_id)

@@ -60,6 +60,15 @@ class Idea(models.Model):
     tags = TaggableManager(_("tags"), blank=True)
     # Filled on PostgreSQL only (title weighted A over body B, in the community's language).
     search_vector = SearchVectorField(null=True, editable=False)
+    # What duplicate detection compares (`ideas.similarity.terms`): the title's and the
+    # description's terms, space-separated, on every database; PostgreSQL indexes them
+    # (migration 0008).
+    match_title = models.TextField(default="", blank=True, editable=False)
+    match_body = models.TextField(default="", blank=True, editable=False)
+    # The semantic option's sentence embedding (`ideas.embeddings`): float32 bytes, and the
+    # model that made them (a vector of another model is not compared).
+    embedding = models.BinaryField(null=True, editable=False)
+    embedding_model = models.CharField(max_length=200, blank=True, default="", editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -425,3 +434,30 @@ class ResponseRevision(models.Model):
 
     def __str__(self) -> str:
         return gettext("Text replaced on %(date)s") % {"date": f"{self.created_at:%d/%m/%Y %H:%M}"}
+
+
+class Synonym(models.Model):
+    """A community's own words that say the same thing (its products, its places, its
+    jargon), for duplicate detection: one group per row, added to the base thesaurus of
+    `ideas/data/thesaurus.txt`. Editing them re-indexes the community's ideas."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="synonyms", verbose_name=_("community")
+    )
+    words = models.TextField(
+        _("words"),
+        max_length=2000,
+        help_text=_(
+            "Words or phrases that mean the same in this community, separated by commas, in any "
+            "language: “Ouigo, low cost, petit prix”."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("synonyms")
+        verbose_name_plural = _("synonyms")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.words[:80]

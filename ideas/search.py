@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 
 from django.contrib.postgres.aggregates import StringAgg
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramSimilarity
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import DatabaseError, connection, transaction
 from django.db.models import (
     BooleanField,
@@ -27,6 +26,7 @@ from django.db.models import (
 from taggit.models import TaggedItem
 
 from community.models import Community
+from ideas.similarity import fold as fold_accents
 
 WORD = re.compile(r"\w+", re.UNICODE)
 # "Wi-Fi" and "wifi" are one word to a reader: search drops a hyphen between two letters,
@@ -37,7 +37,6 @@ SEARCH_CONFIGS = {"fr": "cluetrain_fr", "en": "cluetrain_en"}  # created by idea
 # proportion. Search ranks at most this many candidates — the most voted matches — and the
 # list says "more than" beyond it.
 SEARCH_CANDIDATES = 500
-SIMILAR_CANDIDATES = 200
 # A guard for the database: a search that takes longer is cancelled and finds nothing.
 SEARCH_TIMEOUT_MS = 2000
 
@@ -98,8 +97,7 @@ def fold(text: str | None) -> str | None:
     compares texts, so that "RESERVATION" finds "réservation" and "wifi" finds "Wi-Fi"."""
     if text is None:
         return None
-    stripped = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return typed_query(stripped).casefold()
+    return typed_query(fold_accents(text))
 
 
 class Folded(Func):
@@ -203,40 +201,6 @@ def filter_by_text(ideas: QuerySet, community: Community, text: str, *, within: 
         title_hits = title_hits + Case(When(folded_title__contains=word, then=Value(1.0)), default=Value(0.0))
     # Without stemming, rank by how many of the words are in the title.
     return ideas.filter(condition).annotate(rank=title_hits)
-
-
-def filter_similar(
-    ideas: QuerySet, community: Community, title: str, *, limit: int, within: QuerySet | None = None
-) -> QuerySet:
-    """Up to `limit` ideas sharing words with `title`, the closest titles first.
-
-    The candidates are the most voted ideas sharing any of its words (found by the text
-    index, capped); title similarity (trigrams) and text rank order only those. Comparing
-    trigrams against every title instead cost 0.9 s at 100,000 ideas, for a box that
-    refreshes as the member types. One query finds the candidates and picks the closest
-    ids, without joins; only those are then loaded from `within` (by default `ideas`).
-    """
-    words = words_of(typed_query(title) if on_postgres() else fold(title))
-    if not words:
-        return ideas.none()
-    if on_postgres():
-        base = ideas if within is None else within
-        any_word = SearchQuery(" | ".join(words), config=search_config(community), search_type="raw")
-        matching = ideas.filter(search_vector=any_word).order_by("-stats__votes", "-pk")
-        candidates = matching.values("pk")[:SIMILAR_CANDIDATES]
-        closeness = TrigramSimilarity("title", title) + SearchRank(F("search_vector"), any_word)
-        closest = (
-            base.filter(pk__in=candidates)
-            .annotate(closeness=closeness)
-            .order_by("-closeness", "-pk")
-            .values_list("pk", "closeness")
-        )
-        ranks = dict(_guarded(closest, limit=limit))
-        return base.filter(pk_in(ranks)).annotate(closeness=known_rank(ranks)).order_by("-closeness", "-pk")
-    condition = Q()
-    for word in words[:8]:
-        condition |= Q(folded_title__contains=word)
-    return ideas.alias(folded_title=Folded("title")).filter(condition)
 
 
 def _guarded(matching: QuerySet, *, limit: int | None = None) -> list:

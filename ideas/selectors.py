@@ -20,6 +20,7 @@ from accounts.models import User
 from community.cache import content_cached, versioned
 from community.models import Category, Community, Flag, Membership, Status
 from community.selectors import role_query, role_remember
+from ideas import duplicates
 from ideas.models import (
     RESPONSE_OPEN_STATES,
     Comment,
@@ -33,7 +34,7 @@ from ideas.models import (
     StatusChange,
     Vote,
 )
-from ideas.search import filter_by_text, filter_similar
+from ideas.search import filter_by_text
 from ideas.services import MODERATOR_ROLES, is_moderator
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ def _card_queryset() -> QuerySet[Idea]:
     return (
         Idea.objects.select_related("stats", "author", "status", "category")
         .prefetch_related("tags")
-        .defer("search_vector")
+        .defer("search_vector", "match_title", "match_body", "embedding")
     )
 
 
@@ -252,13 +253,24 @@ def idea_search(community: Community, user: User, q: str) -> QuerySet[Idea]:
     return ideas_for_listing(community, user, ListingFilters(q=q, sort="relevance"))
 
 
-def ideas_similar(community: Community, title: str, *, limit: int = 5) -> list[Idea]:
-    title = title.strip()[:120]
+def ideas_similar(community: Community, title: str, *, body: str = "", limit: int = 5) -> list[Idea]:
+    """The public ideas most likely repeated by a title being typed (and its description's
+    first lines), best first; none when nothing is close enough (`ideas.duplicates`)."""
+    title = title.strip()[:200]
     if len(title) < 4:
         return []
+    matches = duplicates.similar(community, title, body, limit=limit)
+    if not matches:
+        return []
     # The suggestion box shows a title, a link, votes and a status: no body, no tags.
-    cards = _card_queryset().defer(*NOT_ON_CARDS).prefetch_related(None)
-    return list(filter_similar(listed_ideas(community), community, title, limit=limit, within=cards)[:limit])
+    shown = listed_ideas(community).filter(pk__in=[match.pk for match in matches])
+    found = {idea.pk: idea for idea in shown.defer(*NOT_ON_CARDS).prefetch_related(None)}
+    ordered = []
+    for match in matches:
+        if match.pk in found:
+            found[match.pk].closeness = match.score
+            ordered.append(found[match.pk])
+    return ordered
 
 
 def ideas_hot(community: Community, *, limit: int | None = None) -> list[Idea]:

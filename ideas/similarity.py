@@ -1,0 +1,341 @@
+"""What an idea is about, as terms that compare across wording, spelling and language.
+
+`terms(text)` turns a title or a description into the terms duplicate detection compares:
+lower case without accents; "Wi-Fi", "wifi" and "wi fi" as one word; the words that say
+nothing about what is asked ("les", "plus", "il faudrait", "please add") left out; the others
+stemmed in the text's language (French or English); and the words and phrases of the
+thesaurus replaced by their concept, written `~concept`, the same for "l'appli plante",
+"the app keeps crashing" and "application instable".
+
+The thesaurus is `ideas/data/thesaurus.txt` (the vocabulary of customer feedback, in both
+languages) plus the community's own lines (`Synonym`, edited in /admin/). The same function
+makes the terms stored with each idea (`Idea.match_title`, `Idea.match_body`) and those of
+what a member types, on PostgreSQL and SQLite alike: no database dictionary to install.
+
+`score()` weighs the terms two titles share by their rarity in the community, so that
+sharing "train" in a railway's community counts for little and sharing "poussette" for much.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from pathlib import Path
+
+import snowballstemmer
+
+DATA = Path(__file__).parent / "data"
+CONCEPT = "~"
+# A word of letters and digits, with its inner hyphens ("wi-fi", "porte-bagages").
+TOKEN = re.compile(r"\w+(?:[-‐‑]\w+)*", re.UNICODE)
+APOSTROPHE = re.compile(r"['’ʼ`]")
+HYPHEN = re.compile(r"[-‐‑]")
+LONGEST_PHRASE = 4
+BODY_TERMS = 60  # the description's first distinct terms: its first lines say what it asks
+
+# A few function words tell French from English; a tie keeps the community's language.
+FRENCH_MARKS = frozenset(
+    [
+        "le",
+        "la",
+        "les",
+        "des",
+        "du",
+        "de",
+        "un",
+        "une",
+        "et",
+        "pour",
+        "dans",
+        "sur",
+        "avec",
+        "au",
+        "aux",
+        "est",
+        "pas",
+        "que",
+        "qui",
+        "plus",
+        "sans",
+        "mon",
+        "ma",
+        "mes",
+        "nos",
+        "vos",
+        "ce",
+        "cette",
+        "il",
+        "faut",
+        "quand",
+        "trop",
+        "tres",
+    ]
+)
+ENGLISH_MARKS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "for",
+        "in",
+        "on",
+        "with",
+        "to",
+        "of",
+        "is",
+        "not",
+        "my",
+        "more",
+        "without",
+        "at",
+        "from",
+        "please",
+        "our",
+        "your",
+        "it",
+        "when",
+        "too",
+        "very",
+        "should",
+        "can",
+        "keeps",
+    ]
+)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ("Réservation" → "reservation")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@cache
+def _stemmer(language: str):
+    return snowballstemmer.stemmer({"fr": "french", "en": "english"}[language])
+
+
+@lru_cache(maxsize=50_000)
+def _stem(word: str, language: str) -> str:
+    """The word's stem in `language`, folded, a final s or x dropped (so that "vélos" and
+    "velos" both give "velo": the French stemmer keeps the s of a word without accent)."""
+    stem = fold(_stemmer(language).stemWord(word))
+    if len(stem) > 3 and stem[-1] in "sx":
+        stem = stem[:-1]
+    return stem
+
+
+@lru_cache(maxsize=50_000)
+def _keys(word: str) -> frozenset[str]:
+    """The forms under which the thesaurus knows a word: as written, and its French and
+    English stems."""
+    folded = fold(word)
+    return frozenset((folded, _stem(word, "fr"), _stem(word, "en")))
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    words = set()
+    for line in (DATA / "stopwords.txt").read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            words.update(fold(word) for word in line.split())
+    return frozenset(words)
+
+
+def _tokens(text: str) -> list[str]:
+    """The words of `text`, lower case, accents kept (the stemmers use them), a hyphenated
+    word joined ("Wi-Fi" → "wifi"); grammar words left out."""
+    stop = stop_words()
+    words = []
+    for match in TOKEN.finditer(APOSTROPHE.sub(" ", text.casefold())):
+        word = HYPHEN.sub("", match.group())
+        if fold(word) not in stop:
+            words.append(word)
+    return words
+
+
+def language_of(text: str, default: str = "fr") -> str:
+    words = [fold(word) for word in TOKEN.findall(APOSTROPHE.sub(" ", text.casefold()))]
+    french = sum(word in FRENCH_MARKS for word in words)
+    english = sum(word in ENGLISH_MARKS for word in words)
+    if french == english:
+        return default if default in ("fr", "en") else "fr"
+    return "fr" if french > english else "en"
+
+
+@dataclass
+class Thesaurus:
+    """Words and phrases → concept. A phrase is a tuple of word keys' sets, found by its
+    first word."""
+
+    words: dict[str, str] = field(default_factory=dict)
+    phrases: dict[str, list[tuple[tuple[frozenset[str], ...], str]]] = field(default_factory=dict)
+
+    def add(self, concept: str, form: str) -> None:
+        words = _tokens(form)
+        if not words:
+            return
+        if len(words) == 1:
+            for key in _keys(words[0]):
+                self.words.setdefault(key, concept)
+            return
+        keys = tuple(_keys(word) for word in words[:LONGEST_PHRASE])
+        for key in keys[0]:
+            self.phrases.setdefault(key, []).append((keys, concept))
+
+    def add_line(self, concept: str, forms: Iterable[str]) -> None:
+        for form in forms:
+            self.add(concept, form)
+        # Longest phrases first: "carte de crédit" before "carte".
+        for entries in self.phrases.values():
+            entries.sort(key=lambda entry: -len(entry[0]))
+
+    def concept_at(self, words: Sequence[str], start: int) -> tuple[str, int] | None:
+        """The concept said by the words from `start`, and how many words say it."""
+        first = _keys(words[start])
+        seen = set()
+        for key in first:
+            for keys, concept in self.phrases.get(key, ()):
+                if id(keys) in seen:
+                    continue
+                seen.add(id(keys))
+                end = start + len(keys)
+                if end <= len(words) and all(keys[i] & _keys(words[start + i]) for i in range(1, len(keys))):
+                    return concept, len(keys)
+        for key in first:
+            if key in self.words:
+                return self.words[key], 1
+        # Two words the thesaurus knows as one ("wi fi", "e billet").
+        if start + 1 < len(words):
+            for key in _keys(words[start] + words[start + 1]):
+                if key in self.words:
+                    return self.words[key], 2
+        return None
+
+
+def parse_lines(text: str) -> list[tuple[str, list[str]]]:
+    """`concept = form, form, …` lines (or just `form, form, …`, the first form naming the
+    concept), comments (#) and blank lines skipped."""
+    lines = []
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
+        if not line:
+            continue
+        name, _, forms = line.partition("=") if "=" in line else ("", "", line)
+        forms_list = [form.strip() for form in forms.split(",") if form.strip()]
+        if forms_list:
+            lines.append((fold(name.strip()) or fold(forms_list[0]), forms_list))
+    return lines
+
+
+@cache
+def base_thesaurus() -> Thesaurus:
+    thesaurus = Thesaurus()
+    for concept, forms in parse_lines((DATA / "thesaurus.txt").read_text(encoding="utf-8")):
+        thesaurus.add_line(concept, forms)
+    return thesaurus
+
+
+@lru_cache(maxsize=256)
+def thesaurus_with(lines: tuple[tuple[str, tuple[str, ...]], ...]) -> Thesaurus:
+    """The base thesaurus with a community's lines first (they win where both know a word)."""
+    if not lines:
+        return base_thesaurus()
+    base = base_thesaurus()
+    thesaurus = Thesaurus()
+    for concept, forms in lines:
+        thesaurus.add_line(concept, forms)
+    for key, concept in base.words.items():
+        thesaurus.words.setdefault(key, concept)
+    for key, entries in base.phrases.items():
+        thesaurus.phrases.setdefault(key, []).extend(entries)
+        thesaurus.phrases[key].sort(key=lambda entry: -len(entry[0]))
+    return thesaurus
+
+
+def terms(
+    text: str, *, thesaurus: Thesaurus | None = None, language: str = "fr", limit: int | None = None
+) -> list[str]:
+    """The distinct terms of `text`, in order: `~concept` for what the thesaurus knows, else
+    the word's stem in the text's language."""
+    thesaurus = thesaurus or base_thesaurus()
+    stemming = language_of(text, language)
+    words = _tokens(text)
+    found: dict[str, None] = {}
+    position = 0
+    while position < len(words) and (limit is None or len(found) < limit):
+        hit = thesaurus.concept_at(words, position)
+        if hit:
+            concept, length = hit
+            found[CONCEPT + concept] = None
+            position += length
+            continue
+        word = words[position]
+        position += 1
+        if len(word) > 1 or word.isdigit():
+            found[_stem(word, stemming)] = None
+    return list(found)
+
+
+def trigrams(text: str) -> frozenset[str]:
+    """pg_trgm's trigrams of a text: each word padded with two spaces before, one after."""
+    grams = set()
+    for word in re.findall(r"\w+", fold(text)):
+        padded = f"  {word} "
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return frozenset(grams)
+
+
+def trigram_similarity(first: frozenset[str], second: frozenset[str]) -> float:
+    if not first or not second:
+        return 0.0
+    return len(first & second) / len(first | second)
+
+
+def idf(document_frequency: int, documents: int) -> float:
+    """How much sharing a term says: log of its rarity, never below a small floor."""
+    return max(math.log((documents + 1) / (document_frequency + 0.5)), 0.1)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the parts of the score add up, and the floor under which nothing is suggested.
+    Measured on tests/data/similar_eval.json by `make eval-similar` (docs/ideas.md)."""
+
+    body: float = 0.35  # a term found in the description only, against one in the title
+    query_coverage: float = 0.6  # how much of what was typed the idea says
+    idea_coverage: float = 0.2  # how much of the idea's title was typed
+    spelling: float = 0.2  # trigram similarity of the titles (typos)
+    floor: float = 0.42
+
+
+WEIGHTS = Weights()
+
+
+def score(
+    query: Sequence[str],
+    query_grams: frozenset[str],
+    title_terms: Sequence[str],
+    body_terms: Iterable[str],
+    title: str,
+    rarity: dict[str, float],
+    weights: Weights = WEIGHTS,
+) -> float:
+    """How likely the idea (its terms and title) is a duplicate of what was typed, 0 to 1."""
+    if not query:
+        return 0.0
+    in_title = set(title_terms)
+    in_body = set(body_terms) - in_title
+    total = sum(rarity.get(term, 1.0) for term in query)
+    said = sum(
+        rarity.get(term, 1.0) * (1.0 if term in in_title else weights.body if term in in_body else 0.0)
+        for term in query
+    )
+    typed = set(query)
+    idea_said = len(typed & in_title) / len(in_title) if in_title else 0.0
+    spelling = trigram_similarity(query_grams, trigrams(title))
+    return weights.query_coverage * said / total + weights.idea_coverage * idea_said + weights.spelling * spelling
