@@ -163,6 +163,7 @@ CELERY_TASK_ROUTES = {
     "reputation.*": {"queue": "default"},
     "privacy.*": {"queue": "default"},
     "outbox.*": {"queue": "default"},
+    "ideas.*": {"queue": "default"},
 }
 # A task is acknowledged only once it has run, and given back if its worker dies: with
 # idempotent tasks, running twice is safe and losing one is not.
