@@ -5,8 +5,9 @@ from __future__ import annotations
 from celery import shared_task
 
 from community.cache import content_changed
+from ideas.duplicates import duplicates_find, duplicates_find_recent
 from ideas.images import thumbnail_of
-from ideas.models import IdeaImage
+from ideas.models import Idea, IdeaImage
 from ideas.reconcile import stats_reconcile
 from ideas.responses import announce_response, awaiting_reminders_send, publish_if_due, responses_due
 from notifications.tasks import RETRY
@@ -56,3 +57,16 @@ def awaiting_reminder() -> int:
 def reconcile_counters(dry_run: bool = False) -> dict:
     """Nightly: recount votes, comments and followers, report the drift and repair it."""
     return stats_reconcile(dry_run=dry_run).as_dict()
+
+
+@shared_task(name="ideas.find_duplicates")
+def find_duplicates(idea_id: int) -> int:
+    """The public ideas a just posted or edited idea may repeat (ideas/duplicates.py)."""
+    idea = Idea.objects.select_related("community").filter(pk=idea_id).first()
+    return 0 if idea is None else duplicates_find(idea=idea)
+
+
+@shared_task(name="ideas.find_recent_duplicates")
+def find_recent_duplicates() -> int:
+    """Nightly: likely duplicates among the ideas of the last day, in every community."""
+    return duplicates_find_recent()
