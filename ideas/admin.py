@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from community.admin import CommunityScopedAdmin
 from community.models import Role
 from ideas import responses
-from ideas.duplicates import duplicate_merge, duplicates_dismiss
+from ideas.duplicate_pairs import duplicate_merge, duplicates_dismiss
 from ideas.exceptions import Refused
 from ideas.models import Comment, DuplicateCandidate, Idea, Merge, OfficialResponse, ResponseRevision, StatusChange
 from ideas.responses import SPEAKER_ROLES
@@ -270,7 +270,7 @@ class PairStateFilter(admin.SimpleListFilter):
 
 @admin.register(DuplicateCandidate)
 class DuplicateCandidateAdmin(CommunityScopedAdmin):
-    """Likely duplicates found each night and when ideas are posted (ideas/duplicates.py):
+    """Likely duplicates found each night and when ideas are posted (ideas/duplicate_pairs.py):
     merge the idea into its likely original, or dismiss the pair."""
 
     editor_roles = MODERATION_ROLES

@@ -430,7 +430,7 @@ class ResponseRevision(models.Model):
 class DuplicateCandidate(models.Model):
     """A pair of ideas whose titles are close: `idea` may repeat `likely_original`.
 
-    Found by the nightly sweep and when an idea is posted or edited (ideas/duplicates.py);
+    Found by the nightly sweep and when an idea is posted or edited (ideas/duplicate_pairs.py);
     a moderator merges the pair or dismisses it. One row per pair, ever: a dismissed pair
     is not suggested again."""
 

@@ -273,7 +273,7 @@ def idea_create(
 
 
 def _duplicates_look_for(idea: Idea) -> None:
-    """Find the public ideas this one may repeat, after the commit (ideas/duplicates.py),
+    """Find the public ideas this one may repeat, after the commit (ideas/duplicate_pairs.py),
     so that the review queue shows them with the idea."""
     outbox.enqueue("ideas.find_duplicates", idea.pk, key=f"duplicates:{idea.pk}")
 

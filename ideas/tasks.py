@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from community.cache import content_changed
-from ideas.duplicates import duplicates_find, duplicates_find_recent
+from ideas.duplicate_pairs import duplicates_find, duplicates_find_recent
 from ideas.images import thumbnail_of
 from ideas.models import Idea, IdeaImage
 from ideas.reconcile import stats_reconcile
@@ -61,7 +61,7 @@ def reconcile_counters(dry_run: bool = False) -> dict:
 
 @shared_task(name="ideas.find_duplicates")
 def find_duplicates(idea_id: int) -> int:
-    """The public ideas a just posted or edited idea may repeat (ideas/duplicates.py)."""
+    """The public ideas a just posted or edited idea may repeat (ideas/duplicate_pairs.py)."""
     idea = Idea.objects.select_related("community").filter(pk=idea_id).first()
     return 0 if idea is None else duplicates_find(idea=idea)
 

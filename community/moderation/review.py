@@ -133,10 +133,10 @@ def decide_view(model_admin: ModerationItemAdmin, request: HttpRequest, pk: int)
 
 def merge_view(model_admin: ModerationItemAdmin, request: HttpRequest, pk: int) -> HttpResponse:
     """ "Merge into #N" from an idea's card: the held idea is merged into the public idea
-    `original` of its community (ideas.duplicates.duplicate_merge, which calls idea_merge:
+    `original` of its community (ideas.duplicate_pairs.duplicate_merge, which calls idea_merge:
     its author and the followers of both are told). The item itself still waits for a
     decision; the answer says so."""
-    from ideas.duplicates import duplicate_merge
+    from ideas.duplicate_pairs import duplicate_merge
     from ideas.exceptions import Refused
 
     if request.method != "POST":

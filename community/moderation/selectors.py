@@ -18,7 +18,7 @@ from accounts.models import User
 from community.models import Flag, Membership, ModerationDecision, ModerationItem, ReasonTemplate, Sanction
 from community.models.moderation import OPEN_STATES
 from community.moderation.rules import REASONS
-from ideas.duplicates import likely_originals_of
+from ideas.duplicate_pairs import likely_originals_of
 from ideas.models import Comment, Idea
 from ideas.rendering import render_markdown
 

@@ -24,7 +24,7 @@ from community.models import ModerationItem, Role, Status
 from community.models.moderation import ItemState
 from community.moderation.services import flag_create, rule_for
 from ideas import responses
-from ideas.duplicates import duplicates_find
+from ideas.duplicate_pairs import duplicates_find
 from ideas.models import Comment, Idea, Merge, OfficialResponse, StatusChange
 from ideas.services import comment_create, idea_merge, idea_set_status
 from notifications.models import Notification

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("community", "0004_moderation_item_submitted_text"),
-        ("ideas", "0007_image_storage_random_names"),
+        ("ideas", "0008_similar_terms"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -19,7 +19,7 @@ from community.models import ModerationItem, Status
 from community.models.moderation import ItemState
 from community.moderation.services import rule_for
 from ideas import selectors
-from ideas.duplicates import duplicates_find, duplicates_find_recent, likely_originals_of
+from ideas.duplicate_pairs import duplicates_find, duplicates_find_recent, likely_originals_of
 from ideas.models import DuplicateCandidate, Follow, Idea, ModerationState, Vote
 from ideas.services import idea_set_status, vote_toggle
 from notifications.models import Kind, Notification
