@@ -203,6 +203,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "purge-data-exports": {"task": "privacy.purge_exports", "schedule": crontab(hour=4, minute=30)},
     # Recounts votes, comments and followers; logs drift at WARNING and repairs it.
     "reconcile-counters": {"task": "ideas.reconcile_counters", "schedule": crontab(hour=3, minute=30)},
+    # Likely duplicates among the day's ideas, for the moderators (ideas/duplicate_pairs.py).
+    "find-recent-duplicates": {"task": "ideas.find_recent_duplicates", "schedule": crontab(hour=3, minute=45)},
 }
 CELERY_IMPORTS = ["config.mail"]
 # How long a running background job may go without renewing its hold before the relay takes

@@ -14,9 +14,19 @@ from django.utils.translation import ngettext
 from community.admin import CommunityScopedAdmin
 from community.models import Role
 from ideas import responses
+from ideas.duplicate_pairs import duplicate_merge, duplicates_dismiss
 from ideas.duplicates import synonyms_changed
 from ideas.exceptions import Refused
-from ideas.models import Comment, Idea, Merge, OfficialResponse, ResponseRevision, StatusChange, Synonym
+from ideas.models import (
+    Comment,
+    DuplicateCandidate,
+    Idea,
+    Merge,
+    OfficialResponse,
+    ResponseRevision,
+    StatusChange,
+    Synonym,
+)
 from ideas.responses import SPEAKER_ROLES
 from ideas.selectors import ideas_similar
 from ideas.services import (
@@ -115,7 +125,7 @@ def merge_candidates(duplicates: QuerySet) -> list[Idea]:
     chosen = set(duplicates.values_list("pk", flat=True))
     found: dict[int, Idea] = {}
     for duplicate in duplicates.filter(community=first.community)[:5]:
-        for idea in ideas_similar(first.community, duplicate.title, limit=6):
+        for idea in ideas_similar(first.community, duplicate.title, limit=6, exclude=duplicate.pk):
             if idea.pk not in chosen:
                 found.setdefault(idea.pk, idea)
     return list(found.values())[:8]
@@ -252,6 +262,76 @@ class MergeAdmin(CommunityScopedAdmin):
                 self.message_user(request, _("“%(title)s” is separate again.") % {"title": merge.duplicate})
             except Refused as refusal:
                 self.message_user(request, f"{merge}: {refusal.message}", messages.ERROR)
+
+
+class PairStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("To look at")), ("settled", _("Merged or dismissed"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(dismissed_at=None)
+        if self.value() == "settled":
+            return queryset.exclude(dismissed_at=None)
+        return queryset
+
+
+@admin.register(DuplicateCandidate)
+class DuplicateCandidateAdmin(CommunityScopedAdmin):
+    """Likely duplicates found each night and when ideas are posted (ideas/duplicate_pairs.py):
+    merge the idea into its likely original, or dismiss the pair."""
+
+    editor_roles = MODERATION_ROLES
+    list_display = ("idea_link", "likely_original_link", "score", "found_at", "dismissed_at", "dismissed_by")
+    list_filter = (PairStateFilter, ("community", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("idea", "likely_original", "dismissed_by")
+    search_fields = ("idea__title", "likely_original__title")
+    readonly_fields = (
+        "community", "idea", "likely_original", "score", "found_at", "dismissed_at", "dismissed_by",
+    )  # fmt: skip
+    actions = ("merge", "dismiss")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # a dismissed pair is kept, so that it is not suggested again
+
+    @admin.display(description=_("possible duplicate"), ordering="idea__title")
+    def idea_link(self, pair: DuplicateCandidate) -> str:
+        return f"#{pair.idea_id} {pair.idea.title}"
+
+    @admin.display(description=_("likely original"), ordering="likely_original__title")
+    def likely_original_link(self, pair: DuplicateCandidate) -> str:
+        return f"#{pair.likely_original_id} {pair.likely_original.title}"
+
+    @admin.action(description=_("Merge each selected idea into its likely original"), permissions=["change"])
+    def merge(self, request: HttpRequest, queryset: QuerySet) -> None:
+        merged = set()
+        for pair in queryset.filter(dismissed_at=None).select_related("idea__community").order_by("pk"):
+            if pair.idea_id in merged:
+                continue  # an idea merges into one original; its other pairs are settled with it
+            try:
+                duplicate_merge(duplicate=pair.idea, original_id=pair.likely_original_id, user=request.user)
+            except Refused as refusal:
+                self.message_user(request, f"{pair}: {refusal.message}", messages.ERROR)
+                continue
+            merged.add(pair.idea_id)
+            self.message_user(
+                request,
+                _("“%(duplicate)s” merged into “%(original)s”.")
+                % {"duplicate": pair.idea.title, "original": pair.likely_original.title},
+            )
+
+    @admin.action(description=_("Dismiss the selected pairs: not duplicates"), permissions=["change"])
+    def dismiss(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = duplicates_dismiss(pairs=queryset, user=request.user)
+        self.message_user(
+            request, ngettext("%(count)d pair dismissed.", "%(count)d pairs dismissed.", count) % {"count": count}
+        )
 
 
 @admin.register(Comment)

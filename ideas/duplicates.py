@@ -16,7 +16,10 @@ Where the semantic option is on (`ideas.embeddings`), the idea's embedding is bl
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import connection
@@ -24,8 +27,22 @@ from django.db import connection
 from community.models import Community
 from ideas import embeddings
 from ideas.models import Idea, Synonym
-from ideas.similarity import WEIGHTS, Thesaurus, Weights, idf, parse_lines, score, terms, thesaurus_with, trigrams
+from ideas.similarity import (
+    SEMANTIC_WEIGHTS,
+    WEIGHTS,
+    Thesaurus,
+    Weights,
+    idf,
+    parse_lines,
+    score,
+    terms,
+    thesaurus_with,
+    trigrams,
+)
 from outbox import services as outbox
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PRERANK = 40  # ideas re-scored in Python after SQL's first ranking
 SEMANTIC_NEIGHBOURS = 40  # the closest ideas by embedding, added to the lexical candidates
@@ -35,8 +52,21 @@ SQLITE_SCAN = 5000  # the most recent ideas scored on SQLite
 # thousands of rows to rank for a title that also says "poussette".
 COMMON_SHARE = 0.1
 RARITY_TTL = 3600  # document frequencies change slowly; an hour-old figure is close enough
+# The synonyms are read from the cache, dropped when edited; a drop missed while Redis was
+# down is made good by this expiry.
+SYNONYMS_TTL = 600
 QUERY_BODY_WEIGHT = 0.5  # a term of the typed description's first lines, against the title's
 QUERY_BODY_CHARS = 300
+
+
+def _cached(call: Callable[[], T], default: T) -> T:
+    """A cache read or write that an outage of Redis turns into `default` (then the
+    database answers): duplicate detection must keep working without its cache."""
+    try:
+        return call()
+    except Exception:
+        logger.warning("Cache unavailable for duplicate detection", exc_info=True)
+        return default
 
 
 @dataclass(frozen=True)
@@ -51,14 +81,14 @@ def _synonyms_key(community_id: int) -> str:
 
 def community_lines(community_id: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """The community's synonym groups as thesaurus lines (read once, then from the cache)."""
-    lines = cache.get(_synonyms_key(community_id))
+    lines = _cached(lambda: cache.get(_synonyms_key(community_id)), None)
     if lines is None:
         lines = []
         for pk, words in Synonym.objects.filter(community_id=community_id).values_list("pk", "words"):
             for _concept, forms in parse_lines(words.replace("\n", ",")):
                 lines.append((f"c{community_id}_{pk}", tuple(forms)))
         lines = tuple(lines)
-        cache.set(_synonyms_key(community_id), lines, None)
+        _cached(lambda: cache.set(_synonyms_key(community_id), lines, SYNONYMS_TTL), None)
     return lines
 
 
@@ -104,7 +134,7 @@ def idea_embed(idea_id: int) -> bool:
 
 def synonyms_changed(community_id: int) -> None:
     """After an edit of the community's synonyms: new terms for its ideas, in the background."""
-    cache.delete(_synonyms_key(community_id))
+    _cached(lambda: cache.delete(_synonyms_key(community_id)), None)
     outbox.enqueue("ideas.reindex_terms", community_id, key=f"reindex-terms:{community_id}")
 
 
@@ -160,7 +190,7 @@ def _frequencies(community_id: int, wanted: list[str]) -> tuple[dict[str, int], 
     the cache, else counted (one query for all the missing terms)."""
     keys = {term: _rarity_key(community_id, term) for term in wanted}
     keys[""] = f"simdf:{community_id}:ideas"
-    found = cache.get_many(list(keys.values()))
+    found = _cached(lambda: cache.get_many(list(keys.values())), {})
     counts = {term: found[key] for term, key in keys.items() if key in found}
     missing = [term for term in keys if term not in counts]
     if missing:
@@ -175,7 +205,7 @@ def _frequencies(community_id: int, wanted: list[str]) -> tuple[dict[str, int], 
             )
             row = cursor.fetchone()
         fresh = dict(zip(missing, row, strict=True))
-        cache.set_many({keys[term]: count for term, count in fresh.items()}, RARITY_TTL)
+        _cached(lambda: cache.set_many({keys[term]: count for term, count in fresh.items()}, RARITY_TTL), None)
         counts.update(fresh)
     return counts, counts.pop("")
 
@@ -220,13 +250,22 @@ def _candidates_scan(community: Community) -> tuple[list[tuple], dict[str, int],
     return rows, counts, len(rows)
 
 
-def similar(community: Community, title: str, body: str = "", *, limit: int, weights: Weights = WEIGHTS) -> list[Match]:
+def similar(
+    community: Community,
+    title: str,
+    body: str = "",
+    *,
+    limit: int,
+    exclude: int | None = None,
+    weights: Weights | None = None,
+) -> list[Match]:
     """The community's public ideas most likely repeated by `title` (and `body`), best
     first, each with its score; none under the floor."""
     query = _query_terms(community, title, body)
     if not query:
         return []
     semantic = embeddings.enabled()
+    weights = weights or (SEMANTIC_WEIGHTS if semantic else WEIGHTS)
     query_vector = embeddings.embed([embeddings.text_of(title, body)])[0] if semantic else None
     if connection.vendor == "postgresql":
         counts, documents = _frequencies(community.pk, list(query))
@@ -238,6 +277,7 @@ def similar(community: Community, title: str, body: str = "", *, limit: int, wei
     else:
         rows, counts, documents = _candidates_scan(community)
         rarity = {term: idf(counts.get(term, 0), documents) for term in query}
+    rows = [row for row in rows if row[0] != exclude]
     weighted = {term: rarity[term] * weight for term, weight in query.items()}
     typed = trigrams(title)
     values = [
@@ -246,9 +286,9 @@ def similar(community: Community, title: str, body: str = "", *, limit: int, wei
     ]
     if semantic and rows:
         values = _blend(query_vector, rows, values, weights.semantic_share)
-    if not values:
+    shown_from = weights.shown(values)
+    if shown_from is None:
         return []
-    shown_from = max(weights.floor, max(values) - weights.band)
     scored = [Match(row[0], value) for row, value in zip(rows, values, strict=True) if value >= shown_from]
     scored.sort(key=lambda match: (-match.score, -match.pk))
     return scored[:limit]

@@ -140,7 +140,10 @@ def changed(community_id: int) -> None:
     """An idea of the community has a new embedding: processes reload its vectors."""
     import time
 
-    shared_cache.set(_version_key(community_id), time.time_ns(), None)
+    try:
+        shared_cache.set(_version_key(community_id), time.time_ns(), None)
+    except Exception:
+        logger.warning("Cache unavailable: embeddings of community %s reload later", community_id, exc_info=True)
 
 
 def neighbours(community_id: int, query, count: int) -> list[int]:
@@ -149,7 +152,11 @@ def neighbours(community_id: int, query, count: int) -> list[int]:
 
     from ideas.models import Idea
 
-    version = shared_cache.get(_version_key(community_id), 0)
+    try:
+        version = shared_cache.get(_version_key(community_id), 0)
+    except Exception:
+        logger.warning("Cache unavailable for embeddings", exc_info=True)
+        version = _held[community_id][0] if community_id in _held else -1
     held = _held.get(community_id)
     if held is None or held[0] != version or held[1] != current_model():
         rows = list(

@@ -128,6 +128,21 @@ class VoteForm(forms.Form):
         return UNSEEN if current is None else (current or None)
 
 
+class SimilarForm(forms.Form):
+    """What /ideas/similar/ reads: the title typed so far and the first lines of the body
+    (the page sends up to BODY_SENT characters; only those are used)."""
+
+    BODY_SENT = 300
+
+    title = forms.CharField(required=False, max_length=200, error_messages={"max_length": _("The title is too long.")})
+    body = forms.CharField(
+        required=False, max_length=2000, error_messages={"max_length": _("The description is too long.")}
+    )
+
+    def clean_body(self) -> str:
+        return self.cleaned_data["body"][: self.BODY_SENT]
+
+
 class ListFilterForm(forms.Form):
     """The list's query string; unknown values are refused rather than silently ignored."""
 

@@ -461,3 +461,44 @@ class Synonym(models.Model):
 
     def __str__(self) -> str:
         return self.words[:80]
+
+
+class DuplicateCandidate(models.Model):
+    """A pair of ideas whose titles are close: `idea` may repeat `likely_original`.
+
+    Found by the nightly sweep and when an idea is posted or edited (ideas/duplicate_pairs.py);
+    a moderator merges the pair or dismisses it. One row per pair, ever: a dismissed pair
+    is not suggested again."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+", verbose_name=_("community"))
+    idea = models.ForeignKey(
+        Idea, on_delete=models.CASCADE, related_name="duplicate_candidates", verbose_name=_("possible duplicate")
+    )
+    likely_original = models.ForeignKey(
+        Idea, on_delete=models.CASCADE, related_name="+", verbose_name=_("likely original")
+    )
+    score = models.FloatField(_("closeness"), null=True, blank=True)
+    found_at = models.DateTimeField(_("found"), auto_now_add=True)
+    dismissed_at = models.DateTimeField(_("dismissed"), null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dismissed by"),
+    )
+
+    class Meta:
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        ordering = ["-found_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["idea", "likely_original"], name="duplicate_candidate_once_per_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("#%(idea)s may repeat #%(original)s") % {
+            "idea": self.idea_id,
+            "original": self.likely_original_id,
+        }

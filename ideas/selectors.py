@@ -253,13 +253,16 @@ def idea_search(community: Community, user: User, q: str) -> QuerySet[Idea]:
     return ideas_for_listing(community, user, ListingFilters(q=q, sort="relevance"))
 
 
-def ideas_similar(community: Community, title: str, *, body: str = "", limit: int = 5) -> list[Idea]:
+def ideas_similar(
+    community: Community, title: str, *, body: str = "", limit: int = 5, exclude: int | None = None
+) -> list[Idea]:
     """The public ideas most likely repeated by a title being typed (and its description's
-    first lines), best first; none when nothing is close enough (`ideas.duplicates`)."""
+    first lines), best first; none when nothing is close enough (`ideas.duplicates`).
+    `exclude`: an idea compared with the others (never its own duplicate)."""
     title = title.strip()[:200]
     if len(title) < 4:
         return []
-    matches = duplicates.similar(community, title, body, limit=limit)
+    matches = duplicates.similar(community, title, body, limit=limit, exclude=exclude)
     if not matches:
         return []
     # The suggestion box shows a title, a link, votes and a status: no body, no tags.

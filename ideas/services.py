@@ -270,8 +270,15 @@ def idea_create(
     # Points (and the badge they may earn) wait for the check to approve the idea, even
     # where it is public at once: see `ideas_published`.
     moderation_submit(content=idea, client=client)
+    _duplicates_look_for(idea)
     content_changed(community.pk)
     return idea
+
+
+def _duplicates_look_for(idea: Idea) -> None:
+    """Find the public ideas this one may repeat, after the commit (ideas/duplicate_pairs.py),
+    so that the review queue shows them with the idea."""
+    outbox.enqueue("ideas.find_duplicates", idea.pk, key=f"duplicates:{idea.pk}")
 
 
 def can_edit_idea(idea: Idea, user: User) -> bool:
@@ -323,6 +330,7 @@ def idea_update(
     _refresh_search_vector(idea)
     _images_add(idea, images)
     moderation_submit(content=idea, client=client)
+    _duplicates_look_for(idea)
     return idea
 
 

@@ -324,21 +324,35 @@ def idf(document_frequency: int, documents: int) -> float:
 
 @dataclass(frozen=True)
 class Weights:
-    """How the parts of the score add up, and which scores are shown: at least `floor`, and
-    within `band` of the best (a clear best match is shown alone). Measured on
+    """How the parts of the score add up, and which scores are shown (`shown`). Measured on
     tests/data/similar_eval.json by `make eval-similar` (docs/ideas.md)."""
 
-    body: float = 0.5  # a term found in the description only, against one in the title
-    query_coverage: float = 0.6  # how much of what was typed the idea says
-    idea_coverage: float = 0.3  # how much of the idea's title was typed
+    body: float = 0.8  # a term found in the description only, against one in the title
+    query_coverage: float = 0.8  # how much of what was typed the idea says
+    idea_coverage: float = 0.1  # how much of the idea's title was typed
     spelling: float = 0.1  # trigram similarity of the titles (typos)
-    floor: float = 0.26
+    # Shown: a best score of at least `floor` that is either `sure` or ahead of the second by
+    # `gap` (a duplicate stands out; a new idea is a little like many), then the others
+    # within `band` of the best.
+    floor: float = 0.15
+    sure: float = 0.3
+    gap: float = 0.08
     band: float = 0.06
-    # The semantic option: the share of the embeddings' cosine in the blended score.
-    semantic_share: float = 0.6
+    semantic_share: float = 0.0  # the share of the embeddings' cosine in the blended score
+
+    def shown(self, scores: Sequence[float]) -> float | None:
+        """The lowest score shown among these, or None when none is."""
+        ranked = sorted(scores, reverse=True)
+        if not ranked or ranked[0] < self.floor:
+            return None
+        second = ranked[1] if len(ranked) > 1 else 0.0
+        if ranked[0] < self.sure and ranked[0] - second < self.gap:
+            return None
+        return max(self.floor, ranked[0] - self.band)
 
 
 WEIGHTS = Weights()
+SEMANTIC_WEIGHTS = Weights(semantic_share=0.6, floor=0.2, sure=0.3, gap=0.05, band=0.06)
 
 
 def score(

@@ -6,8 +6,9 @@ from celery import shared_task
 
 from community.cache import content_changed
 from ideas import duplicates
+from ideas.duplicate_pairs import duplicates_find, duplicates_find_recent
 from ideas.images import thumbnail_of
-from ideas.models import IdeaImage
+from ideas.models import Idea, IdeaImage
 from ideas.reconcile import stats_reconcile
 from ideas.responses import announce_response, awaiting_reminders_send, publish_if_due, responses_due
 from notifications.tasks import RETRY
@@ -69,3 +70,16 @@ def reindex_terms(community_id: int) -> int:
 def embed_idea(idea_id: int) -> bool:
     """The semantic option: the idea's sentence embedding for its current text."""
     return duplicates.idea_embed(idea_id)
+
+
+@shared_task(name="ideas.find_duplicates")
+def find_duplicates(idea_id: int) -> int:
+    """The public ideas a just posted or edited idea may repeat (ideas/duplicate_pairs.py)."""
+    idea = Idea.objects.select_related("community").filter(pk=idea_id).first()
+    return 0 if idea is None else duplicates_find(idea=idea)
+
+
+@shared_task(name="ideas.find_recent_duplicates")
+def find_recent_duplicates() -> int:
+    """Nightly: likely duplicates among the ideas of the last day, in every community."""
+    return duplicates_find_recent()

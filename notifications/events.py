@@ -109,12 +109,14 @@ def comment_published(comment, *, mentions_only: bool = False) -> None:
 
 
 def idea_merged(merge, *, followers: tuple[int, ...]) -> None:
-    """A duplicate was merged into its original: the followers of both hear of it once,
-    with a link to the original. `followers` are the duplicate's (they follow the original
+    """A duplicate was merged into its original: its author and the followers of both hear
+    of it once, with a link to the original. `followers` are the duplicate's (they follow the original
     from now on); the original's are read at delivery. The original's followers hear of a
     duplicate that was never public only if they followed it."""
     duplicate, original = merge.duplicate, merge.original
-    audiences = [Audience(Kind.MERGE, users=followers)]
+    # Its author first, even one who stopped following it or whose idea was still held.
+    audiences = [Audience(Kind.MERGE, users=(duplicate.author_id,) if duplicate.author_id else ())]
+    audiences.append(Audience(Kind.MERGE, users=followers))
     if duplicate.is_public:
         audiences.append(Audience(Kind.MERGE, followers_of=original.pk))
     announce(

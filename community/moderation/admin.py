@@ -206,6 +206,7 @@ class ModerationItemAdmin(CommunityScopedAdmin):
             path("review/", view(review.queue_view), name="community_moderationitem_review"),
             path("review/<int:pk>/", view(review.card_view), name="community_moderationitem_review_card"),
             path("review/<int:pk>/decide/", view(review.decide_view), name="community_moderationitem_review_decide"),
+            path("review/<int:pk>/merge/", view(review.merge_view), name="community_moderationitem_review_merge"),
             *super().get_urls(),
         ]
 

@@ -131,6 +131,37 @@ def decide_view(model_admin: ModerationItemAdmin, request: HttpRequest, pk: int)
     return JsonResponse({"message": done, **_next_card(model_admin, request, item)})
 
 
+def merge_view(model_admin: ModerationItemAdmin, request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Merge into #N" from an idea's card: the held idea is merged into the public idea
+    `original` of its community (ideas.duplicate_pairs.duplicate_merge, which calls idea_merge:
+    its author and the followers of both are told). The item itself still waits for a
+    decision; the answer says so."""
+    from ideas.duplicate_pairs import duplicate_merge
+    from ideas.exceptions import Refused
+
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    item = get_object_or_404(_scoped(model_admin, request).select_related("community", "idea"), pk=pk)
+    if not model_admin.has_change_permission(request, item):
+        raise PermissionDenied
+    original = request.POST.get("original", "")
+    if item.kind != ModerationItem.Kind.IDEA or item.idea is None or not original.isdigit() or len(original) > 10:
+        return _refused(model_admin, request, item, 400, message=gettext("Pick the idea to merge into."))
+    try:
+        merge = duplicate_merge(duplicate=item.idea, original_id=int(original), user=request.user)
+    except Refused as refusal:
+        if refusal.status == 403:
+            raise PermissionDenied from refusal
+        return _refused(model_admin, request, item, refusal.status, message=refusal.message)
+    done = gettext("Merged into #%(number)d “%(title)s”; its author and followers are told. Now decide the item.")
+    done %= {"number": merge.original_id, "title": merge.original.title}
+    if wants_json(request):
+        return JsonResponse({"message": done})
+    messages.success(request, done)
+    community_id = request.POST.get("community", "")
+    return HttpResponseRedirect(queue_url(community_id if community_id.isdigit() else None))
+
+
 def _next_card(model_admin: ModerationItemAdmin, request: HttpRequest, decided: ModerationItem) -> dict:
     """The first waiting item the page does not show yet (`shown`: the ids it shows), as a
     card, and how many items still wait."""

@@ -18,6 +18,7 @@ from accounts.models import User
 from community.models import Flag, Membership, ModerationDecision, ModerationItem, ReasonTemplate, Sanction
 from community.models.moderation import OPEN_STATES
 from community.moderation.rules import REASONS
+from ideas.duplicate_pairs import likely_originals_of
 from ideas.models import Comment, Idea
 from ideas.rendering import render_markdown
 
@@ -137,6 +138,7 @@ class ReviewCard:
     record: AuthorRecord | None
     templates: list[ReasonTemplate]
     form: object = None  # a decision form sent back with errors
+    originals: list[Idea] = field(default_factory=list)  # public ideas an idea may repeat
 
     @property
     def is_idea(self) -> bool:
@@ -186,6 +188,7 @@ def review_cards(*, items: QuerySet[ModerationItem]) -> list[ReviewCard]:
     for template in ReasonTemplate.objects.filter(community_id__in={row.community_id for row in rows}):
         templates.setdefault(template.community_id, []).append(template)
     records = author_records(authors={(row.community_id, row.author) for row in rows if row.author is not None})
+    originals = likely_originals_of(row.idea for row in rows if row.kind == ModerationItem.Kind.IDEA and row.idea)
     cards = []
     for row in rows:
         content = row.content
@@ -204,6 +207,7 @@ def review_cards(*, items: QuerySet[ModerationItem]) -> list[ReviewCard]:
                 previous_html=render_markdown(before.submitted_body) if before and before.submitted_body else "",
                 record=records.get((row.community_id, row.author_id)),
                 templates=templates.get(row.community_id, []),
+                originals=originals.get(row.idea_id, []) if row.kind == ModerationItem.Kind.IDEA else [],
             )
         )
     return cards

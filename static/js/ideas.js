@@ -195,36 +195,84 @@
     }
   });
 
-  // Similar ideas as the title is typed, so that votes go to an existing idea. Each is drawn
-  // from the page's <template data-similar-item> (its words translated by the server).
+  // Similar ideas as the title (and the body's first lines) is typed, so that votes go to
+  // an existing idea: each has one button that votes for it, which also follows it. Each
+  // is drawn from the page's <template data-similar-item> (its words translated by the
+  // server). Without this file the form posts as usual.
   var title = document.querySelector("[data-similar-source]");
   var box = document.querySelector("[data-similar-results]");
   if (title && box) {
     var timer = null;
     var list = box.querySelector("ul");
     var itemTemplate = box.querySelector("template[data-similar-item]");
-    title.addEventListener("input", function () {
-      clearTimeout(timer);
-      timer = setTimeout(function () {
-        var text = title.value.trim();
-        if (text.length < 4) { box.hidden = true; return; }
-        fetch(box.dataset.similarUrl + "?title=" + encodeURIComponent(text), { headers: { Accept: "application/json" } })
-          .then(function (response) { return response.ok ? response.json() : []; })
-          .then(function (ideas) {
-            list.textContent = "";
-            ideas.forEach(function (idea) {
-              var item = itemTemplate.content.firstElementChild.cloneNode(true);
-              var link = item.querySelector("[data-similar-title]");
-              link.href = idea.url;
-              link.textContent = idea.title;
-              item.querySelector("[data-similar-status]").textContent = idea.status;
-              item.querySelector("[data-similar-votes]").textContent = idea.votes;
-              list.appendChild(item);
-            });
-            box.hidden = ideas.length === 0;
+    var justVoted = box.querySelector("template[data-similar-just-voted]");
+    var body = title.form && title.form.elements.body;
+    var token = title.form && title.form.elements.csrfmiddlewaretoken;
+
+    var showVoted = function (item, text) {
+      item.querySelector("[data-similar-vote]").hidden = true;
+      var voted = item.querySelector("[data-similar-voted]");
+      if (text) { voted.querySelector("[data-similar-voted-text]").textContent = text; }
+      voted.hidden = false;
+    };
+
+    var voteFor = function (idea, item, button) {
+      var data = new FormData();
+      data.append("csrfmiddlewaretoken", token ? token.value : "");
+      data.append("value", "1");
+      data.append("current", "0"); // the box showed no vote: sent twice, it still means one
+      button.disabled = true;
+      fetch(idea.vote_url, {
+        method: "POST",
+        body: data,
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      }).then(function (response) {
+        return response.json().then(function (answer) {
+          if (response.status === 401 && answer.login) { window.location = answer.login; return; }
+          if (!response.ok) { throw new Error(answer.error || response.statusText); }
+          item.querySelector("[data-similar-votes]").textContent = answer.votes;
+          showVoted(item, justVoted.content.textContent.trim());
+        });
+      }).catch(function (error) {
+        button.disabled = false;
+        var told = item.querySelector("[data-similar-error]");
+        told.textContent = error.message;
+        told.hidden = false;
+      });
+    };
+
+    var suggest = function () {
+      var text = title.value.trim();
+      if (text.length < 4) { box.hidden = true; return; }
+      var query = "?title=" + encodeURIComponent(text);
+      if (body && body.value.trim()) { query += "&body=" + encodeURIComponent(body.value.trim().slice(0, 300)); }
+      fetch(box.dataset.similarUrl + query, { headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : []; })
+        .then(function (ideas) {
+          list.textContent = "";
+          ideas.forEach(function (idea) {
+            var item = itemTemplate.content.firstElementChild.cloneNode(true);
+            var link = item.querySelector("[data-similar-title]");
+            link.href = idea.url;
+            link.textContent = idea.title;
+            item.querySelector("[data-similar-status]").textContent = idea.status;
+            item.querySelector("[data-similar-votes]").textContent = idea.votes;
+            var button = item.querySelector("[data-similar-vote]");
+            if (idea.voted) {
+              showVoted(item);
+            } else if (idea.can_vote) {
+              button.hidden = false;
+              button.addEventListener("click", function () { voteFor(idea, item, button); });
+            }
+            list.appendChild(item);
           });
-      }, 250);
-    });
+          box.hidden = ideas.length === 0;
+        });
+    };
+    var later = function () { clearTimeout(timer); timer = setTimeout(suggest, 250); };
+    title.addEventListener("input", later);
+    if (body) { body.addEventListener("input", function () { if (body.value.length <= 300) { later(); } }); }
   }
 
   // Folds open on a wide screen ([data-open-wide]: the list's filters, the home page's

@@ -121,3 +121,26 @@ def test_the_comment_count_follows_a_comment_added_in_place(page, live_server, r
     page.get_by_role("button", name=COMMENT_BUTTON).click()
     expect(page.locator("[data-comment-list] > li")).to_have_count(1)
     expect(heading).to_have_text(re.compile(r"^1 comment(aire)?$"), timeout=1_000)
+
+
+def test_a_member_typing_a_known_idea_votes_for_it_in_one_click(page, live_server, rail_horizon, wifi_idea, output_dir):
+    from ideas.models import Follow
+
+    member = UserFactory(username="emile")
+    sign_in(page, live_server, member)
+    page.goto(live_server.url + "/ideas/new/")
+    page.get_by_label("Titre").press_sequentially("Le wifi dans les trains", delay=10)
+    similar = page.locator("[data-similar-results]")
+    expect(similar).to_be_visible()
+    item = similar.locator("li", has=page.get_by_role("link", name=WIFI_TITLE))
+    item.get_by_role("button", name="Voter pour celle-ci plutôt").click()
+    expect(item.get_by_text("Voté — vous la suivez")).to_be_visible()
+    expect(item.locator("[data-similar-votes]")).to_have_text("1")
+    expect(item.get_by_role("button")).to_be_hidden()
+    page.set_viewport_size({"width": 390, "height": 844})
+    similar.screenshot(path=str(output_dir / "similar-voted-390.png"))
+    assert Vote.objects.filter(idea=wifi_idea, user=member, value=1).exists()
+    assert Follow.objects.filter(idea=wifi_idea, user=member).exists()
+    # Typed again, the box says it at once.
+    page.get_by_label("Titre").press_sequentially(" encore", delay=10)
+    expect(item.get_by_text("Voté")).to_be_visible()

@@ -24,7 +24,8 @@ from community.models import ModerationItem, Role, Status
 from community.models.moderation import ItemState
 from community.moderation.services import flag_create, rule_for
 from ideas import responses
-from ideas.models import Comment, Idea, Merge, OfficialResponse, StatusChange
+from ideas.duplicate_pairs import duplicates_find
+from ideas.models import Comment, Idea, Merge, OfficialResponse, StatusChange, Synonym
 from ideas.services import comment_create, idea_merge, idea_set_status
 from notifications.models import Notification
 from tests.factories import (
@@ -73,11 +74,13 @@ def _community_rows(community, tag: str, moderator, manager) -> None:
     comment_create(idea=idea, author=author, body="Merci.", parent=comment)
     flag_create(content=comment, flagger=author, reason="spam")
     idea_set_status(idea=idea, status=Status.objects.get(community=community, slug="planned"), user=moderator)
+    assert duplicates_find(idea=duplicate) == 1  # as the task queued by its posting does
     idea_merge(duplicate=duplicate, original=idea, user=moderator)
     response = responses.response_create(idea=idea, user=manager, body=f"Nous y travaillons ({tag}).")
     responses.response_publish(response=response, user=manager)
     SanctionFactory(community=community, user=other, created_by=moderator)
     ReasonTemplateFactory(community=community)
+    Synonym.objects.create(community=community, words=f"Zéphyr {tag}, TGV Max {tag}")
     PointEventFactory(community=community, user=author)
     NotificationFactory(community=community, recipient=author, idea=idea)
 

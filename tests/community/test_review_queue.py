@@ -393,6 +393,30 @@ def test_the_queue_costs_the_same_queries_for_3_or_12_cards(client, community_a,
     assert queries() == small
 
 
+def test_the_queue_costs_the_same_queries_for_3_or_12_cards_with_likely_duplicates(
+    client, community_a, moderator_a, hold
+):
+    for _ in range(3):
+        make_idea(community_a, UserFactory(), title="Des prises électriques à chaque siège")
+    login_with_mfa(client, moderator_a)
+
+    def queries() -> int:
+        client.get(reverse(REVIEW))
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse(REVIEW))
+        assert response.status_code == 200
+        assert all(len(card.originals) == 3 for card in response.context["cards"])  # found when posted
+        return len(captured)
+
+    for _ in range(3):
+        hold(community_a, UserFactory(), "Des prises électriques à chaque siège")
+    small = queries()
+    for _ in range(3, 12):
+        hold(community_a, UserFactory(), "Des prises électriques à chaque siège")
+    assert len(client.get(reverse(REVIEW)).context["cards"]) == 12
+    assert queries() == small
+
+
 # --- The admin in the brand's colours ----------------------------------------------------------
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from ideas import embeddings
 from ideas.evaluation import evaluate, load
@@ -199,19 +198,14 @@ def test_a_member_cannot_reach_synonyms(client, member_a):
 @pytest.mark.parametrize(
     ("words", "message"),
     [
-        ("seul", "at least two"),
-        ("les, des", "says something"),
-        (", ".join(f"mot{n}" for n in range(41)), "At most 40"),
+        ("seul", "au moins deux"),
+        ("les, des", "dit quelque chose"),
+        (", ".join(f"mot{n}" for n in range(41)), "Au plus 40"),
     ],
 )
 def test_bad_synonyms_are_refused_with_the_reason_and_kept(client, admin_a, community_a, words, message):
     login_with_mfa(client, admin_a)
-    with translation.override("en"):
-        response = client.post(
-            reverse("admin:ideas_synonym_add"),
-            {"community": community_a.pk, "words": words},
-            headers={"accept-language": "en"},
-        )
+    response = client.post(reverse("admin:ideas_synonym_add"), {"community": community_a.pk, "words": words})
     assert response.status_code == 200
     page = response.content.decode()
     assert message in page
@@ -277,7 +271,7 @@ def test_lexical_detection_keeps_its_figures_on_the_labelled_set(db, labelled, s
     assert report.by_kind["close"].recall(5) >= 0.97
     assert report.by_kind["variant"].recall(5) >= 0.92
     assert report.by_kind["cross"].recall(5) >= 0.70
-    assert report.overall.recall(5) >= 0.72
+    assert report.overall.recall(5) >= 0.75
     assert report.novel_suggestions <= 1.0
 
 

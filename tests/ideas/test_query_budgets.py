@@ -134,3 +134,39 @@ def test_a_comment_costs_the_same_on_an_idea_with_40_followers_and_comments(
         for idea in (quiet, busy)
     ]
     assert costs[0] == costs[1]
+
+
+# Suggestions while typing a title: the closest ids under a statement timeout (savepoint,
+# timeout, query, release), the ideas; for a member also the session, the member and
+# their votes on the suggestions.
+SIMILAR_BUDGET = {False: 5, True: 8}
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_similar_ideas_cost_the_same_for_1_and_5_suggestions(client, community_a, member_b, signed_in):
+    voter = UserFactory()
+    if signed_in:
+        client.force_login(member_b)
+    url = reverse("ideas:similar")
+    captured_sql: list[str] = []
+    params = {"title": "wifi à bord", "body": "Du réseau dans le train"}
+
+    def queries(expected: int) -> int:
+        client.get(url, params)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, params)
+        captured_sql[:] = [query["sql"][:150] for query in captured]
+        assert response.status_code == 200
+        assert len(response.json()) == expected
+        if signed_in:
+            assert any(idea["voted"] for idea in response.json()) == (expected > 1)
+        return len(captured)
+
+    make_idea(community_a, UserFactory(), title="Wi-Fi à bord, proposition 0")
+    one = queries(1)
+    for number in range(1, 5):
+        idea = make_idea(community_a, UserFactory(), title=f"Wi-Fi à bord, proposition {number}")
+        vote_toggle(idea=idea, user=voter)
+        if signed_in:
+            vote_toggle(idea=idea, user=member_b)
+    assert queries(5) == one <= SIMILAR_BUDGET[signed_in], captured_sql

@@ -71,10 +71,13 @@ def test_similar_ideas_answer_the_json_of_the_url_contract(client, french_ideas)
     response = client.get(reverse("ideas:similar"), {"title": "le wifi dans le train"})
     assert response.status_code == 200
     [first, *_rest] = response.json()
-    assert set(first) == {"id", "title", "url", "votes", "status"}
+    assert set(first) == {"id", "title", "url", "votes", "status", "vote_url", "can_vote", "voted"}
     assert first["title"] == "Du Wi-Fi stable dans tous les trains"
     assert first["url"] == french_ideas["wifi"].get_absolute_url()
     assert first["status"] == "Nouvelle"
+    assert first["vote_url"] == reverse("ideas:vote", args=[french_ideas["wifi"].pk])
+    assert first["can_vote"] is True
+    assert first["voted"] is None  # a visitor: the page cannot tell
 
 
 def test_similar_ideas_are_at_most_five_and_need_a_few_letters(community_a, member_a, client):
