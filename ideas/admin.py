@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import formats
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -285,7 +286,7 @@ class DuplicateCandidateAdmin(CommunityScopedAdmin):
     merge the idea into its likely original, or dismiss the pair."""
 
     editor_roles = MODERATION_ROLES
-    list_display = ("idea_link", "likely_original_link", "score", "found_at", "dismissed_at", "dismissed_by")
+    list_display = ("idea_link", "likely_original_link", "closeness", "found_at", "dismissed_at", "dismissed_by")
     list_filter = (PairStateFilter, ("community", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("idea", "likely_original", "dismissed_by")
     search_fields = ("idea__title", "likely_original__title")
@@ -299,6 +300,11 @@ class DuplicateCandidateAdmin(CommunityScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # a dismissed pair is kept, so that it is not suggested again
+
+    @admin.display(description=_("closeness"), ordering="score")
+    def closeness(self, pair: DuplicateCandidate) -> str:
+        # A percentage reads better than 0.6827968350955027.
+        return "—" if pair.score is None else formats.number_format(round(pair.score * 100)) + " %"
 
     @admin.display(description=_("possible duplicate"), ordering="idea__title")
     def idea_link(self, pair: DuplicateCandidate) -> str:

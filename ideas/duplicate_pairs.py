@@ -27,6 +27,10 @@ from ideas.selectors import ideas_similar
 from ideas.services import idea_merge, is_moderator
 
 SHOWN_PER_IDEA = 3
+# A pair is recorded for the moderators only from this score up (ideas.similarity.score):
+# their list is a to-do list, where a weak resemblance costs a moderator's time; the box
+# members see while typing shows less sure matches, which cost them nothing.
+PAIR_FLOOR = 0.3
 RECENT = timedelta(days=1)
 
 
@@ -41,7 +45,7 @@ def duplicates_find(*, idea: Idea, limit: int = SHOWN_PER_IDEA) -> int:
     found = [
         other
         for other in ideas_similar(idea.community, idea.title, body=idea.body, limit=limit * 2, exclude=idea.pk)
-        if other.pk < idea.pk
+        if other.pk < idea.pk and getattr(other, "closeness", 0) >= PAIR_FLOOR
     ]
     rows = [
         DuplicateCandidate(

@@ -55,7 +55,8 @@ class IdeaForm(forms.Form):
         min_length=5,
         max_length=120,
         help_text=_("Your idea in one sentence."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "data-similar-source": "true"}),
+        # No autocomplete="off": the browser restores the title after a look at a suggestion.
+        widget=forms.TextInput(attrs={"data-similar-source": "true"}),
     )
     body = forms.CharField(
         label=_("Description"),

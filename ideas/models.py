@@ -455,8 +455,8 @@ class Synonym(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
-        verbose_name = _("synonyms")
-        verbose_name_plural = _("synonyms")
+        verbose_name = _("synonym group")
+        verbose_name_plural = _("synonym groups")
         ordering = ["pk"]
 
     def __str__(self) -> str:

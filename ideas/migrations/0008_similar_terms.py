@@ -93,8 +93,8 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
-                "verbose_name": "synonyms",
-                "verbose_name_plural": "synonyms",
+                "verbose_name": "synonym group",
+                "verbose_name_plural": "synonym groups",
                 "ordering": ["pk"],
             },
         ),

@@ -268,10 +268,14 @@
             list.appendChild(item);
           });
           box.hidden = ideas.length === 0;
+          box.querySelector("[data-similar-one]").hidden = ideas.length !== 1;
+          box.querySelector("[data-similar-many]").hidden = ideas.length === 1;
         });
     };
     var later = function () { clearTimeout(timer); timer = setTimeout(suggest, 250); };
     title.addEventListener("input", later);
+    // Back from a suggestion's page: the browser restores the title; suggest again.
+    window.addEventListener("pageshow", function () { if (title.value.trim().length >= 4) { later(); } });
     if (body) { body.addEventListener("input", function () { if (body.value.length <= 300) { later(); } }); }
   }
 

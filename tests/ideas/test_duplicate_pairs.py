@@ -195,8 +195,8 @@ def test_the_card_of_a_held_idea_names_its_likely_original(client, moderator_a, 
     [card] = response.context["cards"]
     assert card.originals == [wifi]
     page = response.content.decode()
-    assert f"Doublon possible de la n° {wifi.pk}" in page
-    assert f"Fusionner dans la n° {wifi.pk}" in page
+    assert f"Doublon possible de l’idée n° {wifi.pk}" in page
+    assert f"Fusionner dans l’idée n° {wifi.pk}" in page
 
 
 @pytest.mark.parametrize(
