@@ -287,7 +287,8 @@ def can_edit_idea(idea: Idea, user: User) -> bool:
     if is_moderator(user, idea.community):
         return True
     return (
-        idea.author_id == user.pk
+        idea.merged_into_id is None  # its votes and comments live on the original now
+        and idea.author_id == user.pk
         and idea.moderation_state not in (ModerationState.REJECTED, ModerationState.HIDDEN)
         and timezone.now() - idea.created_at <= IDEA_EDIT_WINDOW
     )

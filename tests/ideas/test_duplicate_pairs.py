@@ -364,3 +364,20 @@ def test_a_worker_finds_the_pairs_when_posted_and_each_night_once(community_a):
             wait_for(lambda job=job: Job.objects.filter(pk=job.pk, state=JobState.DONE).exists())
             pairs = list(DuplicateCandidate.objects.values_list("idea_id", "likely_original_id"))
             assert pairs == [(again.pk, original.pk)], night
+
+
+def test_a_merged_idea_says_only_where_it_went_and_its_author_no_longer_edits_it(
+    client, community_a, member_a, moderator_a
+):
+    from ideas.services import idea_merge
+
+    original = make_idea(community_a, UserFactory(), title="Du Wi-Fi dans les trains")
+    duplicate = make_idea(community_a, member_a, title="Le wifi dans le train")
+    Idea.objects.filter(pk=duplicate.pk).update(moderation_state=ModerationState.PENDING)  # held, then merged
+    idea_merge(duplicate=Idea.objects.get(pk=duplicate.pk), original=original, user=moderator_a)
+    client.force_login(member_a)
+    page = client.get(duplicate.get_absolute_url()).content.decode()
+    assert "fusionnée dans" in page or "merged into" in page
+    assert "En attente de relecture" not in page
+    assert reverse("ideas:edit", args=[duplicate.pk]) not in page
+    assert client.get(reverse("ideas:edit", args=[duplicate.pk])).status_code == 403
