@@ -206,7 +206,8 @@ def _candidates_postgres(community: Community, query: dict[str, float], rarity: 
         params += [rarity[term] * query[term], f" {term} ", f" {term} ", WEIGHTS.body]
     # A few thousand ideas found: each one's stats row read through its primary key, where
     # the planner would hash the whole stats table (a third of the query's time).
-    few = sum(counts[term] for term in finding) <= FEW_FOUND
+    found = finding or present
+    few = sum(counts[term] for term in found) <= FEW_FOUND
     stats = STATS_BY_IDEA if few else "JOIN ideas_ideastats s ON s.idea_id = i.id"
     # Only fixed fragments are formatted in; every term is a parameter.
     ranked = (
@@ -214,7 +215,7 @@ def _candidates_postgres(community: Community, query: dict[str, float], rarity: 
         f"WHERE i.community_id = %s AND s.is_listed AND {TERMS_ARRAY} && %s::text[] {{gate}}"
         f"ORDER BY ({' + '.join(parts)}) DESC, s.votes DESC, i.id DESC LIMIT %s"
     )
-    ranked_params = [community.pk, finding or present, *params, wanted]
+    ranked_params = [community.pk, found, *params, wanted]
     if finding:
         sql, sql_params = ranked.format(gate=""), ranked_params
     else:
