@@ -187,6 +187,7 @@ def _frequencies(community_id: int, wanted: list[str]) -> tuple[dict[str, int], 
 CANDIDATE_COLUMNS = f"i.id, i.title, i.match_title, i.match_body, {EMBEDDING_COLUMNS}"
 # OFFSET 0 keeps the sub-select from being flattened into a join the planner would hash.
 STATS_BY_IDEA = "JOIN LATERAL (SELECT votes, is_listed FROM ideas_ideastats WHERE idea_id = i.id OFFSET 0) s ON true"
+BEST_COLUMNS = "id, title, match_title, match_body, embedding, embedding_model"
 FEW_FOUND = 10_000  # ideas found by the typed terms (at most), under which STATS_BY_IDEA serves
 
 
@@ -220,24 +221,52 @@ def _candidates_postgres(community: Community, query: dict[str, float], rarity: 
         sql, sql_params = ranked.format(gate=""), ranked_params
     else:
         # Only common terms typed ("train", "gare"): ranking every idea that has one of them
-        # reads a large part of the community. The ranking's first are the ideas with all
-        # of them in the title (every term weighs something), by votes: when the
-        # `COMMON_SCAN` most voted public ideas hold `wanted` of them, those are the answer
-        # (read through the votes index); else the ranking runs, in the same query.
-        in_title = " AND ".join(["strpos(' ' || i.match_title || ' ', %s) > 0"] * len(present))
+        # reads a large part of the community. A shorter read gives the same first rows,
+        # and when it cannot tell, the ranking runs (in the same query).
+        best, best_params, sure, sure_params = _common_shortcut(community, present, counts, parts, params, wanted)
         sql = (
-            f"WITH voted AS (SELECT idea_id, votes FROM ideas_ideastats WHERE community_id = %s AND is_listed "  # noqa: S608
-            f"ORDER BY votes DESC, idea_id DESC LIMIT %s), "
-            f"best AS MATERIALIZED (SELECT {CANDIDATE_COLUMNS} FROM voted s JOIN ideas_idea i ON i.id = s.idea_id "
-            f"WHERE i.community_id = %s AND {in_title} ORDER BY s.votes DESC, i.id DESC LIMIT %s) "
-            f"SELECT * FROM best WHERE (SELECT count(*) FROM best) = %s "
-            f"UNION ALL ({ranked.format(gate='AND (SELECT count(*) FROM best) < %s ')})"
+            f"WITH {best} SELECT {BEST_COLUMNS} FROM best WHERE {sure} "  # noqa: S608
+            f"UNION ALL ({ranked.format(gate=f'AND NOT ({sure}) ')})"
         )
-        sql_params = [community.pk, COMMON_SCAN, community.pk, *(f" {term} " for term in present), wanted, wanted]
-        sql_params += [*ranked_params[:2], wanted, *ranked_params[2:]]
+        sql_params = [*best_params, *sure_params, *ranked_params[:2], *sure_params, *ranked_params[2:]]
     with connection.cursor() as cursor:
         cursor.execute(sql, sql_params)
         return cursor.fetchall()
+
+
+def _common_shortcut(community: Community, present: list[str], counts, parts, params, wanted: int):
+    """For a title of common terms only: a CTE `best` read cheaply, and the condition under
+    which its rows are the ranking's first `wanted` (as SQL with its parameters)."""
+    chosen, total = [], 0
+    for term in sorted(present, key=lambda term: counts[term]):
+        if total + counts[term] > FEW_FOUND:
+            break
+        chosen.append(term)
+        total += counts[term]
+    if chosen:
+        # The ideas with one of the rarest terms, ranked: an idea with none of them ranks
+        # at most the weight of the others, so when the last of `wanted` ranks above that,
+        # no other idea can take its place.
+        others = sum(weight for term, weight in zip(present, params[::4], strict=True) if term not in chosen)
+        best = (
+            f"best AS MATERIALIZED (SELECT {CANDIDATE_COLUMNS}, ({' + '.join(parts)}) AS rank "  # noqa: S608
+            f"FROM ideas_idea i {STATS_BY_IDEA} WHERE i.community_id = %s AND s.is_listed "
+            f"AND {TERMS_ARRAY} && %s::text[] ORDER BY rank DESC, s.votes DESC, i.id DESC LIMIT %s)"
+        )
+        sure = "(SELECT count(*) FROM best) = %s AND (SELECT min(rank) FROM best) > %s"
+        return best, [*params, community.pk, chosen, wanted], sure, [wanted, others * (1 + 1e-9)]
+    # Even the rarest is in more than FEW_FOUND ideas: the ranking's first are the ideas
+    # with all of them in the title (every term weighs something), by votes; when the
+    # `COMMON_SCAN` most voted public ideas hold `wanted` of them, those are the answer.
+    in_title = " AND ".join(["strpos(' ' || i.match_title || ' ', %s) > 0"] * len(present))
+    best = (
+        f"voted AS (SELECT idea_id, votes FROM ideas_ideastats WHERE community_id = %s AND is_listed "  # noqa: S608
+        f"ORDER BY votes DESC, idea_id DESC LIMIT %s), "
+        f"best AS MATERIALIZED (SELECT {CANDIDATE_COLUMNS} FROM voted s JOIN ideas_idea i ON i.id = s.idea_id "
+        f"WHERE i.community_id = %s AND {in_title} ORDER BY s.votes DESC, i.id DESC LIMIT %s)"
+    )
+    best_params = [community.pk, COMMON_SCAN, community.pk, *(f" {term} " for term in present), wanted]
+    return best, best_params, "(SELECT count(*) FROM best) = %s", [wanted]
 
 
 # SQLite -----------------------------------------------------------------------------------
