@@ -154,7 +154,8 @@ bench-fanout: $(STAMP)
 # Pages under load: builds a generated community (IDEAS ideas; VOTES, COMMENTS, MEMBERS in
 # proportion unless given), starts gunicorn as in production and drives each scenario at
 # CONCURRENCY clients for DURATION seconds; appends its table to docs/benchmarks.md.
-# Uses its own database (cluetrain_bench, rebuilt) and Redis databases 14 and 15 (emptied).
+# Uses its own database (cluetrain_bench, rebuilt) and Redis databases 14 and 15 (emptied; or
+# REDIS_URL's and CACHE_REDIS_URL's). `make bench BENCH_ARGS="--scenarios similar-mixed-titles"`: issue #16.
 # BENCH_ARGS=--scaling runs 10,000 then 100,000 ideas; see `python -m bench.run --help`.
 IDEAS ?= 100000
 VOTES ?=

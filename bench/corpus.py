@@ -428,6 +428,49 @@ LANGUAGES = {"fr": FRENCH, "en": ENGLISH}
 SELECTIVE = {"fr": "trottinette", "en": "scooter"}  # planted in about one idea in 2,000
 BROAD = {"fr": "gare", "en": "station"}  # part of many objects and places
 SELECTIVE_SHARE = 1 / 2000
+# Titles members type in the French community's new-idea form, by kind, for the similar
+# scenarios of `bench.run`: close to ideas already there, the same ask in other words or in
+# English, asks nobody made, and the community's most common words only (these find many
+# ideas: the worst case for the candidates' query). A few are half typed, as the form asks
+# while the member types.
+SIMILAR_TITLES = {
+    "close": (
+        "Ajouter des prises électriques dans les trains régionaux",
+        "Installer des prises dans les TER",
+        "Améliorer le wifi à bord",
+        "Des casiers à bagages en gare",
+        "Rendre gratuit le parking de la gare",
+        "Plus de place pour les vélos dans les TER",
+        "Afficher les horaires en temps réel sur les quais",
+        "Ajouter des prises élec",
+    ),
+    "other words": (
+        "Add power sockets on regional trains",
+        "Free wifi on board",
+        "Wi-Fi gratuit dans le train",
+        "L'appli plante tout le temps",
+        "Luggage lockers at the station",
+        "Recharger son téléphone pendant le trajet",
+        "Toilets are always dirty",
+        "Lifts to the platforms for wheelchairs",
+    ),
+    "novel": (
+        "Organiser des concerts de jazz sur les quais",
+        "Un potager partagé sur le toit de la gare",
+        "Prêter des livres dans les salles d'attente",
+        "Vendre des produits locaux au guichet",
+        "Des cours de yoga dans le wagon",
+        "Adopter une ruche par ligne",
+    ),
+    "common words": (
+        "train",
+        "gare",
+        "Le train",
+        "Trains et gares",
+        "La gare du train",
+        "trains",
+    ),
+}
 
 
 class Writer:

@@ -20,7 +20,9 @@ What it builds:
    90 % of a community's members on one idea; comments follow the same ranking (exponent
    0.8), a third are replies, about 3 % are pending, hidden or deleted. Every derived
    value the application keeps is produced as it would be: `body_html` by
-   `ideas.rendering.render_markdown` (in a process pool), the search vector by one UPDATE
+   `ideas.rendering.render_markdown` (in a process pool), the duplicate-detection terms
+   (`match_title`, `match_body`) as `ideas.duplicates.idea_terms` makes them (in a process
+   pool, with each community's synonyms: none), the search vector by one UPDATE
    per community with `ideas.search.idea_search_vector`, the `IdeaStats` row (counters,
    `hot`/`hot_epoch` by `ideas.services.hot_score`/`hot_epoch_of`, listing columns,
    `answered_at`), follows (the author, every voter and commenter, as the services do),
@@ -284,6 +286,25 @@ def _render_all(texts: list[str]) -> list[str]:
         return pool.map(render_markdown, texts, chunksize=500)
 
 
+def _idea_terms(item: tuple[str, tuple, str, str]) -> tuple[str, str]:
+    """`ideas.duplicates.idea_terms` for a community given by its language and synonym lines."""
+    from ideas.similarity import BODY_TERMS, terms, thesaurus_with
+
+    language, lines, title, body = item
+    thesaurus = thesaurus_with(lines)
+    return (
+        " ".join(terms(title, thesaurus=thesaurus, language=language)),
+        " ".join(terms(body, thesaurus=thesaurus, language=language, limit=BODY_TERMS)),
+    )
+
+
+def _terms_all(items: list[tuple[str, tuple, str, str]]) -> list[tuple[str, str]]:
+    if len(items) < 2000:
+        return [_idea_terms(item) for item in items]
+    with multiprocessing.get_context("fork").Pool(os.cpu_count() or 2) as pool:
+        return pool.map(_idea_terms, items, chunksize=500)
+
+
 def _at(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
@@ -298,6 +319,7 @@ def build(sizes: Sizes, *, clients: int = 32, seed: int = 1) -> dict:
     from bench.corpus import BROAD, LANGUAGES, SELECTIVE, SELECTIVE_SHARE, Writer
     from community.models import Category, Role, Status
     from community.services import community_create
+    from ideas.duplicates import community_lines
     from ideas.models import Idea, ModerationState
     from ideas.search import idea_search_vector
     from ideas.services import hot_epoch_of, hot_score
@@ -438,12 +460,18 @@ def build(sizes: Sizes, *, clients: int = 32, seed: int = 1) -> dict:
     with steps.step(f"{sizes.ideas:,} ideas: body_html (render_markdown, {os.cpu_count()} processes)"):
         bodies_html = _render_all([idea.body for idea in ideas])
 
+    with steps.step(f"{sizes.ideas:,} ideas: duplicate-detection terms (idea_terms, {os.cpu_count()} processes)"):
+        lines = [community_lines(community.pk) for community in communities]
+        matches = _terms_all(
+            [(languages[idea.community], lines[idea.community], idea.title, idea.body) for idea in ideas]
+        )
+
     with steps.step(f"{sizes.ideas:,} ideas and their tags: COPY"):
         _copy(
             cursor,
             "ideas_idea",
             "id community_id author_id title slug body body_html category_id status_id moderation_state "
-            "revision created_at updated_at",
+            "revision created_at updated_at match_title match_body embedding_model",
             (
                 (
                     idea.id,
@@ -459,8 +487,11 @@ def build(sizes: Sizes, *, clients: int = 32, seed: int = 1) -> dict:
                     1,
                     _at(idea.created),
                     _at(idea.created),
+                    match_title,
+                    match_body,
+                    "",  # not embedded: the semantic option is off
                 )
-                for idea, html in zip(ideas, bodies_html, strict=True)
+                for idea, html, (match_title, match_body) in zip(ideas, bodies_html, matches, strict=True)
             ),
         )
         tag_names = {(code, name) for code in languages for name in LANGUAGES[code].tags}

@@ -8,8 +8,8 @@ What it does:
 1. Builds the bench database with `bench.data` (DATABASE_URL's name + `_bench`, dropped
    and created; see that module), unless `--reuse` and the database already holds a
    community of the asked size. REDIS_URL must name a Redis database of its own: it is
-   the broker, the next one the cache (as in config/settings.py), and both are emptied at
-   the start. Nothing consumes the tasks that comments queue; they are emptied at the end.
+   the broker, the next one the cache (as in config/settings.py; or CACHE_REDIS_URL's),
+   and both are emptied at the start. Nothing consumes the tasks that comments queue; they are emptied at the end.
 2. Starts `gunicorn config.wsgi` on 127.0.0.1 (a free port) as in production (Procfile):
    DEBUG off, a SECRET_KEY, ALLOWED_HOSTS, the Redis cache, the access log (to
    var/bench/pages-access.log), static files collected for WhiteNoise. Only
@@ -28,8 +28,12 @@ What it does:
    Scenarios: the baseline (robots.txt: the cheapest view, whole middleware stack), the
    same signed in, home, list (top, a status, page 50) and idea page (50 comments and an
    official response) anonymous and signed in, search (a selective French term, a broad
-   one), similar ideas for a typed title, vote toggle and comment post (signed in, CSRF
-   token in the header, Accept: application/json as the page's script sends).
+   one), similar ideas for a typed title, then for typed titles by kind (close to ideas
+   there, in other words or English, novel, common words only: `bench.corpus.SIMILAR_TITLES`)
+   and all of them mixed, each client sending its titles in turn, vote toggle and comment
+   post (signed in, CSRF token in the header, Accept: application/json as the page's script
+   sends). Before the scenarios, the typed titles are sent one at a time with the document
+   frequencies not cached yet (counted on the first request), then again.
 5. Counts the queries and Redis round trips of one request per scenario (Django's test
    client in this process, cache warm), prints a table and appends it with the machine's
    description under "Pages under load" in docs/benchmarks.md (`--no-docs` to skip).
@@ -101,14 +105,45 @@ SCENARIOS = (
     Scenario("search, selective"),
     Scenario("search, broad"),
     Scenario("similar", kind="json"),
+    Scenario("similar, close titles", kind="json"),
+    Scenario("similar, other words", kind="json"),
+    Scenario("similar, novel titles", kind="json"),
+    Scenario("similar, common words", kind="json"),
+    Scenario("similar, mixed titles", kind="json"),
     Scenario("vote toggle", signed_in=True, kind="vote"),
     Scenario("comment post", signed_in=True, expect=201, kind="comment"),
 )
 SLUGS = {scenario.name: re.sub(r"[^a-z]+", "-", scenario.name).strip("-") for scenario in SCENARIOS}
 
 
+# The similar scenarios with several typed titles (bench.corpus.SIMILAR_TITLES), by kind;
+# "mixed" takes them all, interleaved. Each client starts at its own place in the list and
+# sends them in turn, so the document frequencies of their terms are counted once and then
+# read from the cache, as in production.
+SIMILAR_KINDS = {
+    "similar, close titles": "close",
+    "similar, other words": "other words",
+    "similar, novel titles": "novel",
+    "similar, common words": "common words",
+    "similar, mixed titles": None,
+}
+
+
+def similar_titles(kind: str | None) -> list[str]:
+    from bench.corpus import SIMILAR_TITLES
+
+    if kind:
+        return list(SIMILAR_TITLES[kind])
+    columns = list(SIMILAR_TITLES.values())
+    return [titles[n] for n in range(max(map(len, columns))) for titles in columns if n < len(titles)]
+
+
+def similar_path(title: str) -> str:
+    return "/ideas/similar/?" + urlencode({"title": title})
+
+
 def scenario_paths(facts: dict) -> dict[str, str]:
-    """The GET path of each reading scenario."""
+    """The GET path of each reading scenario (the first title of those with several)."""
     detail = facts["detail"]
     return {
         "baseline": "/robots.txt",
@@ -117,8 +152,8 @@ def scenario_paths(facts: dict) -> dict[str, str]:
         "idea page": f"/ideas/{detail['id']}-{detail['slug']}/",
         "search, selective": "/ideas/?" + urlencode({"q": facts["selective"]["term"]}),
         "search, broad": "/ideas/?" + urlencode({"q": facts["broad"]["term"]}),
-        "similar": "/ideas/similar/?" + urlencode({"title": facts["similar_title"]}),
-    }
+        "similar": similar_path(facts["similar_title"]),
+    } | {name: similar_path(similar_titles(kind)[0]) for name, kind in SIMILAR_KINDS.items()}
 
 
 def _base(scenario: Scenario) -> str:
@@ -172,6 +207,10 @@ def client_requests(scenario: Scenario, facts: dict, clients: list[Client], conc
                     )
                     for index, pk in enumerate(ideas)
                 ]
+        elif scenario.name in SIMILAR_KINDS:
+            titles = similar_titles(SIMILAR_KINDS[scenario.name])
+            turn = titles[number % len(titles) :] + titles[: number % len(titles)]
+            requests = [_request("GET", similar_path(title), host, headers) for title in turn]
         else:
             requests = [_request("GET", paths[_base(scenario)], host, headers)]
         entries.append({"requests": requests, "expect": [scenario.expect]})
@@ -731,12 +770,42 @@ def ensure_data(args: argparse.Namespace, database_url: str, bench_url: str, siz
 
 
 def flush_redis(redis_url: str) -> None:
+    """Empty the broker's database and the cache's (the next one, or CACHE_REDIS_URL's)."""
     import redis
+    from django.conf import settings
 
-    from config import env
+    for url in dict.fromkeys([redis_url, settings.CACHE_REDIS_URL]):
+        redis.Redis.from_url(url).flushdb()
 
-    for db in (env.redis_db(redis_url), env.redis_db(redis_url) + 1):
-        redis.Redis.from_url(env.redis_url_with_db(redis_url, db)).flushdb()
+
+def similar_cold(server: Server, facts: dict) -> dict[str, list[float]]:
+    """Milliseconds of each typed title's first request, its terms' document frequencies
+    not cached yet (they are counted: one more query), then of the same titles again, one
+    request at a time. Each worker has answered a few titles before (its thesaurus loaded)."""
+    for number in range(2 * len(server.workers) + 2):
+        http_get(server, similar_path(f"Zzyzx{number} quuxplatz{number}"), facts["host"])
+    timings: dict[str, list[float]] = {"cold": [], "warm": []}
+    titles = similar_titles(None)
+    for label in ("cold", "warm"):
+        for title in titles:
+            started = time.perf_counter()
+            status, _headers, _body = http_get(server, similar_path(title), facts["host"])
+            timings[label].append(1000 * (time.perf_counter() - started))
+            if status != 200:
+                print(f"  ! similar: HTTP {status} for {title!r}")
+    return timings
+
+
+def _cold_line(timings: dict[str, list[float]]) -> str:
+    def spread(values: list[float]) -> str:
+        ordered = sorted(values)
+        return f"p50 {ordered[len(ordered) // 2]:.1f} ms, max {ordered[-1]:.1f} ms"
+
+    return (
+        f"Similar, one request at a time over the {len(timings['cold'])} typed titles of the similar scenarios: "
+        f"first request of each (document frequencies counted) {spread(timings['cold'])}; "
+        f"the same again (cached) {spread(timings['warm'])}."
+    )
 
 
 def run_size(
@@ -755,9 +824,13 @@ def run_size(
         access_log=not args.no_access_log,
     )
     results = []
+    cold = None
     try:
         fetch_csrf(server, clients, facts)
         wanted = set(args.scenarios.split(",")) if args.scenarios else None
+        if not wanted or any(SLUGS[name] in wanted for name in ("similar", *SIMILAR_KINDS)):
+            cold = similar_cold(server, facts)
+            print(f"  {_cold_line(cold)}", flush=True)
         profiled = set(args.profile.split(",")) if args.profile else set()
         for scenario in SCENARIOS:
             if wanted and SLUGS[scenario.name] not in wanted:
@@ -779,6 +852,7 @@ def run_size(
     context = {
         "load": (load_before[0], os.getloadavg()[0]),
         "tracebacks": log.count("Traceback"),
+        "similar_cold": cold,
     }
     return facts, results, context
 
@@ -853,7 +927,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     command = (
         f"DATABASE_URL={redacted(database_url)} REDIS_URL={redacted(redis_url)} "
-        f".venv/bin/python -m bench.run {shlex.join(sys.argv[1:] if argv is None else argv)}"
+        + (f"CACHE_REDIS_URL={redacted(os.environ['CACHE_REDIS_URL'])} " if os.environ.get("CACHE_REDIS_URL") else "")
+        + f".venv/bin/python -m bench.run {shlex.join(sys.argv[1:] if argv is None else argv)}"
     ).rstrip()
     m = facts_machine
     sizes_run = [f"{facts['sizes']['ideas']:,}" for facts, _results, _context in runs]
@@ -880,6 +955,8 @@ def main(argv: list[str] | None = None) -> None:
             "",
             table(results),
         ]
+        if context["similar_cold"]:
+            entry += ["", _cold_line(context["similar_cold"])]
     if len(runs) == 2:
         entry += ["", growth_table((runs[0][0], runs[0][1]), (runs[1][0], runs[1][1]))]
     for _facts, results, _context in runs:

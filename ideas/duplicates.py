@@ -51,6 +51,7 @@ SQLITE_SCAN = 5000  # the most recent ideas scored on SQLite
 # its own (it still counts in the score): "train" in a railway's community would bring
 # thousands of rows to rank for a title that also says "poussette".
 COMMON_SHARE = 0.1
+COMMON_SCAN = 10_000  # the most voted ideas looked at first when only common terms are typed
 RARITY_TTL = 3600  # document frequencies change slowly; an hour-old figure is close enough
 # The synonyms are read from the cache, dropped when edited; a drop missed while Redis was
 # down is made good by this expiry.
@@ -178,6 +179,9 @@ def _query_terms(community: Community, title: str, body: str) -> dict[str, float
 # The same expression as the GIN index of migration 0008: the idea's terms as an array.
 TERMS_ARRAY = "string_to_array(i.match_title || ' ' || i.match_body, ' ')"
 EMBEDDING_COLUMNS = "i.embedding, i.embedding_model"
+# Only fixed fragments are formatted in; the community and the term are parameters.
+COUNT_TERM = f"(SELECT count(*) FROM ideas_idea i WHERE i.community_id = %s AND {TERMS_ARRAY} @> ARRAY[%s])"  # noqa: S608
+COUNT_IDEAS = "(SELECT count(*) FROM ideas_idea i WHERE i.community_id = %s)"
 
 
 def _rarity_key(community_id: int, term: str) -> str:
@@ -194,14 +198,14 @@ def _frequencies(community_id: int, wanted: list[str]) -> tuple[dict[str, int], 
     counts = {term: found[key] for term, key in keys.items() if key in found}
     missing = [term for term in keys if term not in counts]
     if missing:
-        columns = ", ".join(
-            f"count(*) FILTER (WHERE {TERMS_ARRAY} @> ARRAY[%s])" if term else "count(*)" for term in missing
-        )
+        # A count per term, each its own sub-select: a rare term's through the GIN index (a
+        # few rows read), where counting them all in one pass over the community computed
+        # every idea's terms array once per term.
+        columns = ", ".join(COUNT_TERM if term else COUNT_IDEAS for term in missing)
         with connection.cursor() as cursor:
             cursor.execute(
-                # Only fixed fragments are formatted in; every term is a parameter.
-                f"SELECT {columns} FROM ideas_idea i WHERE i.community_id = %s",  # noqa: S608
-                [term for term in missing if term] + [community_id],
+                f"SELECT {columns}",
+                [value for term in missing for value in ([community_id, term] if term else [community_id])],
             )
             row = cursor.fetchone()
         fresh = dict(zip(missing, row, strict=True))
@@ -210,11 +214,18 @@ def _frequencies(community_id: int, wanted: list[str]) -> tuple[dict[str, int], 
     return counts, counts.pop("")
 
 
+CANDIDATE_COLUMNS = f"i.id, i.title, i.match_title, i.match_body, {EMBEDDING_COLUMNS}"
+# OFFSET 0 keeps the sub-select from being flattened into a join the planner would hash.
+STATS_BY_IDEA = "JOIN LATERAL (SELECT votes, is_listed FROM ideas_ideastats WHERE idea_id = i.id OFFSET 0) s ON true"
+BEST_COLUMNS = "id, title, match_title, match_body, embedding, embedding_model"
+FEW_FOUND = 10_000  # ideas found by the typed terms (at most), under which STATS_BY_IDEA serves
+
+
 def _candidates_postgres(community: Community, query: dict[str, float], rarity: dict[str, float], counts, wanted: int):
     present = [term for term in query if counts.get(term)]
     if not present:
         return []
-    finding = [term for term in present if counts[term] <= COMMON_SHARE * counts["__ideas__"]] or present
+    finding = [term for term in present if counts[term] <= COMMON_SHARE * counts["__ideas__"]]
     # Pre-rank: the rarity-weighted share of the typed terms found in the title (or, for
     # less, in the description).
     parts, params = [], []
@@ -224,16 +235,68 @@ def _candidates_postgres(community: Community, query: dict[str, float], rarity: 
             "WHEN strpos(' ' || i.match_body || ' ', %s) > 0 THEN %s ELSE 0 END)"
         )
         params += [rarity[term] * query[term], f" {term} ", f" {term} ", WEIGHTS.body]
+    # A few thousand ideas found: each one's stats row read through its primary key, where
+    # the planner would hash the whole stats table (a third of the query's time).
+    found = finding or present
+    few = sum(counts[term] for term in found) <= FEW_FOUND
+    stats = STATS_BY_IDEA if few else "JOIN ideas_ideastats s ON s.idea_id = i.id"
     # Only fixed fragments are formatted in; every term is a parameter.
-    sql = (
-        f"SELECT i.id, i.title, i.match_title, i.match_body, {EMBEDDING_COLUMNS} FROM ideas_idea i "  # noqa: S608
-        f"JOIN ideas_ideastats s ON s.idea_id = i.id "
-        f"WHERE i.community_id = %s AND s.is_listed AND {TERMS_ARRAY} && %s::text[] "
+    ranked = (
+        f"SELECT {CANDIDATE_COLUMNS} FROM ideas_idea i {stats} "  # noqa: S608
+        f"WHERE i.community_id = %s AND s.is_listed AND {TERMS_ARRAY} && %s::text[] {{gate}}"
         f"ORDER BY ({' + '.join(parts)}) DESC, s.votes DESC, i.id DESC LIMIT %s"
     )
+    ranked_params = [community.pk, found, *params, wanted]
+    if finding:
+        sql, sql_params = ranked.format(gate=""), ranked_params
+    else:
+        # Only common terms typed ("train", "gare"): ranking every idea that has one of them
+        # reads a large part of the community. A shorter read gives the same first rows,
+        # and when it cannot tell, the ranking runs (in the same query).
+        best, best_params, sure, sure_params = _common_shortcut(community, present, counts, parts, params, wanted)
+        sql = (
+            f"WITH {best} SELECT {BEST_COLUMNS} FROM best WHERE {sure} "  # noqa: S608
+            f"UNION ALL ({ranked.format(gate=f'AND NOT ({sure}) ')})"
+        )
+        sql_params = [*best_params, *sure_params, *ranked_params[:2], *sure_params, *ranked_params[2:]]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [community.pk, finding, *params, wanted])
+        cursor.execute(sql, sql_params)
         return cursor.fetchall()
+
+
+def _common_shortcut(community: Community, present: list[str], counts, parts, params, wanted: int):
+    """For a title of common terms only: a CTE `best` read cheaply, and the condition under
+    which its rows are the ranking's first `wanted` (as SQL with its parameters)."""
+    chosen, total = [], 0
+    for term in sorted(present, key=lambda term: counts[term]):
+        if total + counts[term] > FEW_FOUND:
+            break
+        chosen.append(term)
+        total += counts[term]
+    if chosen:
+        # The ideas with one of the rarest terms, ranked: an idea with none of them ranks
+        # at most the weight of the others, so when the last of `wanted` ranks above that,
+        # no other idea can take its place.
+        others = sum(weight for term, weight in zip(present, params[::4], strict=True) if term not in chosen)
+        best = (
+            f"best AS MATERIALIZED (SELECT {CANDIDATE_COLUMNS}, ({' + '.join(parts)}) AS rank "  # noqa: S608
+            f"FROM ideas_idea i {STATS_BY_IDEA} WHERE i.community_id = %s AND s.is_listed "
+            f"AND {TERMS_ARRAY} && %s::text[] ORDER BY rank DESC, s.votes DESC, i.id DESC LIMIT %s)"
+        )
+        sure = "(SELECT count(*) FROM best) = %s AND (SELECT min(rank) FROM best) > %s"
+        return best, [*params, community.pk, chosen, wanted], sure, [wanted, others * (1 + 1e-9)]
+    # Even the rarest is in more than FEW_FOUND ideas: the ranking's first are the ideas
+    # with all of them in the title (every term weighs something), by votes; when the
+    # `COMMON_SCAN` most voted public ideas hold `wanted` of them, those are the answer.
+    in_title = " AND ".join(["strpos(' ' || i.match_title || ' ', %s) > 0"] * len(present))
+    best = (
+        f"voted AS (SELECT idea_id, votes FROM ideas_ideastats WHERE community_id = %s AND is_listed "  # noqa: S608
+        f"ORDER BY votes DESC, idea_id DESC LIMIT %s), "
+        f"best AS MATERIALIZED (SELECT {CANDIDATE_COLUMNS} FROM voted s JOIN ideas_idea i ON i.id = s.idea_id "
+        f"WHERE i.community_id = %s AND {in_title} ORDER BY s.votes DESC, i.id DESC LIMIT %s)"
+    )
+    best_params = [community.pk, COMMON_SCAN, community.pk, *(f" {term} " for term in present), wanted]
+    return best, best_params, "(SELECT count(*) FROM best) = %s", [wanted]
 
 
 # SQLite -----------------------------------------------------------------------------------

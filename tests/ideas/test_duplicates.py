@@ -4,6 +4,7 @@ synonyms, the semantic option, and its figures on the labelled set."""
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from ideas import embeddings
@@ -12,6 +13,8 @@ from ideas.models import Idea, Synonym
 from ideas.selectors import ideas_similar
 from ideas.similarity import terms
 from tests.factories import login_with_mfa, make_idea
+
+SIMILAR_QUERIES_COLD = 3  # the cards, the candidates, the typed terms counted (cached after)
 
 
 def titles(ideas) -> list[str]:
@@ -124,6 +127,30 @@ def test_the_similar_endpoint_answers_the_json_of_the_url_contract(client, corpu
     first = response.json()[0]
     assert first["title"] == corpus["app"].title
     assert first["url"] == corpus["app"].get_absolute_url()
+
+
+def test_the_similar_endpoint_keeps_its_query_budget_however_many_ideas_match(client, community_a, member_a):
+    """Issue #16's budget: the cards, the candidates and, the first time the typed terms are
+    seen, their count in the community (then cached); as many for 10 matching ideas as for 60."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("ideas:similar")
+    budgets = []
+    for total in (10, 60):
+        while Idea.objects.filter(community=community_a).count() < total:
+            make_idea(community_a, member_a, title=f"Le wifi dans le train {total}", body="Il coupe souvent.")
+        cache.clear()
+        client.get(url, {"title": "Enfin du chauffage"})  # the community and its thesaurus read
+        counted = []
+        for _attempt in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url, {"title": "Du wifi dans le train"})
+            assert response.status_code == 200
+            assert len(response.json()) == 5
+            counted.append(len(queries))
+        budgets.append(counted)
+    assert budgets == [[SIMILAR_QUERIES_COLD, SIMILAR_QUERIES_COLD - 1]] * 2
 
 
 # --- A community's own synonyms, edited in /admin/ -------------------------------------------
