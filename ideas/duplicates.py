@@ -345,6 +345,8 @@ def similar(
     typed = trigrams(title)
     values = [
         score(list(query), typed, title_terms.split(), body_terms.split(), idea_title, weighted, weights)
+        if _information(weighted, title_terms, body_terms) >= weights.min_information
+        else 0.0
         for _pk, idea_title, title_terms, body_terms, _vector, _model in rows
     ]
     if semantic and rows:
@@ -355,6 +357,12 @@ def similar(
     scored = [Match(row[0], value) for row, value in zip(rows, values, strict=True) if value >= shown_from]
     scored.sort(key=lambda match: (-match.score, -match.pk))
     return scored[:limit]
+
+
+def _information(weighted: dict[str, float], title_terms: str, body_terms: str) -> float:
+    """The summed rarity of the typed terms an idea has."""
+    has = set(title_terms.split()) | set(body_terms.split())
+    return sum(weight for term, weight in weighted.items() if term in has)
 
 
 def _rows_by_pk(community: Community, pks: list[int], already: list[tuple]) -> list[tuple]:

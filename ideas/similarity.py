@@ -339,6 +339,9 @@ class Weights:
     gap: float = 0.08
     band: float = 0.06
     semantic_share: float = 0.0  # the share of the embeddings' cosine in the blended score
+    # What two titles share must say something: the rarity of the shared terms adds up to at
+    # least this ("train" alone, in a railway's community, does not make a duplicate).
+    min_information: float = 0.0
 
     def shown(self, scores: Sequence[float]) -> float | None:
         """The lowest score shown among these, or None when none is."""
@@ -351,7 +354,7 @@ class Weights:
         return max(self.floor, ranked[0] - self.band)
 
 
-WEIGHTS = Weights()
+WEIGHTS = Weights(min_information=1.5)
 SEMANTIC_WEIGHTS = Weights(semantic_share=0.6, floor=0.2, sure=0.3, gap=0.05, band=0.06)
 
 

@@ -327,3 +327,13 @@ def test_a_real_worker_embeds_a_posted_idea_and_a_second_run_changes_nothing(sem
     assert bytes(stored.embedding) == first
     found = ideas_similar(community_a, "Free drinking water refill points in stations")
     assert titles(found)[:1] == [idea.title]
+
+
+def test_a_word_most_ideas_share_does_not_make_a_duplicate(community_a, member_a):
+    # In a railway's community "train" is everywhere: typed alone, it says nothing.
+    subjects = ["des prises", "du wifi", "des vélos", "des bancs", "des repas", "des poussettes", "des casiers"]
+    for subject in subjects:
+        make_idea(community_a, member_a, title=f"Un train avec {subject}")
+    night = make_idea(community_a, member_a, title="Plus de trains de nuit vers les Alpes")
+    assert ideas_similar(community_a, "Le train") == []
+    assert titles(ideas_similar(community_a, "des trains de nuit"))[:1] == [night.title]
