@@ -343,9 +343,11 @@ def similar(
     rows = [row for row in rows if row[0] != exclude]
     weighted = {term: rarity[term] * weight for term, weight in query.items()}
     typed = trigrams(title)
+    # Rarity means little among a few ideas (in a community of three, every word is common).
+    least = weights.min_information if documents >= weights.information_from else 0.0
     values = [
         score(list(query), typed, title_terms.split(), body_terms.split(), idea_title, weighted, weights)
-        if _information(weighted, title_terms, body_terms) >= weights.min_information
+        if _information(weighted, title_terms, body_terms) >= least
         else 0.0
         for _pk, idea_title, title_terms, body_terms, _vector, _model in rows
     ]

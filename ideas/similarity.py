@@ -342,6 +342,7 @@ class Weights:
     # What two titles share must say something: the rarity of the shared terms adds up to at
     # least this ("train" alone, in a railway's community, does not make a duplicate).
     min_information: float = 0.0
+    information_from: int = 50  # ideas in the community, below which it does not apply
 
     def shown(self, scores: Sequence[float]) -> float | None:
         """The lowest score shown among these, or None when none is."""

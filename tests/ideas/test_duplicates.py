@@ -129,11 +129,19 @@ def test_the_similar_endpoint_answers_the_json_of_the_url_contract(client, corpu
     assert first["url"] == corpus["app"].get_absolute_url()
 
 
-def test_the_similar_endpoint_keeps_its_query_budget_however_many_ideas_match(client, community_a, member_a):
+def test_the_similar_endpoint_keeps_its_query_budget_however_many_ideas_match(
+    client, community_a, member_a, monkeypatch
+):
     """Issue #16's budget: the cards, the candidates and, the first time the typed terms are
     seen, their count in the community (then cached); as many for 10 matching ideas as for 60."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    from ideas import duplicates
+    from ideas.similarity import Weights
+
+    # Every idea here says "wifi" and "train": counted as common, they would show nothing.
+    monkeypatch.setattr(duplicates, "WEIGHTS", Weights(min_information=0))
 
     url = reverse("ideas:similar")
     budgets = []
@@ -332,8 +340,15 @@ def test_a_real_worker_embeds_a_posted_idea_and_a_second_run_changes_nothing(sem
 def test_a_word_most_ideas_share_does_not_make_a_duplicate(community_a, member_a):
     # In a railway's community "train" is everywhere: typed alone, it says nothing.
     subjects = ["des prises", "du wifi", "des vélos", "des bancs", "des repas", "des poussettes", "des casiers"]
-    for subject in subjects:
-        make_idea(community_a, member_a, title=f"Un train avec {subject}")
+    for number in range(50):
+        make_idea(community_a, member_a, title=f"Un train avec {subjects[number % len(subjects)]}")
     night = make_idea(community_a, member_a, title="Plus de trains de nuit vers les Alpes")
     assert ideas_similar(community_a, "Le train") == []
     assert titles(ideas_similar(community_a, "des trains de nuit"))[:1] == [night.title]
+
+
+def test_in_a_new_community_of_two_ideas_a_duplicate_is_still_found(community_a, member_a):
+    # Among two ideas every word is "common": rarity cannot be the reason to show nothing.
+    wifi = make_idea(community_a, member_a, title="Du Wi-Fi stable dans tous les trains")
+    make_idea(community_a, member_a, title="Des bancs sur les quais")
+    assert titles(ideas_similar(community_a, "Le Wi-Fi dans les trains, stable"))[:1] == [wifi.title]
