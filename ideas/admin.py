@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from community.admin import CommunityScopedAdmin
 from community.models import Role
+from community.selectors import communities_with_role
 from ideas import responses
 from ideas.duplicate_pairs import duplicate_merge, duplicates_dismiss
 from ideas.duplicates import synonyms_changed
@@ -286,7 +287,8 @@ class DuplicateCandidateAdmin(CommunityScopedAdmin):
     merge the idea into its likely original, or dismiss the pair."""
 
     editor_roles = MODERATION_ROLES
-    list_display = ("idea_link", "likely_original_link", "closeness", "found_at", "dismissed_at", "dismissed_by")
+    # Who dismissed a pair is on its page: the list stays within the page's width.
+    list_display = ("idea_link", "likely_original_link", "closeness", "found_at", "dismissed_at")
     list_filter = (PairStateFilter, ("community", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("idea", "likely_original", "dismissed_by")
     search_fields = ("idea__title", "likely_original__title")
@@ -471,6 +473,14 @@ class SynonymAdmin(CommunityScopedAdmin):
     list_filter = (("community", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("words",)
     list_select_related = ("community",)
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
+        # An admin of one community adds its synonyms: no choice to make.
+        initial = super().get_changeform_initial_data(request)
+        mine = communities_with_role(request.user, self.editor_roles).values_list("pk", flat=True)[:2]
+        if "community" not in initial and len(mine) == 1:
+            initial["community"] = mine[0]
+        return initial
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
         before = form.initial.get("community") if change else None

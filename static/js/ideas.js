@@ -268,8 +268,9 @@
             list.appendChild(item);
           });
           box.hidden = ideas.length === 0;
-          box.querySelector("[data-similar-one]").hidden = ideas.length !== 1;
-          box.querySelector("[data-similar-many]").hidden = ideas.length === 1;
+          // The heading and its explanation speak of one idea or of several.
+          box.querySelectorAll("[data-similar-one]").forEach(function (words) { words.hidden = ideas.length !== 1; });
+          box.querySelectorAll("[data-similar-many]").forEach(function (words) { words.hidden = ideas.length === 1; });
         });
     };
     var later = function () { clearTimeout(timer); timer = setTimeout(suggest, 250); };

@@ -133,6 +133,11 @@ def test_a_member_typing_a_known_idea_votes_for_it_in_one_click(page, live_serve
     similar = page.locator("[data-similar-results]")
     expect(similar).to_be_visible()
     item = similar.locator("li", has=page.get_by_role("link", name=WIFI_TITLE))
+    # One suggestion: the box speaks of one idea, heading and explanation alike.
+    expect(similar.locator("li")).to_have_count(1)
+    expect(similar.get_by_text("Et si vous votiez plutôt pour celle-ci ?")).to_be_visible()
+    expect(similar.get_by_text("Une idée semblable existe déjà.", exact=False)).to_be_visible()
+    expect(similar.get_by_text("Des idées semblables existent déjà.", exact=False)).to_be_hidden()
     item.get_by_role("button", name="Voter pour celle-ci plutôt").click()
     expect(item.get_by_text("Voté — vous la suivez")).to_be_visible()
     expect(item.locator("[data-similar-votes]")).to_have_text("1")
@@ -144,3 +149,14 @@ def test_a_member_typing_a_known_idea_votes_for_it_in_one_click(page, live_serve
     # Typed again, the box says it at once.
     page.get_by_label("Titre").press_sequentially(" encore", delay=10)
     expect(item.get_by_text("Voté")).to_be_visible()
+
+
+def test_back_from_a_suggestion_keeps_the_title_and_the_suggestions(page, live_server, rail_horizon, wifi_idea):
+    sign_in(page, live_server, UserFactory(username="berthe"))
+    page.goto(live_server.url + "/ideas/new/")
+    page.get_by_label("Titre").press_sequentially("Le wifi dans les trains", delay=10)
+    page.locator("[data-similar-results]").get_by_role("link", name=WIFI_TITLE).click()
+    expect(page).to_have_url(re.compile(rf"/ideas/{wifi_idea.pk}-"))
+    page.go_back()
+    expect(page.get_by_label("Titre")).to_have_value("Le wifi dans les trains")
+    expect(page.locator("[data-similar-results]").get_by_role("link", name=WIFI_TITLE)).to_be_visible()

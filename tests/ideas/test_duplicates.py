@@ -352,3 +352,9 @@ def test_in_a_new_community_of_two_ideas_a_duplicate_is_still_found(community_a,
     wifi = make_idea(community_a, member_a, title="Du Wi-Fi stable dans tous les trains")
     make_idea(community_a, member_a, title="Des bancs sur les quais")
     assert titles(ideas_similar(community_a, "Le Wi-Fi dans les trains, stable"))[:1] == [wifi.title]
+
+
+def test_an_admin_of_one_community_finds_it_chosen_when_adding_synonyms(client, admin_a, community_a):
+    login_with_mfa(client, admin_a)
+    form = client.get(reverse("admin:ideas_synonym_add")).context["adminform"].form
+    assert form.initial["community"] == community_a.pk
