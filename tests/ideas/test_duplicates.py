@@ -24,11 +24,13 @@ def titles(ideas) -> list[str]:
 # --- Terms: the same on every database ----------------------------------------------------
 
 
+@pytest.mark.smoke  # the same on the embedded default (SQLite)
 @pytest.mark.parametrize("typed", ["Wi-Fi", "wifi", "wi fi", "WIFI", "Wi‑Fi", "le wi-fi"])
 def test_wifi_is_one_term_however_it_is_written(typed):
     assert terms(typed) == ["~wifi"]
 
 
+@pytest.mark.smoke  # the same on the embedded default (SQLite)
 def test_grammar_and_feedback_words_are_not_terms():
     assert terms("Il faudrait plus de bancs sur tous les quais, svp") == terms("bancs quais")
     assert terms("Please add more benches") == terms("benches")
@@ -37,6 +39,7 @@ def test_grammar_and_feedback_words_are_not_terms():
     assert terms("sans frais") != terms("frais")
 
 
+@pytest.mark.smoke  # the same on the embedded default (SQLite)
 def test_the_thesaurus_says_the_same_thing_in_both_languages():
     assert set(terms("Accepter le paiement sans contact")) >= {"~contactless"}
     assert set(terms("payer avec mon téléphone")) == {"~contactless"}
@@ -46,6 +49,7 @@ def test_the_thesaurus_says_the_same_thing_in_both_languages():
     assert set(terms("The mobile app keeps crashing")) == {"~app", "~reliable"}
 
 
+@pytest.mark.smoke  # the same on the embedded default (SQLite)
 def test_words_without_accents_and_in_other_inflections_give_the_same_terms():
     assert terms("Réservation des vélos", language="fr") == terms("reservations velo", language="fr")
     assert terms("remboursements retardés") == terms("rembourser retard")
@@ -67,6 +71,7 @@ def corpus(community_a, member_a):
     return {key: make_idea(community_a, member_a, title=title, body=body) for key, (title, body) in rows.items()}
 
 
+@pytest.mark.smoke  # the same on the embedded default (SQLite)
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [
@@ -85,6 +90,7 @@ def test_a_duplicate_is_suggested_first(corpus, community_a, typed, expected):
     assert titles(ideas_similar(community_a, typed))[:1] == [corpus[expected].title]
 
 
+@pytest.mark.smoke  # the same on the embedded default (SQLite)
 @pytest.mark.parametrize(
     "typed", ["Des cours de cuisine à bord", "Plus de trains le dimanche soir", "Un parking pour les motos"]
 )
@@ -106,6 +112,7 @@ def test_a_word_in_the_title_counts_more_than_in_the_description(community_a, me
     assert found[0].closeness > next((idea.closeness for idea in found if idea.pk == in_body.pk), 0)
 
 
+@pytest.mark.smoke  # the same on the embedded default (SQLite)
 def test_the_description_being_typed_helps(corpus, community_a):
     assert ideas_similar(community_a, "Une idée pour tous") == []
     found = ideas_similar(community_a, "Une idée pour tous", body="Payer avec son téléphone sans contact.")
@@ -337,6 +344,7 @@ def test_a_real_worker_embeds_a_posted_idea_and_a_second_run_changes_nothing(sem
     assert titles(found)[:1] == [idea.title]
 
 
+@pytest.mark.smoke  # the same on the embedded default (SQLite)
 def test_a_word_most_ideas_share_does_not_make_a_duplicate(community_a, member_a):
     # In a railway's community "train" is everywhere: typed alone, it says nothing.
     subjects = ["des prises", "du wifi", "des vélos", "des bancs", "des repas", "des poussettes", "des casiers"]
@@ -347,6 +355,7 @@ def test_a_word_most_ideas_share_does_not_make_a_duplicate(community_a, member_a
     assert titles(ideas_similar(community_a, "des trains de nuit"))[:1] == [night.title]
 
 
+@pytest.mark.smoke  # the same on the embedded default (SQLite)
 def test_in_a_new_community_of_two_ideas_a_duplicate_is_still_found(community_a, member_a):
     # Among two ideas every word is "common": rarity cannot be the reason to show nothing.
     wifi = make_idea(community_a, member_a, title="Du Wi-Fi stable dans tous les trains")
