@@ -3,11 +3,11 @@
 (function () {
   "use strict";
 
-  function postForm(form) {
-    delete form.dataset.posted;
-    return fetch(form.action, {
+  // A POST whose answer is JSON: its data, or an error in the server's words.
+  function postData(url, body) {
+    return fetch(url, {
       method: "POST",
-      body: new FormData(form),
+      body: body,
       headers: { Accept: "application/json" },
       credentials: "same-origin",
     }).then(function (response) {
@@ -19,9 +19,16 @@
           throw serverError(data.error);
         }
         if (!response.ok) { throw serverError(data.error || firstFormError(data.errors) || response.statusText); }
-        form.dataset.posted = "1";
         return data;
       });
+    });
+  }
+
+  function postForm(form) {
+    delete form.dataset.posted;
+    return postData(form.action, new FormData(form)).then(function (data) {
+      form.dataset.posted = "1";
+      return data;
     });
   }
 
@@ -222,18 +229,9 @@
       data.append("value", "1");
       data.append("current", "0"); // the box showed no vote: sent twice, it still means one
       button.disabled = true;
-      fetch(idea.vote_url, {
-        method: "POST",
-        body: data,
-        headers: { Accept: "application/json" },
-        credentials: "same-origin",
-      }).then(function (response) {
-        return response.json().then(function (answer) {
-          if (response.status === 401 && answer.login) { window.location = answer.login; return; }
-          if (!response.ok) { throw new Error(answer.error || response.statusText); }
-          item.querySelector("[data-similar-votes]").textContent = answer.votes;
-          showVoted(item, justVoted.content.textContent.trim());
-        });
+      postData(idea.vote_url, data).then(function (answer) {
+        item.querySelector("[data-similar-votes]").textContent = answer.votes;
+        showVoted(item, justVoted.content.textContent.trim());
       }).catch(function (error) {
         button.disabled = false;
         var told = item.querySelector("[data-similar-error]");

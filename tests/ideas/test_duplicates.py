@@ -176,7 +176,7 @@ def test_a_community_admin_adds_synonyms_and_the_ideas_are_reindexed(
 ):
     idea = make_idea(community_a, member_a, title="Des prises à bord des Zéphyr", body="Pour recharger.")
     typed = "le TGV Max manque de prises"
-    assert titles(ideas_similar(community_a, typed))[:1] != [idea.title] or "zephyr" in idea.match_title
+    assert "zephyr" in idea.match_title  # the word itself, before the community's synonyms
     login_with_mfa(client, admin_a)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
