@@ -119,7 +119,7 @@ test: $(STAMP) system-deps node-deps check-services lint messages
 	echo; echo "== all passed: $(TEST_JOBS) =="
 
 worker: $(STAMP)
-	$(BIN)/celery -A config worker -Q default,moderation,notifications,media --loglevel=INFO
+	$(BIN)/celery -A config worker -Q default,moderation,notifications,media,integrations --loglevel=INFO
 
 beat: $(STAMP)
 	$(BIN)/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule

