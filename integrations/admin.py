@@ -27,6 +27,7 @@ from integrations.models import DeliveryState, WebhookDelivery, WebhookEndpoint
 
 
 class EndpointForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=2000, assume_scheme="https")
     event_types = forms.MultipleChoiceField(
         label=_("Events"),
         choices=[(kind.name, kind.label) for kind in CATALOGUE.values()],

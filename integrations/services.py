@@ -201,14 +201,17 @@ def _endpoint_record(endpoint: WebhookEndpoint, answer: transport.Answer, now) -
     endpoint.save(update_fields=["consecutive_failures", "failing_since"])
     if not endpoint.is_active:
         return
-    if answer.status == 410:
-        endpoint_disable(endpoint=endpoint, reason=gettext("The receiver answered 410 Gone."))
-    elif endpoint.failing_since <= now - DISABLE_AFTER:
-        endpoint_disable(
-            endpoint=endpoint,
-            reason=gettext("Every attempt failed for 24 hours (%(count)s in a row); last error: %(error)s")
-            % {"count": endpoint.consecutive_failures, "error": answer.error or answer.status},
-        )
+    with translation.override(endpoint.community.default_language):
+        if answer.status == 410:
+            reason = gettext("The receiver answered 410 Gone.")
+        elif endpoint.failing_since <= now - DISABLE_AFTER:
+            reason = gettext("Every attempt failed for 24 hours (%(count)s in a row); last error: %(error)s") % {
+                "count": endpoint.consecutive_failures,
+                "error": answer.error or answer.status,
+            }
+        else:
+            return
+    endpoint_disable(endpoint=endpoint, reason=reason)
 
 
 # --- The endpoint's life --------------------------------------------------------------------

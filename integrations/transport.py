@@ -126,8 +126,11 @@ def _pinned(connection_class: type[http.client.HTTPConnection]):
         def __init__(self, *args, addresses: list[tuple], **kwargs) -> None:
             super().__init__(*args, **kwargs)
             self._addresses = addresses
+            # http.client sets this per instance (socket.create_connection, which would look
+            # the name up again): replace it there.
+            self._create_connection = self._connect_checked
 
-        def _create_connection(self, address, timeout, source_address=None):  # noqa: ARG002 (the name's)
+        def _connect_checked(self, address, timeout, source_address=None) -> socket.socket:
             last_error: OSError | None = None
             for family, socktype, proto, _canonname, sockaddr in self._addresses:
                 sock = socket.socket(family, socktype, proto)

@@ -1,0 +1,186 @@
+"""Signed deliveries to a real receiver: what it gets, what it can verify, what never goes."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
+
+from community.models import ModerationItem, ModerationMode
+from integrations.models import DeliveryState, WebhookDelivery
+from integrations.services import delivery_attempt, delivery_redeliver, endpoint_rotate_secret, endpoint_send_test
+from integrations.signing import secret_bytes, secret_decrypt, signed_headers
+from outbox.models import Job
+from tests.factories import make_idea
+from tests.integrations.conftest import make_endpoint, publish
+
+
+def test_it_delivers_a_signed_event_that_the_reference_verifier_accepts(
+    endpoint_a, receiver, idea_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        event = publish("idea.posted", idea_a.community, idea_a)
+
+    [request] = receiver.requests
+    assert request.verified is True
+    assert request.headers["webhook-id"] == event.id
+    assert request.headers["content-type"] == "application/json"
+    assert "Cluetrain" in request.headers["user-agent"]
+    assert request.path == "/hooks/cluetrain?team=product"
+    body = json.loads(request.body)
+    assert body["id"] == event.id
+    assert body["type"] == "idea.posted"
+    assert body["community"] == idea_a.community_id
+    assert body["data"]["idea"]["title"] == "Du Wi-Fi stable dans tous les trains"
+    assert body["data"]["idea"]["url"].startswith("https://ideas.brand-a.test/") or body["data"]["idea"][
+        "url"
+    ].startswith("http://ideas.brand-a.test/")
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.attempts, delivery.last_status_code) == (DeliveryState.DELIVERED, 1, 200)
+    assert delivery.last_response_ms is not None
+    assert Job.objects.get(task="integrations.deliver").state == "done"
+
+
+def test_a_wrong_secret_a_tampered_body_or_an_old_timestamp_fail_verification(
+    endpoint_a, receiver, idea_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        publish("idea.posted", idea_a.community, idea_a)
+    [request] = receiver.requests
+    reference = Webhook(endpoint_a.secret)
+    reference.verify(request.body, request.headers)
+
+    other = Webhook("whsec_" + base64.b64encode(b"x" * 32).decode())
+    with pytest.raises(WebhookVerificationError):
+        other.verify(request.body, request.headers)
+    with pytest.raises(WebhookVerificationError):
+        reference.verify(request.body.replace(b"Wi-Fi", b"WiFi"), request.headers)
+    # Our signature of an old attempt is still right, but too old to be accepted (replay).
+    old = int((datetime.now(UTC) - timedelta(minutes=10)).timestamp())
+    stale = signed_headers(endpoint_a.secret, msg_id=request.headers["webhook-id"], timestamp=old, body=request.body)
+    assert stale["webhook-signature"] == reference.sign(
+        request.headers["webhook-id"], datetime.fromtimestamp(old, UTC), request.body
+    )
+    with pytest.raises(WebhookVerificationError):
+        reference.verify(request.body, stale)
+
+
+def test_the_secret_follows_the_spec_and_is_stored_encrypted(community_a, settings):
+    endpoint = make_endpoint(community_a, "https://hooks.example.com/in", ["idea.posted"])
+    secret = endpoint.secret
+    assert secret.startswith("whsec_")
+    assert len(secret_bytes(secret)) == 32
+    assert secret not in endpoint.secret_encrypted
+    assert secret_bytes(secret) not in base64.b64decode(endpoint.secret_encrypted + "==")
+    # SECRET_KEY rotated the Django way: the old key among the fallbacks still decrypts.
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-secret-key-" + "x" * 40
+    assert secret_decrypt(endpoint.secret_encrypted) == secret
+
+
+def test_it_sends_only_the_chosen_types_of_the_endpoints_community(
+    endpoint_a, receiver, community_b, idea_a, member_b, django_capture_on_commit_callbacks
+):
+    idea_b = make_idea(community_b, member_b, title="Une idée de B")
+    with django_capture_on_commit_callbacks(execute=True):
+        publish("idea.edited", idea_a.community, idea_a)  # not chosen
+        publish("idea.posted", community_b, idea_b)  # another community
+    assert receiver.requests == []
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_an_event_about_held_or_hidden_content_is_never_delivered(
+    endpoint_a, receiver, idea_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        publish("idea.posted", idea_a.community, idea_a, public=False)
+    assert receiver.requests == []
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_held_idea_is_announced_without_its_content(
+    endpoint_a, receiver, community_a, member_a, django_capture_on_commit_callbacks
+):
+    community_a.moderation_mode = ModerationMode.PRE
+    community_a.save()
+    idea = make_idea(community_a, member_a, title="Titre secret en attente", body="Corps secret en attente")
+    item = ModerationItem.objects.get(idea=idea)
+    with django_capture_on_commit_callbacks(execute=True):
+        publish("idea.posted", community_a, idea, public=False)  # how a held idea is announced
+        publish("moderation.held", community_a, item, reasons=["new_member"])
+
+    [request] = receiver.requests
+    body = json.loads(request.body)
+    assert body["type"] == "moderation.held"
+    assert body["data"] == {
+        "item": {"id": item.pk, "kind": "idea", "idea": idea.pk, "comment": None},
+        "reasons": ["new_member"],
+    }
+    assert b"secret" not in request.body
+
+
+def test_a_delivery_already_made_is_not_sent_again(endpoint_a, receiver, idea_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        publish("idea.posted", idea_a.community, idea_a)
+    delivery = WebhookDelivery.objects.get()
+    delivery_attempt(delivery_id=delivery.pk)  # a second copy of the task
+    assert len(receiver.requests) == 1
+
+
+def test_a_redelivery_sends_the_same_body_with_the_same_webhook_id(
+    endpoint_a, receiver, idea_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        event = publish("idea.posted", idea_a.community, idea_a)
+    delivery = WebhookDelivery.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery_redeliver(delivery=delivery)
+
+    first, again = receiver.requests
+    assert first.headers["webhook-id"] == again.headers["webhook-id"] == event.id
+    assert first.body == again.body
+    assert again.verified is True
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == (DeliveryState.DELIVERED, 2)
+
+
+def test_the_test_event_is_a_signed_ping(endpoint_a, receiver):
+    delivery = endpoint_send_test(endpoint=endpoint_a)
+
+    [request] = receiver.requests
+    assert request.verified is True
+    assert json.loads(request.body)["type"] == "webhook.test"
+    assert (delivery.state, delivery.is_test, delivery.last_status_code) == (DeliveryState.DELIVERED, True, 200)
+
+
+def test_after_a_rotation_the_old_secret_no_longer_verifies(endpoint_a, receiver):
+    old = endpoint_a.secret
+    new = endpoint_rotate_secret(endpoint=endpoint_a)
+    receiver.secret = new
+    endpoint_send_test(endpoint=endpoint_a)
+
+    [request] = receiver.requests
+    assert new != old
+    assert request.verified is True
+    with pytest.raises(WebhookVerificationError):
+        Webhook(old).verify(request.body, request.headers)
+
+
+# --- Cost to the writes ----------------------------------------------------------------------
+
+
+def test_an_event_in_a_community_without_endpoints_costs_one_query(
+    idea_a, community_b, receiver, django_capture_on_commit_callbacks
+):
+    make_endpoint(community_b, receiver.url, ["vote.cast"])  # another community's
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+        publish("vote.cast", idea_a.community, idea_a)
+    statements = [query["sql"] for query in queries.captured_queries if "SAVEPOINT" not in query["sql"]]
+    assert len(statements) == 1
+    assert "integrations_webhookendpoint" in statements[0]
