@@ -160,7 +160,8 @@ def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
             state=DeliveryState.ABANDONED, queued=False, next_attempt_at=None
         )
         return delivery
-    answer = _send(delivery)
+    with translation.override(delivery.endpoint.community.default_language):  # its errors, for its admins
+        answer = _send(delivery)
     return _record_answer(delivery, answer)
 
 

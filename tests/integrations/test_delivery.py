@@ -77,7 +77,7 @@ def test_the_secret_follows_the_spec_and_is_stored_encrypted(community_a, settin
     assert secret.startswith("whsec_")
     assert len(secret_bytes(secret)) == 32
     assert secret not in endpoint.secret_encrypted
-    assert secret_bytes(secret) not in base64.b64decode(endpoint.secret_encrypted + "==")
+    assert secret_bytes(secret) not in base64.urlsafe_b64decode(endpoint.secret_encrypted)
     # SECRET_KEY rotated the Django way: the old key among the fallbacks still decrypts.
     settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
     settings.SECRET_KEY = "a-new-secret-key-" + "x" * 40
