@@ -61,7 +61,7 @@ def running_receiver(**options) -> Iterator[Receiver]:
     receiver = Receiver(**options)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             status = receiver.take(self.path, {key.lower(): value for key, value in self.headers.items()}, body)
             self.send_response(status)

@@ -70,7 +70,9 @@ def test_a_teams_alert_is_an_adaptive_card_with_a_link(
 ):
     from ideas.models import OfficialResponse
 
-    response = OfficialResponse.objects.create(idea=idea_a, author=brand_manager_a, body="Brouillon", state="awaiting_approval")
+    response = OfficialResponse.objects.create(
+        idea=idea_a, author=brand_manager_a, body="Brouillon", state="awaiting_approval"
+    )
     make_endpoint(community_a, receiver.url, ALERTS, kind=Kind.TEAMS)
     with django_capture_on_commit_callbacks(execute=True):
         publish("response.submitted", community_a, response)
