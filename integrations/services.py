@@ -74,7 +74,7 @@ def endpoints_for(*, community_id: int, event_type: str) -> list[WebhookEndpoint
 
     The type is matched in Python (a community has a handful of endpoints at most), so that
     the query is the same on PostgreSQL and on the embedded SQLite."""
-    endpoints = WebhookEndpoint.objects.filter(community_id=community_id, is_active=True).select_related("community")
+    endpoints = WebhookEndpoint.objects.filter(community_id=community_id, is_active=True).order_by()
     return [endpoint for endpoint in endpoints if endpoint.wants(event_type)]
 
 
@@ -95,6 +95,9 @@ def deliveries_record(*, event: Event) -> list[WebhookDelivery]:
     if not endpoints:
         return []
     envelope = event.envelope()  # the payload as of the change, snapshot now
+    community = Community.objects.get(pk=event.community_id)  # not joined above: most events find no endpoint
+    for endpoint in endpoints:
+        endpoint.community = community
     now = timezone.now()
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
