@@ -60,12 +60,12 @@ def test_a_worker_killed_during_deliveries_delivers_every_event_at_least_once(
         with private_worker(redis_server.url, tmp_path / "worker-1.log", WORKER_ENV) as worker:
             # Latency first: one event at a time to an idle worker, commit → receiver.
             latencies = []
-            for _ in range(5):
+            for sent in range(1, 6):
                 committed = time.monotonic()
                 publish(idea_a)
-                wait_for(lambda n=len(latencies) + 1: len(receiver.requests) >= n, timeout=30, interval=0.005)
+                wait_for(lambda sent=sent: len(receiver.requests) >= sent, timeout=30, interval=0.005)
                 latencies.append((receiver.requests[-1].at - committed) * 1000)
-                wait_for(lambda n=len(latencies): WebhookDelivery.objects.filter(state="delivered").count() >= n)
+                wait_for(lambda sent=sent: WebhookDelivery.objects.filter(state="delivered").count() >= sent)
             receiver.delay = 0.05  # a receiver that takes its time: the kill lands mid-request
             # Then a burst, and the worker killed a third of the way through.
             ids = [publish(idea_a) for _ in range(EVENTS)]
