@@ -48,9 +48,7 @@ def sweep_until_delivered(count: int, timeout: float) -> None:
         time.sleep(0.5)
 
 
-def test_a_worker_killed_during_deliveries_delivers_every_event_at_least_once(
-    outage_ready, idea_a, settings, tmp_path
-):
+def test_a_worker_killed_during_deliveries_delivers_every_event_at_least_once(outage_ready, idea_a, settings, tmp_path):
     settings.WEBHOOKS_ALLOW_PRIVATE = True
     redis_server = outage_ready
     with running_receiver() as receiver:
