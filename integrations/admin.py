@@ -8,22 +8,39 @@ get 403, and another community's endpoints and deliveries are not found.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from community.admin import ADMIN_ONLY, CommunityScopedAdmin
+from community.moderation.admin import ReadOnlyScopedAdmin
 from events import CATALOGUE
 from integrations import services, transport
 from integrations.models import DeliveryState, WebhookDelivery, WebhookEndpoint
+
+
+def object_for_button(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: str, may: Callable) -> Any:
+    """The object a POST button acts on: 403 without the role, 404 for an unknown id or
+    another community's object, 403 if `may(request, obj)` says no."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    obj = model_admin.get_object(request, object_id)
+    if obj is None:
+        raise Http404
+    if not may(request, obj):
+        raise PermissionDenied
+    return obj
 
 
 class EndpointForm(forms.ModelForm):
@@ -59,13 +76,13 @@ class WebhookEndpointAdmin(CommunityScopedAdmin):
     search_fields = ("name", "url")
     readonly_fields = (
         "signing_secret",
+        "log_link",
         "disabled_at",
         "disabled_reason",
         "consecutive_failures",
         "failing_since",
         "created_by",
         "created_at",
-        "log_link",
     )
     change_form_template = "admin/integrations/webhookendpoint/change_form.html"
 
@@ -73,22 +90,7 @@ class WebhookEndpointAdmin(CommunityScopedAdmin):
         main = (None, {"fields": ("community", "name", "kind", "url", "event_types", "is_active")})
         if obj is None:
             return (main,)
-        state = (
-            _("State"),
-            {
-                "fields": (
-                    "signing_secret",
-                    "log_link",
-                    "disabled_at",
-                    "disabled_reason",
-                    "consecutive_failures",
-                    "failing_since",
-                    "created_by",
-                    "created_at",
-                )
-            },
-        )
-        return (main, state)
+        return (main, (_("State"), {"fields": self.readonly_fields}))
 
     @admin.display(description=_("events"))
     def events_count(self, endpoint: WebhookEndpoint) -> int:
@@ -128,7 +130,7 @@ class WebhookEndpointAdmin(CommunityScopedAdmin):
 
     def get_urls(self):
         def view(function):
-            return self.admin_site.admin_view(partial(function, self))
+            return self.admin_site.admin_view(require_POST(partial(function, self)))
 
         return [
             path(
@@ -142,24 +144,9 @@ class WebhookEndpointAdmin(CommunityScopedAdmin):
             *super().get_urls(),
         ]
 
-    def _endpoint_to_change(self, request: HttpRequest, object_id: str) -> WebhookEndpoint:
-        if request.method != "POST":
-            raise _NotPost
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        endpoint = self.get_object(request, object_id)
-        if endpoint is None:
-            raise Http404
-        if not self.has_change_permission(request, endpoint):
-            raise PermissionDenied
-        return endpoint
-
     def test_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Send a `webhook.test` event now and say how the receiver answered."""
-        try:
-            endpoint = self._endpoint_to_change(request, object_id)
-        except _NotPost:
-            return HttpResponseNotAllowed(["POST"])
+        endpoint = object_for_button(self, request, object_id, self.has_change_permission)
         delivery = services.endpoint_send_test(endpoint=endpoint)
         if delivery.state == DeliveryState.DELIVERED:
             message = gettext("Test event delivered: HTTP %(code)s in %(ms)s ms.") % {
@@ -173,22 +160,15 @@ class WebhookEndpointAdmin(CommunityScopedAdmin):
         return HttpResponseRedirect(reverse("admin:integrations_webhookendpoint_change", args=[endpoint.pk]))
 
     def rotate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        try:
-            endpoint = self._endpoint_to_change(request, object_id)
-        except _NotPost:
-            return HttpResponseNotAllowed(["POST"])
+        endpoint = object_for_button(self, request, object_id, self.has_change_permission)
         services.endpoint_rotate_secret(endpoint=endpoint)
         message = gettext("New secret made: give it to your receiver now; the next deliveries are signed with it.")
         self.message_user(request, message, messages.WARNING)
         return HttpResponseRedirect(reverse("admin:integrations_webhookendpoint_change", args=[endpoint.pk]))
 
 
-class _NotPost(Exception):
-    pass
-
-
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(CommunityScopedAdmin):
+class WebhookDeliveryAdmin(ReadOnlyScopedAdmin):
     """The log: read-only for everyone; its one action sends a delivery again."""
 
     community_field = "endpoint__community"
@@ -234,17 +214,8 @@ class WebhookDeliveryAdmin(CommunityScopedAdmin):
             pretty = delivery.body
         return format_html("<pre>{}</pre>", pretty)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
     def has_redeliver_permission(self, request: HttpRequest, obj=None) -> bool:
-        return super().has_change_permission(request, obj)
+        return CommunityScopedAdmin.has_change_permission(self, request, obj)
 
     @admin.action(description=_("Send again (same webhook-id)"), permissions=["redeliver"])
     def redeliver(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -267,22 +238,14 @@ class WebhookDeliveryAdmin(CommunityScopedAdmin):
         return [
             path(
                 "<path:object_id>/redeliver/",
-                self.admin_site.admin_view(self.redeliver_view),
+                self.admin_site.admin_view(require_POST(self.redeliver_view)),
                 name="integrations_webhookdelivery_redeliver",
             ),
             *super().get_urls(),
         ]
 
     def redeliver_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        delivery = self.get_object(request, object_id)
-        if delivery is None:
-            raise Http404
-        if not self.has_redeliver_permission(request, delivery):
-            raise PermissionDenied
+        delivery = object_for_button(self, request, object_id, self.has_redeliver_permission)
         self.redeliver(request, self.get_queryset(request).filter(pk=delivery.pk))
         return HttpResponseRedirect(reverse("admin:integrations_webhookdelivery_change", args=[delivery.pk]))
 
