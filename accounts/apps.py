@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from allauth.mfa.signals import authenticator_added
 
+        from accounts import subscribers  # noqa: F401  (points and badges hear the facts)
         from accounts.mfa import first_second_factor_added
 
         def on_authenticator_added(sender, request=None, user=None, authenticator=None, **kwargs) -> None:

@@ -43,7 +43,7 @@ class ProfileForm(forms.Form):
     remove_avatar = forms.BooleanField(label=_("Remove my avatar"), required=False)
 
     def clean_avatar(self):
-        from ideas.images import image_validate
+        from config.images import image_validate
 
         upload = self.cleaned_data.get("avatar")
         if upload:

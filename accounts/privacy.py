@@ -20,6 +20,7 @@ import logging
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable
 from datetime import timedelta
 from importlib import import_module
 from pathlib import Path
@@ -40,6 +41,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+import events
 from accounts.models import BadgeAward, DataExport, PointEvent, Reputation, User
 from accounts.reputation import leaderboards_forget
 from community.models import Community
@@ -231,13 +233,26 @@ def _member_files(user: User) -> dict[str, FieldFile]:
     return files
 
 
-def _idea_ref(idea: Any, user: User) -> dict[str, Any]:
+def idea_reference(idea: Any, user: User) -> dict[str, Any]:
     """An idea named by id and title only; the title of someone else's idea that is no
     longer public (rejected, hidden) is left out, as the member could no longer see it."""
     from ideas.models import ModerationState
 
     visible = idea.author_id == user.pk or idea.moderation_state == ModerationState.APPROVED
     return {"id": idea.pk, "title": idea.title if visible else None}
+
+
+# Sections of the export that apps above this one add (name → the member's rows), so that
+# this module needs to know none of them (notifications/subscribers.py adds its own).
+EXPORT_SECTIONS: dict[str, Callable[[User], list]] = {}
+
+
+def export_section(name: str) -> Callable[[Callable[[User], list]], Callable[[User], list]]:
+    def register(collect: Callable[[User], list]) -> Callable[[User], list]:
+        EXPORT_SECTIONS[name] = collect
+        return collect
+
+    return register
 
 
 def export_data(user: User) -> dict[str, Any]:
@@ -252,7 +267,6 @@ def export_data(user: User) -> dict[str, Any]:
 
     from community.models import Flag, Membership, ModerationDecision, Sanction
     from ideas.models import Comment, Follow, Idea, OfficialResponse, Vote
-    from notifications.models import Notification
 
     ideas = (
         Idea.objects.filter(author=user)
@@ -263,7 +277,6 @@ def export_data(user: User) -> dict[str, Any]:
     comments = Comment.objects.filter(author=user).select_related("idea").order_by("created_at", "pk")
     votes = Vote.objects.filter(user=user).select_related("idea").order_by("created_at", "pk")
     follows = Follow.objects.filter(user=user).select_related("idea").order_by("created_at", "pk")
-    notifications = Notification.objects.filter(recipient=user).select_related("idea").order_by("created_at", "pk")
     decisions = ModerationDecision.objects.filter(item__author=user).select_related("item").order_by("created_at", "pk")
     flags = Flag.objects.filter(flagger=user).select_related("idea").order_by("created_at", "pk")
     responses = OfficialResponse.objects.filter(author=user).select_related("idea").order_by("created_at", "pk")
@@ -309,7 +322,7 @@ def export_data(user: User) -> dict[str, Any]:
         "comments": [
             {
                 "id": comment.pk,
-                "idea": _idea_ref(comment.idea, user),
+                "idea": idea_reference(comment.idea, user),
                 "reply_to_comment": comment.parent_id,
                 "body": comment.body,
                 "moderation_state": comment.get_moderation_state_display(),
@@ -320,18 +333,12 @@ def export_data(user: User) -> dict[str, Any]:
             for comment in comments
         ],
         "votes": [
-            {"idea": _idea_ref(vote.idea, user), "value": vote.value, "created_at": vote.created_at} for vote in votes
+            {"idea": idea_reference(vote.idea, user), "value": vote.value, "created_at": vote.created_at}
+            for vote in votes
         ],
-        "follows": [{"idea": _idea_ref(follow.idea, user), "created_at": follow.created_at} for follow in follows],
-        "notifications": [
-            {
-                "kind": notification.get_kind_display(),
-                "idea": _idea_ref(notification.idea, user) if notification.idea else None,
-                "created_at": notification.created_at,
-                "read_at": notification.read_at,
-            }
-            for notification in notifications
-        ],
+        "follows": [{"idea": idea_reference(follow.idea, user), "created_at": follow.created_at} for follow in follows],
+        # Sections of the apps built on this one (notifications): `export_section`.
+        **{name: collect(user) for name, collect in EXPORT_SECTIONS.items()},
         "moderation_decisions": [
             {
                 "content": {
@@ -346,7 +353,7 @@ def export_data(user: User) -> dict[str, Any]:
         ],
         "flags": [
             {
-                "idea": _idea_ref(flag.idea, user) if flag.idea else None,
+                "idea": idea_reference(flag.idea, user) if flag.idea else None,
                 "comment": flag.comment_id,
                 "reason": flag.get_reason_display(),
                 "note": flag.note,
@@ -357,7 +364,7 @@ def export_data(user: User) -> dict[str, Any]:
         ],
         "official_responses": [
             {
-                "idea": _idea_ref(response.idea, user),
+                "idea": idea_reference(response.idea, user),
                 "body": response.body,
                 "state": response.get_state_display(),
                 "created_at": response.created_at,
@@ -422,7 +429,6 @@ def account_delete(*, user: User) -> None:
     from community.cache import member_content_changed
     from community.models import Membership, ModerationItem
     from ideas.models import Follow, IdeaStats
-    from notifications.models import Notification, Preference
 
     User.objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
     user.refresh_from_db()
@@ -436,9 +442,8 @@ def account_delete(*, user: User) -> None:
         from allauth.socialaccount.models import SocialAccount
 
         SocialAccount.objects.filter(user=user).delete()
-    Preference.objects.filter(user=user).delete()
-    Notification.objects.filter(recipient=user).delete()
-    _forget_in_others_notifications(user)
+    # What other apps hold of them (their inbox, their name in others' notifications).
+    events.publish("member.erased", community_id=None, subject=user, public=False)
     followed = list(Follow.objects.filter(user=user).values_list("idea_id", flat=True))
     Follow.objects.filter(user=user).delete()
     IdeaStats.objects.filter(pk__in=followed).update(followers=F("followers") - 1)
@@ -473,19 +478,6 @@ def account_delete(*, user: User) -> None:
 
     transaction.on_commit(delete_files)
     transaction.on_commit(lambda: leaderboards_forget(ranked_in))
-
-
-def _forget_in_others_notifications(user: User) -> None:
-    """Other members' notifications froze the member's name at the time of the event;
-    drop it (they then read "A member")."""
-    from notifications.models import Notification
-
-    changed = []
-    for notification in Notification.objects.filter(actor=user).only("pk", "data").iterator(chunk_size=500):
-        notification.data = {key: value for key, value in notification.data.items() if key != "actor"}
-        notification.actor = None
-        changed.append(notification)
-    Notification.objects.bulk_update(changed, ["data", "actor"], batch_size=500)
 
 
 def _sessions_delete(user: User) -> None:

@@ -33,7 +33,7 @@ def profile_update(
 ) -> User:
     """Save the profile. A new avatar (already judged by the form) is stored without its
     metadata and resized by the `media.make_avatar` task once committed."""
-    from ideas.images import image_without_metadata
+    from config.images import image_without_metadata
 
     user.display_name = display_name.strip()
     user.bio = bio.strip()

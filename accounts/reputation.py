@@ -23,11 +23,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
+import events
 from accounts.models import Badge, BadgeAward, PointEvent, PointKind, Reputation, User
 from accounts.models.reputation import DEFAULT_POINTS
 from community.models import Community
-from notifications.events import badge_awarded
-from notifications.services import is_muted
 from outbox import services as outbox
 
 logger = logging.getLogger(__name__)
@@ -81,7 +80,7 @@ def _award(user_id: int | None, community_id: int, kind: str, key: str) -> bool:
         return False
     _reputation_add(user_id, community_id, points)
     if kind in BADGE_KINDS:
-        announce = not is_muted()  # seeding the demo awards its badges quietly
+        announce = not events.is_muted()  # seeding the demo awards its badges quietly
         outbox.enqueue("reputation.check_badges", user_id, community_id, announce)
     return True
 
@@ -142,15 +141,15 @@ ON CONFLICT (user_id, community_id) DO UPDATE SET points = accounts_reputation.p
 """
 
 
-def _award_many(kind: str, events: list[tuple[int, int, str]]) -> int:
-    """`_award` for many (user_id, community_id, key) events in two statements; how many were new."""
-    if not events:
+def _award_many(kind: str, rows: list[tuple[int, int, str]]) -> int:
+    """`_award` for many (user_id, community_id, key) rows in two statements; how many were new."""
+    if not rows:
         return 0
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
-            _LEDGER_INSERT_MANY.format(values=", ".join(["(%s, %s, %s)"] * len(events))),
-            [*(value for event in events for value in event), kind, kind, DEFAULT_POINTS[kind], now],
+            _LEDGER_INSERT_MANY.format(values=", ".join(["(%s, %s, %s)"] * len(rows))),
+            [*(value for row in rows for value in row), kind, kind, DEFAULT_POINTS[kind], now],
         )
         inserted = cursor.fetchall()
     totals: dict[tuple[int, int], int] = {}
@@ -163,12 +162,12 @@ def _award_many(kind: str, events: list[tuple[int, int, str]]) -> int:
                 [value for key, points in totals.items() for value in (*key, points)],
             )
     if kind in BADGE_KINDS and totals:
-        members, announce = list(totals), not is_muted()
+        members, announce = list(totals), not events.is_muted()
         outbox.enqueue("reputation.check_badges_many", members, announce)  # one job, not one each
     return len(inserted)
 
 
-# --- Hooks: called by the ideas services at the moment something happens ------------------
+# --- Points for the facts the ideas services announce (subscribers: accounts/subscribers.py) ---
 
 
 def points_idea_published(*, idea) -> bool:
@@ -180,12 +179,12 @@ def points_idea_published(*, idea) -> bool:
 
 def points_ideas_published(*, ideas: Iterable) -> int:
     """`points_idea_published` for many ideas at once, in two statements; how many were new."""
-    events = [
+    rows = [
         (idea.author_id, idea.community_id, f"idea:{idea.pk}")
         for idea in ideas
         if idea.is_public and idea.author_id is not None
     ]
-    return _award_many(PointKind.IDEA_APPROVED, events)
+    return _award_many(PointKind.IDEA_APPROVED, rows)
 
 
 def points_vote_cast(*, idea, voter: User, value: int | None) -> bool:
@@ -314,8 +313,7 @@ def _badges_grant(community_id: int, wanted: Iterable[tuple[int, str]], *, annou
                 award = BadgeAward.objects.create(user_id=user_id, community_id=community_id, badge=badge)
         except IntegrityError:
             continue  # a concurrent check awarded it, and told the member
-        if announce:
-            badge_awarded(award)
+        events.publish("badge.earned", community_id=community_id, subject=award, quiet=not announce)
         awards.append(award)
     return awards
 

@@ -29,7 +29,7 @@ What it does:
    The task's time runs from its start (the response's `published_at`, set as the task
    publishes it) to its end (`notified_at`, set once every chunk is delivered); rates
    are recipients / task time.
-5. `--profile N` then runs `ideas.responses.announce_response` in this process under
+5. `--profile N` then runs `notifications.responses.announce_response` in this process under
    cProfile, for N followers receiving e-mails over the same sink (the worker stopped),
    and prints where the time goes.
 
@@ -367,6 +367,7 @@ def profile(world: World, idea, followers: int) -> tuple[float, list[tuple[str, 
     import io
 
     from ideas import responses
+    from notifications import responses as announcements
 
     follow(idea, world.followers[:followers])
     choose_delivery(world.followers, None)
@@ -380,7 +381,7 @@ def profile(world: World, idea, followers: int) -> tuple[float, list[tuple[str, 
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
-    responses.announce_response(response.pk)
+    announcements.announce_response(response.pk)
     profiler.disable()
     seconds = time.perf_counter() - started
     path = OUT / "fanout.prof"

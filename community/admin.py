@@ -247,6 +247,3 @@ class StatusAdmin(VocabularyAdmin):
 
 
 admin.site.index_template = "admin/cluetrain_index.html"
-
-# Registered here so that the admin's autodiscovery (community.admin) finds them.
-from community.moderation import admin as moderation_admin  # noqa: E402, F401

@@ -219,7 +219,7 @@ def demo_seed(*, known_passwords: bool) -> tuple[Community, list[tuple[DemoAccou
             Membership.objects.get_or_create(community=community, user=user, defaults={"role": account.role})
         accounts.append((account, created))
         people[account.username] = user
-    from notifications.services import muted
+    from events import muted
 
     with muted():  # the demo's history is not news: nobody is notified of it
         demo_seed_ideas(community, people)

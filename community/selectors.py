@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import statistics
+from datetime import timedelta
+
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http.request import split_domain_port
 
 from accounts.models import User
 from community.cache import versioned
-from community.models import STAFF_ROLES, Community, Membership, Role
+from community.models import STAFF_ROLES, Community, Membership, ModerationDecision, Role
+
+logger = logging.getLogger(__name__)
 
 _NO_COMMUNITY = "none"
 
@@ -87,3 +94,34 @@ def role_remember(user: User, community: Community, role: str | None) -> None:
 
 def is_community_admin(user: User, community: Community) -> bool:
     return user.is_superuser or role_in(user, community) == Role.ADMIN
+
+
+# --- Moderation waits (the idea page tells the author of held content) -----------------
+
+
+def _typical_wait_key(community: Community) -> str:
+    return f"moderation:typical-wait:{community.pk}"
+
+
+def typical_wait_forget(community: Community) -> None:
+    """A moderator decided: the next reader computes the wait again."""
+    cache.delete(_typical_wait_key(community))
+
+
+def typical_wait(community: Community) -> timedelta | None:
+    """The median time from submission to a moderator's decision, over the last 50."""
+    key = _typical_wait_key(community)
+    try:
+        cached = cache.get(key)
+    except Exception:
+        cached = None
+    if cached is not None:
+        return None if cached == -1 else timedelta(seconds=cached)
+    rows = ModerationDecision.objects.filter(item__community=community, automatic=False).order_by("-created_at")[:50]
+    waits = [(row.created_at - row.item.created_at).total_seconds() for row in rows.select_related("item")]
+    seconds = statistics.median(waits) if waits else -1
+    try:
+        cache.set(key, seconds, timeout=300)
+    except Exception:
+        logger.warning("Cache unavailable for the typical wait", exc_info=True)
+    return None if seconds == -1 else timedelta(seconds=seconds)

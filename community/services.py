@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+import events
 from accounts.models import User
 from community.cache import community_cache_clear
 from community.models import Community, Membership, Role, Status
@@ -61,4 +62,5 @@ def membership_join(*, community: Community, user: User) -> Membership:
     )
     if created:
         user.__dict__.get("_roles_by_community", {}).pop(community.pk, None)
+        events.publish("member.joined", community_id=community.pk, subject=user)
     return membership

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -46,6 +47,18 @@ def client_ip(request: HttpRequest) -> str:
             if address is not None:
                 return address
     return _valid(remote) or remote
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    """Where a submission came from (for the spam checker)."""
+
+    ip: str | None = None
+    user_agent: str = ""
+
+
+def client_info(request: HttpRequest) -> ClientInfo:
+    return ClientInfo(ip=client_ip(request) or None, user_agent=request.headers.get("User-Agent", "")[:255])
 
 
 class ClientIPFilter(logging.Filter):

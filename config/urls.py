@@ -7,9 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from accounts.views import admin_login, language_switch, leaderboard, member_page
+from community.moderation import urls as report_urls
 from community.views import design, home, robots_txt, sitemap
 from config.theme import theme_stylesheet_view
 from config.views import csp_report, healthz
+from ideas import urls as ideas_urls
 from ideas.brand_views import console
 from ideas.views import roadmap
 
@@ -21,7 +23,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("theme.css", theme_stylesheet_view, name="theme_css"),
     path("csp-report/", csp_report, name="csp_report"),
-    path("ideas/", include("ideas.urls")),
+    path("ideas/", include((ideas_urls.urlpatterns + report_urls.urlpatterns, "ideas"))),
     path("roadmap/", roadmap, name="roadmap"),
     path("u/<str:username>/", member_page, name="member"),
     path("leaderboard/", leaderboard, name="leaderboard"),

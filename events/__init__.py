@@ -3,7 +3,7 @@ the service that records it and heard by subscribers in their own apps (`events.
 The bottom layer: it imports no app (docs/architecture.md, "Layers")."""
 
 from events.bus import ALL, COMMIT, RECORD, is_muted, muted, subscribe
-from events.catalogue import CATALOGUE, Event, EventType, VoteFact, publish
+from events.catalogue import CATALOGUE, Event, EventType, VoteFact, publish, publish_many
 
 __all__ = [
     "ALL",
@@ -16,5 +16,6 @@ __all__ = [
     "is_muted",
     "muted",
     "publish",
+    "publish_many",
     "subscribe",
 ]

@@ -40,11 +40,15 @@ ALL = "*"
 Handler = Callable[["Event"], None]
 
 _subscribers: dict[tuple[str, str], list[Handler]] = defaultdict(list)
+_batched: set[Handler] = set()
 _muted: ContextVar[bool] = ContextVar("events_muted", default=False)
 
 
-def subscribe(*types: str, when: str = RECORD) -> Callable[[Handler], Handler]:
-    """Register the decorated function for these event types (`ALL` for every one)."""
+def subscribe(*types: str, when: str = RECORD, many: bool = False) -> Callable[[Handler], Handler]:
+    """Register the decorated function for these event types (`ALL` for every one).
+
+    With `many`, the handler takes a list of events: the events of one `publish_many` in one
+    call (a single event as a list of one), so that it can write them in a few statements."""
     from events.catalogue import CATALOGUE
 
     if when not in (RECORD, COMMIT):
@@ -54,6 +58,8 @@ def subscribe(*types: str, when: str = RECORD) -> Callable[[Handler], Handler]:
             raise ValueError(f"unknown event type {name!r}")
 
     def register(handler: Handler) -> Handler:
+        if many:
+            _batched.add(handler)
         for name in types:
             if handler not in _subscribers[(name, when)]:
                 _subscribers[(name, when)].append(handler)
@@ -68,21 +74,35 @@ def subscribers(event_type: str, when: str) -> list[Handler]:
 
 def dispatch(event: Event) -> None:
     """Call the event's subscribers: recording ones now, the others after the commit."""
-    for handler in subscribers(event.type, RECORD):
-        handler(event)
-    after = subscribers(event.type, COMMIT)
+    dispatch_many([event])
+
+
+def dispatch_many(batch: list[Event]) -> None:
+    """Events of one type: each subscriber hears them in turn, or all at once (`many`)."""
+    event_type = batch[0].type
+    for handler in subscribers(event_type, RECORD):
+        _call(handler, batch)
+    after = subscribers(event_type, COMMIT)
     if after:
-        transaction.on_commit(lambda: _after_commit(event, after))
+        transaction.on_commit(lambda: _after_commit(batch, after))
 
 
-def _after_commit(event: Event, handlers: list[Handler]) -> None:
+def _call(handler: Handler, batch: list[Event]) -> None:
+    if handler in _batched:
+        handler(batch)  # type: ignore[arg-type]
+        return
+    for event in batch:
+        handler(event)
+
+
+def _after_commit(batch: list[Event], handlers: list[Handler]) -> None:
     # The change is committed: one listener failing must neither stop the others nor turn
     # the member's request into an error.
     for handler in handlers:
         try:
-            handler(event)
+            _call(handler, batch)
         except Exception:
-            logger.exception("subscriber %s failed on %s", getattr(handler, "__qualname__", handler), event.type)
+            logger.exception("subscriber %s failed on %s", getattr(handler, "__qualname__", handler), batch[0].type)
 
 
 @contextmanager
@@ -99,3 +119,11 @@ def is_muted() -> bool:
     """Inside `muted()`: work queued for later (a badge check) carries this along, so that
     it stays silent when it runs after the block, or in a worker."""
     return _muted.get()
+
+
+def unsubscribe(handler: Handler) -> None:
+    """Forget a handler everywhere (tests listening for a while)."""
+    for handlers in _subscribers.values():
+        if handler in handlers:
+            handlers.remove(handler)
+    _batched.discard(handler)

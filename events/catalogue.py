@@ -39,6 +39,7 @@ class EventType:
     payload: Callable[[Event], dict]  # builds `Event.data`
     version: int = 1
     staff_only: bool = False  # a fact for the brand's team only (never shown to members)
+    internal: bool = False  # heard inside the site only: never delivered to webhooks
 
 
 class Event:
@@ -48,7 +49,7 @@ class Event:
         self,
         event_type: EventType,
         *,
-        community_id: int,
+        community_id: int | None,
         subject: Any = None,
         actor: Any = None,
         public: bool = True,
@@ -256,15 +257,23 @@ def _types(*rows: EventType) -> dict[str, EventType]:
 
 
 CATALOGUE: dict[str, EventType] = _types(
-    EventType("idea.posted", _("Idea posted"), "An idea was posted and is public.", _idea),
+    EventType(
+        "idea.posted",
+        _("Idea posted"),
+        "An idea was posted (delivered outside only when it is public at once; a held one arrives as idea.approved).",
+        _idea,
+    ),
     EventType("idea.edited", _("Idea edited"), "A public idea's title, description, category or tags changed.", _idea),
     EventType(
-        "idea.approved", _("Idea approved"), "An idea held for moderation was approved: it is public now.", _idea
+        "idea.approved",
+        _("Idea approved"),
+        "Moderation approved an idea: for a held idea, the moment it becomes public.",
+        _idea,
     ),
     EventType(
         "idea.hidden",
         _("Idea hidden"),
-        "A public idea was hidden or rejected by moderation.",
+        "A public idea was hidden or rejected by moderation, or held after reports.",
         _idea_state,
         staff_only=True,
     ),
@@ -287,8 +296,26 @@ CATALOGUE: dict[str, EventType] = _types(
     ),
     EventType("vote.cast", _("Vote cast"), "A member voted for (or against) an idea, or changed their vote.", _vote),
     EventType("vote.withdrawn", _("Vote withdrawn"), "A member withdrew their vote.", _vote),
-    EventType("comment.posted", _("Comment posted"), "A comment was posted and is public.", _comment),
+    EventType(
+        "comment.posted",
+        _("Comment posted"),
+        "A comment was posted (delivered outside only when it is public at once).",
+        _comment,
+    ),
     EventType("comment.edited", _("Comment edited"), "A public comment was edited.", _comment),
+    EventType(
+        "comment.approved",
+        _("Comment approved"),
+        "Moderation approved a comment (or its edit): for a held comment, the moment it becomes public.",
+        _comment,
+    ),
+    EventType(
+        "comment.hidden",
+        _("Comment hidden"),
+        "A public comment was hidden or rejected by moderation, or held after reports.",
+        _comment_gone,
+        staff_only=True,
+    ),
     EventType(
         "comment.deleted", _("Comment deleted"), "A comment was deleted by its author or a moderator.", _comment_gone
     ),
@@ -324,7 +351,8 @@ CATALOGUE: dict[str, EventType] = _types(
     EventType(
         "moderation.decided",
         _("Moderation decided"),
-        "A moderator or the automatic check decided on an idea or comment.",
+        "A moderator decided on an idea or comment "
+        "(the check's approvals arrive as idea.approved and comment.approved).",
         _moderation,
         staff_only=True,
     ),
@@ -333,6 +361,13 @@ CATALOGUE: dict[str, EventType] = _types(
         "member.sanctioned", _("Member sanctioned"), "A member was suspended or banned.", _sanction, staff_only=True
     ),
     EventType("badge.earned", _("Badge earned"), "A member earned a badge.", _badge),
+    EventType(
+        "member.erased",
+        _("Account deleted"),
+        "A member deleted their account; apps erase what they hold of them. Never leaves the site.",
+        _member,
+        internal=True,
+    ),
 )
 
 
@@ -348,10 +383,23 @@ class VoteFact:
     previous: int | None = field(default=None)
 
 
+def publish_many(event_type: str, subjects, *, actor: Any = None, public: bool = True, **extra: Any) -> list[Event]:
+    """The same fact about many subjects at once (a batch of ideas approved by one check):
+    subscribers registered with `many=True` hear them in one call."""
+    kind = CATALOGUE[event_type]
+    batch = [
+        Event(kind, community_id=subject.community_id, subject=subject, actor=actor, extra=extra)
+        for subject in subjects
+    ]
+    if batch:
+        bus.dispatch_many(batch)
+    return batch
+
+
 def publish(
     event_type: str,
     *,
-    community_id: int,
+    community_id: int | None,
     subject: Any = None,
     actor: Any = None,
     public: bool = True,

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Category, Community, Flag, Status
-from ideas.images import MAX_BYTES, MAX_IMAGES, image_validate
+from config.images import MAX_BYTES, MAX_IMAGES, image_validate
 from ideas.selectors import SORTS, categories_of, statuses_of
 from ideas.services import MAX_TAGS, UNSEEN
 
@@ -15,7 +15,7 @@ class MultipleImageInput(forms.ClearableFileInput):
 
 
 class MultipleImageField(forms.FileField):
-    """Several images in one input, each checked by Pillow (ideas/images.py)."""
+    """Several images in one input, each checked by Pillow (config/images.py)."""
 
     def __init__(self, *args, **kwargs) -> None:
         # The limits ride on the input, so that the picker (static/js/file_picker.js) can tell

@@ -22,11 +22,11 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
+import events
 from accounts.models import User
 from community.cache import content_changed
 from community.models import Community, Role, Status
@@ -42,11 +42,7 @@ from ideas.models import (
     ResponseState,
 )
 from ideas.rendering import render_markdown
-from ideas.selectors import awaiting_response
 from ideas.services import STATUSES_NEEDING_REASON, idea_set_status
-from notifications.events import response_announcement, response_approved, response_published, response_submitted
-from notifications.models import Kind
-from notifications.services import Announcement, Audience, Event, Report, deliver
 from outbox import services as outbox
 
 logger = logging.getLogger(__name__)
@@ -63,7 +59,7 @@ def can_speak_for(user: User, community: Community) -> bool:
     return user.is_superuser or role_in(user, community) in SPEAKER_ROLES
 
 
-def _speakers_of(community: Community) -> tuple[int, ...]:
+def speakers_of(community: Community) -> tuple[int, ...]:
     """The active brand managers and admins of the community (who answer, and approve)."""
     return tuple(
         User.objects.filter(
@@ -140,11 +136,17 @@ def response_create(*, idea: Idea, user: User, body: str, status: Status | None 
     _check_content(idea, body, status)
     try:
         with transaction.atomic():
-            return OfficialResponse.objects.create(
+            response = OfficialResponse.objects.create(
                 idea=idea, author=user, edited_by=user, body=body, body_html=render_markdown(body), status=status
             )
     except IntegrityError:
         raise Refused(_("This idea already has a response in preparation."), status=409) from None
+    _announce("response.drafted", response, user)
+    return response
+
+
+def _announce(event_type: str, response: OfficialResponse, actor: User | None, **extra) -> None:
+    events.publish(event_type, community_id=response.idea.community_id, subject=response, actor=actor, **extra)
 
 
 @transaction.atomic
@@ -208,7 +210,7 @@ def response_submit(*, response: OfficialResponse, user: User) -> OfficialRespon
         raise Refused(_("This community needs no approval: publish or schedule the response."), status=409)
     response.state = ResponseState.AWAITING_APPROVAL
     response.save(update_fields=["state", "updated_at"])
-    response_submitted(response, by=user, managers=_speakers_of(response.idea.community))
+    _announce("response.submitted", response, user, managers=speakers_of(response.idea.community))
     return response
 
 
@@ -225,7 +227,7 @@ def response_approve(*, response: OfficialResponse, user: User) -> OfficialRespo
     response.approved_by = user
     response.approved_at = timezone.now()
     response.save(update_fields=["state", "approved_by", "approved_at", "updated_at"])
-    response_approved(response)
+    _announce("response.approved", response, user)
     return response
 
 
@@ -252,6 +254,7 @@ def response_schedule(*, response: OfficialResponse, user: User, publish_at: dat
     response.publish_at = publish_at
     response.published_by = user
     response.save(update_fields=["state", "publish_at", "published_by", "updated_at"])
+    _announce("response.scheduled", response, user)
     return response
 
 
@@ -285,6 +288,13 @@ def response_withdraw(*, response: OfficialResponse, user: User) -> OfficialResp
         )["latest"]
         IdeaStats.objects.filter(pk=response.idea_id).update(answered_at=latest)
         content_changed(response.idea.community_id)
+    events.publish(
+        "response.withdrawn",
+        community_id=response.idea.community_id,
+        subject=response,
+        actor=user,
+        public=was_published,  # one in preparation was never seen outside the brand's team
+    )
     return response
 
 
@@ -325,7 +335,7 @@ def publish_if_due(response_id: int, *, now: datetime | None = None) -> bool:
             )
         IdeaStats.objects.filter(pk=idea.pk).update(answered_at=now)
         content_changed(idea.community_id)
-        response_published(response, scheduled=scheduled)
+        _announce("response.published", response, response.published_by, scheduled=scheduled)
     return True
 
 
@@ -344,47 +354,3 @@ def responses_due(now: datetime | None = None) -> list[int]:
         state=ResponseState.PUBLISHED, notified_at__isnull=True, published_at__lte=now - UNANNOUNCED_GRACE
     )
     return list(due.values_list("pk", flat=True)) + list(unannounced.values_list("pk", flat=True))
-
-
-def announce_response(response_id: int) -> Report | None:
-    """Tell the followers of a published response, once (the task's second half)."""
-    response = (
-        OfficialResponse.objects.select_related("idea", "status", "published_by", "author")
-        .filter(pk=response_id, state=ResponseState.PUBLISHED, notified_at__isnull=True)
-        .first()
-    )
-    if response is None:
-        return None
-    report = deliver(response_announcement(response))
-    OfficialResponse.objects.filter(pk=response_id, notified_at__isnull=True).update(notified_at=timezone.now())
-    return report
-
-
-# --- Reminding the brand -----------------------------------------------------------------
-
-REMINDER_IDEAS = 10
-
-
-def awaiting_reminders_send(*, now: datetime | None = None) -> int:
-    """Tell each community's managers which ideas await a response (once a day: the
-    event is keyed by the date, so a second run that day tells nobody again)."""
-    now = now or timezone.now()
-    told = 0
-    for community in Community.objects.filter(is_active=True):
-        awaiting = awaiting_response(community)
-        total = awaiting.count()
-        if not total:
-            continue
-        managers = _speakers_of(community)
-        ideas = [
-            {"title": idea.title, "url": idea.get_absolute_url(), "votes": idea.stats.votes}
-            for idea in awaiting[:REMINDER_IDEAS]
-        ]
-        event = Event(
-            key=f"awaiting:{community.pk}:{now.date().isoformat()}",  # once a day per community
-            community_id=community.pk,
-            url=reverse("manage:console"),
-            data={"total": total, "ideas": ideas},
-        )
-        told += deliver(Announcement(event, (Audience(Kind.AWAITING, users=managers),))).notified
-    return told

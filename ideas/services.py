@@ -23,14 +23,8 @@ from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+import events
 from accounts.models import User
-from accounts.reputation import (
-    points_comment_published,
-    points_idea_published,
-    points_ideas_published,
-    points_status_changed,
-    points_vote_cast,
-)
 from community.cache import content_changed
 from community.models import (
     Category,
@@ -43,12 +37,13 @@ from community.models import (
     Status,
 )
 from community.models.moderation import Outcome
-from community.moderation.services import ClientInfo, active_sanction, moderation_submit, sanction_message
+from community.sanctions import active_sanction, sanction_message
 from community.selectors import role_in
 from community.services import membership_join
+from config.client_ip import ClientInfo
+from config.images import MAX_IMAGES, image_validate, image_without_metadata
 from ideas.duplicates import idea_terms_refresh
 from ideas.exceptions import Refused
-from ideas.images import MAX_IMAGES, image_validate, image_without_metadata
 from ideas.models import (
     Comment,
     Follow,
@@ -63,8 +58,6 @@ from ideas.models import (
 from ideas.rendering import mentioned_usernames, render_markdown
 from ideas.search import idea_search_vector, on_postgres
 from ideas.storage import idea_media_storage
-from notifications.events import comment_published, idea_merged, status_changed
-from notifications.services import notifications_withdraw
 from outbox import services as outbox
 
 logger = logging.getLogger(__name__)
@@ -267,11 +260,17 @@ def idea_create(
     _refresh_search_vector(idea)
     _images_add(idea, images)
     follow_ensure(idea=idea, user=author)
-    # Points (and the badge they may earn) wait for the check to approve the idea, even
-    # where it is public at once: see `ideas_published`.
-    moderation_submit(content=idea, client=client)
+    # Moderation checks it (a subscriber); points (and the badge they may earn) wait for
+    # the check to approve it, even where it is public at once: see `ideas_published`.
+    events.publish(
+        "idea.posted",
+        community_id=community.pk,
+        subject=idea,
+        actor=author,
+        public=idea.is_public,
+        context={"client": client},
+    )
     _duplicates_look_for(idea)
-    content_changed(community.pk)
     return idea
 
 
@@ -330,7 +329,14 @@ def idea_update(
     _sync_stats_columns(idea)
     _refresh_search_vector(idea)
     _images_add(idea, images)
-    moderation_submit(content=idea, client=client)
+    events.publish(
+        "idea.edited",
+        community_id=idea.community_id,
+        subject=idea,
+        actor=user,
+        public=idea.is_public,
+        context={"client": client},
+    )
     _duplicates_look_for(idea)
     return idea
 
@@ -363,9 +369,10 @@ def idea_set_status(
     idea.status = status
     idea.save(update_fields=["status", "updated_at"])
     _sync_stats_columns(idea)
-    points_status_changed(idea=idea, status=status)
-    if response is None and idea.is_public:  # of an idea held, hidden or rejected, nobody hears
-        status_changed(change)
+    # Of an idea held, hidden or rejected, nobody hears (`public`).
+    events.publish(
+        "idea.status_changed", community_id=idea.community_id, subject=change, actor=user, public=idea.is_public
+    )
     return change
 
 
@@ -449,9 +456,32 @@ def _vote_write(*, idea: Idea, user: User, value: int, target: int | None, toggl
         old_value, new_value = change
         followed = new_value is not None and _row_insert(_FOLLOW_INSERT, idea.pk, user.pk, _now())
         votes = _stats_move(idea, votes=(old_value, new_value), followers=int(followed))
-        points_vote_cast(idea=idea, voter=user, value=new_value)
-        content_changed(idea.community_id)
+        events.publish(
+            "vote.cast" if new_value is not None else "vote.withdrawn",
+            community_id=idea.community_id,
+            subject=events.VoteFact(idea=idea, user=user, value=new_value, votes=votes, previous=old_value),
+            actor=user,
+            public=idea.is_public,
+        )
+        _threshold_check(idea, votes=votes, moved=(new_value or 0) - (old_value or 0))
     return VoteResult(value=new_value, votes=votes)
+
+
+def _threshold_check(idea: Idea, *, votes: int, moved: int) -> None:
+    """The vote that takes an unanswered public idea to the community's response threshold
+    is a fact for the brand's team (`idea.threshold_reached`): once per crossing."""
+    threshold = idea.community.response_vote_threshold
+    if not threshold or moved <= 0 or not votes - moved < threshold <= votes or not idea.is_public:
+        return
+    if IdeaStats.objects.filter(pk=idea.pk, answered_at__isnull=False).exists():
+        return
+    events.publish(
+        "idea.threshold_reached",
+        community_id=idea.community_id,
+        subject=idea,
+        votes=votes,
+        threshold=threshold,
+    )
 
 
 # The vote and the follow inserts as single statements (PostgreSQL and SQLite both speak
@@ -597,9 +627,14 @@ def comment_create(
     followed = _row_insert(_FOLLOW_INSERT, idea.pk, author.pk, _now())
     if counted or followed:
         _stats_move(idea, comments=int(counted), followers=int(followed), returning=None)
-    if counted:
-        content_changed(idea.community_id)
-    moderation_submit(content=comment, client=client)
+    events.publish(
+        "comment.posted",
+        community_id=idea.community_id,
+        subject=comment,
+        actor=author,
+        public=counted and idea.is_public,
+        context={"client": client},
+    )
     return comment
 
 
@@ -626,8 +661,14 @@ def comment_update(*, comment: Comment, user: User, body: str, client: ClientInf
     if comment.idea.community.moderation_mode == ModerationMode.PRE:
         content_set_moderation_state(content=comment, state=ModerationState.PENDING)
     _record_mentions(comment)
-    moderation_submit(content=comment, client=client)
-    content_changed(comment.idea.community_id)
+    events.publish(
+        "comment.edited",
+        community_id=comment.idea.community_id,
+        subject=comment,
+        actor=user,
+        public=_comment_counts(comment) and comment.idea.is_public,
+        context={"client": client},
+    )
     return comment
 
 
@@ -652,8 +693,7 @@ def comment_delete(*, comment: Comment, user: User) -> Comment:
     locked.mentions.clear()
     if counted:
         IdeaStats.objects.filter(pk=locked.idea_id).update(comments=F("comments") - 1)
-    content_notices_withdraw(content=locked)
-    content_changed(comment.idea.community_id)
+    events.publish("comment.deleted", community_id=comment.idea.community_id, subject=locked, actor=user)
     return locked
 
 
@@ -674,8 +714,9 @@ def content_set_moderation_state(*, content: Idea | Comment, state: str) -> None
         Idea.objects.filter(pk=content.pk).update(moderation_state=state)
         content.moderation_state = state
         _sync_stats_columns(content)
-        points_idea_published(idea=content)
-        if state in WITHDRAWN_STATES:
+        if state == ModerationState.APPROVED:
+            ideas_published(ideas=[content])
+        elif state in WITHDRAWN_STATES:
             content_notices_withdraw(content=content)
         return
     locked = Comment.objects.select_for_update().get(pk=content.pk)
@@ -688,18 +729,19 @@ def content_set_moderation_state(*, content: Idea | Comment, state: str) -> None
         IdeaStats.objects.filter(pk=locked.idea_id).update(comments=F("comments") + (1 if counted_after else -1))
     if state in WITHDRAWN_STATES:
         content_notices_withdraw(content=locked)
-    content_changed(content.idea.community_id)
+    else:
+        content_changed(content.idea.community_id)
     if counted_after and not counted_before:
         comment_approved(comment=locked)
 
 
 def content_notices_withdraw(*, content: Idea | Comment) -> None:
-    """Take back what members were told of content that is no longer public: hidden or
-    rejected, or held because members reported it (`flag_create`)."""
+    """Content that was public no longer is: hidden or rejected, or held because members
+    reported it (`flag_create`). Subscribers take back what was said of it."""
     if isinstance(content, Idea):
-        notifications_withdraw(idea_id=content.pk)
+        events.publish("idea.hidden", community_id=content.community_id, subject=content, public=False)
     else:
-        notifications_withdraw(keys=[f"comment:{content.pk}"])
+        events.publish("comment.hidden", community_id=content.idea.community_id, subject=content, public=False)
 
 
 def comment_approved(*, comment: Comment) -> None:
@@ -716,14 +758,16 @@ def comment_approved(*, comment: Comment) -> None:
     approvals = ModerationDecision.objects.filter(item__comment=comment, outcome=Outcome.APPROVE)
     if approvals.filter(item__revision=comment.revision).exists():
         return  # this very text was approved (and told) before a hide: nobody hears of it twice
-    comment_published(comment, mentions_only=approvals.exists())
-    points_comment_published(comment=comment)
+    # An edited revision's approval (`edited`) tells only the members it names.
+    events.publish(
+        "comment.approved", community_id=comment.idea.community_id, subject=comment, edited=approvals.exists()
+    )
 
 
 def ideas_published(*, ideas: Sequence[Idea]) -> None:
-    """Ideas public from the start (post-moderation) passed their check: their authors
-    earn their points now (once per idea)."""
-    points_ideas_published(ideas=ideas)
+    """Ideas passed their check or a moderator (public from the start in post-moderation):
+    their authors earn their points now (once per idea)."""
+    events.publish_many("idea.approved", ideas)
 
 
 def ideas_set_moderation_state(*, ideas: Sequence[Idea], state: str) -> None:
@@ -740,11 +784,11 @@ def ideas_set_moderation_state(*, ideas: Sequence[Idea], state: str) -> None:
     for (status_id, category_id, listed), pks in columns.items():
         IdeaStats.objects.filter(pk__in=pks).update(status=status_id, category=category_id, is_listed=listed)
     if state in WITHDRAWN_STATES:
-        for idea in ideas:
-            content_notices_withdraw(content=idea)
+        events.publish_many("idea.hidden", ideas, public=False)
+    elif state == ModerationState.APPROVED:
+        ideas_published(ideas=ideas)
     for community_id in {idea.community_id for idea in ideas}:
         content_changed(community_id)
-    points_ideas_published(ideas=ideas)
 
 
 # --- Counters ----------------------------------------------------------------------------
@@ -865,7 +909,13 @@ def idea_merge(*, duplicate: Idea, original: Idea, user: User) -> Merge:
     _sync_stats_columns(duplicate)
     stats_recount(duplicate)
     stats_recount(original)
-    idea_merged(record, followers=tuple(sorted(f["user_id"] for f in follows)))
+    events.publish(
+        "idea.merged",
+        community_id=original.community_id,
+        subject=record,
+        actor=user,
+        followers=tuple(sorted(f["user_id"] for f in follows)),
+    )
     return record
 
 
@@ -913,4 +963,5 @@ def idea_unmerge(*, merge: Merge, user: User) -> Idea:
     merge.save(update_fields=["undone_at"])
     stats_recount(duplicate)
     stats_recount(original)
+    events.publish("idea.unmerged", community_id=original.community_id, subject=merge, actor=user)
     return duplicate

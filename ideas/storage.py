@@ -16,7 +16,7 @@ from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
 from django.utils.functional import cached_property
 
-# The extensions our re-encoding writes (ideas.images); anything else is stored bare.
+# The extensions our re-encoding writes (config.images); anything else is stored bare.
 SAFE_EXTENSIONS = {".jpg", ".png", ".webp", ".gif"}
 
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 from celery import shared_task
 
 from community.cache import content_changed
+from config.images import thumbnail_of
 from ideas import duplicates
 from ideas.duplicate_pairs import duplicates_find, duplicates_find_recent
-from ideas.images import thumbnail_of
 from ideas.models import Idea, IdeaImage
 from ideas.reconcile import stats_reconcile
-from ideas.responses import announce_response, awaiting_reminders_send, publish_if_due, responses_due
-from notifications.tasks import RETRY
 
 
 @shared_task(name="media.make_thumbnails", autoretry_for=(OSError,), retry_backoff=5, max_retries=5)
@@ -29,29 +27,6 @@ def make_thumbnails(image_ids: list[int]) -> int:
         made += 1
         content_changed(image.idea.community_id)  # the idea page shows the thumbnail
     return made
-
-
-@shared_task(name="notifications.publish_response", max_retries=8, **RETRY)
-def publish_response(response_id: int) -> dict:
-    """Publish a due response, then tell its followers; each half happens once."""
-    published = publish_if_due(response_id)
-    report = announce_response(response_id)
-    return {"published": published, "notified": report.notified if report else 0}
-
-
-@shared_task(name="notifications.publish_due")
-def publish_due() -> int:
-    """Every minute: scheduled responses that are due, and published ones not yet
-    announced (a lost task). A late beat still publishes each once."""
-    due = responses_due()
-    for response_id in due:
-        publish_response.delay(response_id)
-    return len(due)
-
-
-@shared_task(name="notifications.awaiting_reminder", max_retries=5, **RETRY)
-def awaiting_reminder() -> int:
-    return awaiting_reminders_send()
 
 
 @shared_task(name="ideas.reconcile_counters")

@@ -19,7 +19,5 @@ urlpatterns = [
     path("<int:pk>/vote/", views.vote, name="vote"),
     path("<int:pk>/comments/", views.comment_create, name="comment"),
     path("<int:pk>/follow/", views.follow, name="follow"),
-    path("<int:pk>/flag/", views.flag_idea, name="flag"),
     path("<int:pk>/response/", brand_views.respond, name="respond"),
-    path("comments/<int:comment_pk>/flag/", views.flag_comment, name="comment_flag"),
 ]

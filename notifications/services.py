@@ -12,8 +12,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -21,6 +19,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 
+import events
 from accounts.models import User
 from community.models import Community
 from notifications.emails import Rendered, language_of, personalise, render_digest, render_notification
@@ -89,25 +88,6 @@ class Report:
 # --- Emitting ----------------------------------------------------------------------------
 
 
-_muted: ContextVar[bool] = ContextVar("notifications_muted", default=False)
-
-
-@contextmanager
-def muted() -> Iterator[None]:
-    """Announce nothing inside the block (seeding demo data, imports of history)."""
-    token = _muted.set(True)
-    try:
-        yield
-    finally:
-        _muted.reset(token)
-
-
-def is_muted() -> bool:
-    """Inside `muted()`: work queued for later (a badge check) carries this along, so that
-    it stays silent when it runs after the block, or in a worker."""
-    return _muted.get()
-
-
 def emit(announcement: Announcement) -> None:
     """Queue the delivery once the current transaction commits.
 
@@ -115,7 +95,7 @@ def emit(announcement: Announcement) -> None:
     audience that names someone decides how they hear of it (a mention before a reply
     before a comment on their idea before a comment on an idea they follow).
     """
-    if _muted.get():
+    if events.is_muted():
         return
     payload = announcement.as_payload()
     # Recorded with the change that is the news (the outbox): a broker down at that moment

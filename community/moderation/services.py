@@ -10,18 +10,16 @@ services, which keep the public counters right.
 from __future__ import annotations
 
 import logging
-import statistics
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
-from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
+import events
 from accounts.models import User
 from community.models import (
     Community,
@@ -35,24 +33,14 @@ from community.models import (
 )
 from community.models.moderation import OPEN_STATES, ItemState, Outcome
 from community.moderation import rules, spam_check
-from config.client_ip import client_ip
+from community.sanctions import active_sanction, sanction_message
+from community.selectors import typical_wait_forget
+from config.client_ip import ClientInfo
 from outbox import services as outbox
 
 logger = logging.getLogger(__name__)
 
 MODERATOR_ROLES = (Role.MODERATOR, Role.ADMIN)
-
-
-@dataclass(frozen=True)
-class ClientInfo:
-    """Where a submission came from (for the spam checker)."""
-
-    ip: str | None = None
-    user_agent: str = ""
-
-
-def client_info(request) -> ClientInfo:
-    return ClientInfo(ip=client_ip(request) or None, user_agent=request.headers.get("User-Agent", "")[:255])
 
 
 def rule_for(community: Community) -> ModerationRule:
@@ -61,29 +49,6 @@ def rule_for(community: Community) -> ModerationRule:
 
 
 # --- Sanctions ---------------------------------------------------------------------------
-
-
-def active_sanction(user: User, community: Community) -> Sanction | None:
-    if not user.is_authenticated:
-        return None
-    now = timezone.now()
-    return (
-        Sanction.objects.filter(user=user, community=community, lifted_at=None)
-        .filter(Q(kind=Sanction.Kind.BAN) | Q(until__gt=now))
-        .order_by("-created_at")
-        .first()
-    )
-
-
-def sanction_message(sanction: Sanction) -> str:
-    if sanction.kind == Sanction.Kind.BAN:
-        return _("You can no longer take part in this community: %(reason)s") % {"reason": sanction.reason}
-    until = timezone.localtime(sanction.until)
-    return _("Your participation in this community is suspended until %(date)s at %(time)s: %(reason)s") % {
-        "date": date_format(until, "DATE_FORMAT"),
-        "time": time_format(until, "TIME_FORMAT"),
-        "reason": sanction.reason,
-    }
 
 
 @transaction.atomic
@@ -96,9 +61,7 @@ def sanction_impose(*, sanction: Sanction, by: User | None = None) -> Sanction:
         sanction.created_by = by
     sanction.clean()
     sanction.save()
-    from notifications.events import sanction_imposed
-
-    sanction_imposed(sanction)
+    events.publish("member.sanctioned", community_id=sanction.community_id, subject=sanction, actor=by)
     return sanction
 
 
@@ -165,9 +128,7 @@ def moderation_submit(*, content, client: ClientInfo | None = None) -> Moderatio
     ModerationItem.objects.filter(
         kind=kind, idea=item.idea, comment=item.comment, state__in=OPEN_STATES, revision__lt=item.revision
     ).update(state=ItemState.SUPERSEDED, decided_at=timezone.now())
-    from notifications.services import is_muted
-
-    if is_muted():  # history being imported (the demo): its approval is not news either
+    if events.is_muted():  # history being imported (the demo): its approval is not news either
         enqueue_check(item.pk, quiet=True)
     else:
         enqueue_check(item.pk)
@@ -227,9 +188,7 @@ def moderation_check_batch(item_id: int, *, quiet: bool = False) -> CheckResult:
     if community_id is None:
         return CheckResult(None, ())
     if quiet:
-        from notifications.services import muted
-
-        with muted(), transaction.atomic():
+        with events.muted(), transaction.atomic():
             items = _claim_batch(item_id, alone=True)
             outcomes = _decide(items, verdicts={})
         return CheckResult(outcomes.get(item_id), tuple(item.pk for item in items))
@@ -391,6 +350,9 @@ def _record(decided: list[tuple[ModerationItem, str, str]]) -> None:
         ModerationDecision(item_id=item.pk, outcome=outcome, automatic=True, reasons=reasons, created_at=now)
         for item, outcome, reasons in decided
     )
+    for item, outcome, reasons in decided:
+        if outcome == Outcome.HOLD:
+            _held(item, reasons.split())
 
 
 def _rules_for(community_ids: set[int]) -> dict[int, ModerationRule]:
@@ -538,6 +500,11 @@ def _apply(item, content, outcome, *, reasons, automatic, moderator, message, tr
     )
 
 
+def _held(item: ModerationItem, reasons: list[str]) -> None:
+    """Content waits for a moderator: a fact for the brand's team (never its text)."""
+    events.publish("moderation.held", community_id=item.community_id, subject=item, public=False, reasons=reasons)
+
+
 # --- Decide (moderators) -----------------------------------------------------------------
 
 
@@ -604,11 +571,8 @@ def moderation_decide(
     flags.update(upheld=outcome != Outcome.APPROVE, decided_at=timezone.now())
     if trust and outcome == Outcome.APPROVE and content.author_id:
         Membership.objects.filter(community=item.community, user_id=content.author_id).update(trusted_at=timezone.now())
-    if content.author_id:
-        from notifications.events import moderation_decided
-
-        moderation_decided(decision)
-    cache.delete(_typical_wait_key(item.community))
+    events.publish("moderation.decided", community_id=item.community_id, subject=decision, actor=moderator)
+    typical_wait_forget(item.community)
     return decision
 
 
@@ -625,6 +589,10 @@ def flagger_weight(user: User, community: Community) -> float:
         decided=Count("pk"), upheld=Count("pk", filter=Q(upheld=True))
     )
     return (record["upheld"] + 1) / (record["decided"] + 2) * 2
+
+
+# From this many open reports on a public idea, each new one is a fact for the team.
+SEVERAL_REPORTS = 2
 
 
 class FlagRefused(Exception):
@@ -688,6 +656,9 @@ def flag_create(*, content, flagger: User, reason: str, note: str = "") -> FlagO
     hidden = total >= rule_for(community).flag_threshold
     if hidden:
         _hold_for_flags(content, kind, community)
+    elif kind == "idea" and (reports := open_flags.count()) >= SEVERAL_REPORTS:
+        # Still public, but several members find it wrong: the brand's team may want to look.
+        events.publish("idea.flagged", community_id=community.pk, subject=content, flags=reports)
     return FlagOutcome(flag=flag, created=True, hidden=hidden)
 
 
@@ -713,6 +684,7 @@ def _hold_for_flags(content, kind: str, community: Community) -> None:
     _apply(
         item, content, Outcome.HOLD, reasons=[*item.reason_codes(), "flags"], automatic=True, moderator=None, message=""
     )
+    _held(item, item.reason_codes())
     # Held for reports, it is hidden until a moderator looks: what was said of it goes too
     # (a hold by the check does not: the revision it holds was never announced).
     from ideas.services import content_notices_withdraw
@@ -739,26 +711,3 @@ def moderation_sweep(*, older_than: timedelta | None = None) -> int:
     for item_id in ids:
         enqueue_check(item_id)
     return len(ids)
-
-
-def _typical_wait_key(community: Community) -> str:
-    return f"moderation:typical-wait:{community.pk}"
-
-
-def typical_wait(community: Community) -> timedelta | None:
-    """The median time from submission to a moderator's decision, over the last 50."""
-    key = _typical_wait_key(community)
-    try:
-        cached = cache.get(key)
-    except Exception:
-        cached = None
-    if cached is not None:
-        return None if cached == -1 else timedelta(seconds=cached)
-    rows = ModerationDecision.objects.filter(item__community=community, automatic=False).order_by("-created_at")[:50]
-    waits = [(row.created_at - row.item.created_at).total_seconds() for row in rows.select_related("item")]
-    seconds = statistics.median(waits) if waits else -1
-    try:
-        cache.set(key, seconds, timeout=300)
-    except Exception:
-        logger.warning("Cache unavailable for the typical wait", exc_info=True)
-    return None if seconds == -1 else timedelta(seconds=seconds)

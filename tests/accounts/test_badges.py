@@ -17,9 +17,9 @@ from accounts.reputation import badges_check, points_award
 from accounts.tasks import check_badges, refresh_leaderboards
 from community.models import ModerationMode
 from community.moderation.services import rule_for
+from events import muted
 from ideas.services import comment_create, content_set_moderation_state, idea_create, idea_set_status, ideas_published
 from notifications.models import Kind, Notification
-from notifications.services import muted
 from tests.factories import MembershipFactory, UserFactory, make_idea
 
 pytestmark = pytest.mark.smoke

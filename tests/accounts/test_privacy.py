@@ -25,7 +25,8 @@ from PIL import Image
 from accounts.models import Badge, BadgeAward, DataExport, PointEvent, Reputation, User
 from accounts.privacy import account_delete, export_build, exports_purge
 from community.models import Flag, Membership, ModerationItem, Role
-from community.moderation.services import ClientInfo, flag_create, moderation_decide
+from community.moderation.services import flag_create, moderation_decide
+from config.client_ip import ClientInfo
 from ideas.models import Comment, Follow, IdeaImage, IdeaStats, Vote
 from ideas.services import comment_create, vote_toggle
 from notifications.models import Notification, Preference

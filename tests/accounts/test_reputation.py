@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-import ideas.services
+import accounts.subscribers
 from accounts.models import PointEvent, PointKind, PointValue, Reputation
 from accounts.reputation import points_award, reputation_recompute
 from community.models import ModerationItem, ModerationMode
@@ -281,7 +281,7 @@ class TestRecompute:
 
 
 def test_an_up_vote_costs_at_most_three_more_queries_for_the_points(community_a, idea_a, member_a, monkeypatch):
-    """Measured against the same vote with the hook switched off."""
+    """Measured against the same vote with the points subscriber switched off."""
 
     def queries_of_a_vote() -> int:
         idea = Idea.objects.select_related("community", "status").get(pk=idea_a.pk)
@@ -292,7 +292,7 @@ def test_an_up_vote_costs_at_most_three_more_queries_for_the_points(community_a,
 
     with_points = queries_of_a_vote()
     assert total(member_a, community_a) == 11
-    monkeypatch.setattr(ideas.services, "points_vote_cast", lambda **kwargs: False)
+    monkeypatch.setattr(accounts.subscribers, "points_vote_cast", lambda **kwargs: False)
     without_points = queries_of_a_vote()
     assert total(member_a, community_a) == 11
     assert 0 < with_points - without_points <= 3

@@ -29,8 +29,8 @@ from community.moderation.services import (
     moderation_decide,
     moderation_sweep,
     rule_for,
-    typical_wait,
 )
+from community.selectors import typical_wait
 from community.tasks import check_item
 from ideas.models import Comment, Idea, IdeaStats
 from ideas.services import comment_create, idea_create, idea_update

@@ -18,7 +18,6 @@ from django.utils import timezone
 from community.models import Role, Status
 from ideas.models import IdeaStats, ModerationState, ResponseState
 from ideas.responses import (
-    awaiting_reminders_send,
     response_approve,
     response_create,
     response_publish,
@@ -28,7 +27,8 @@ from ideas.responses import (
 )
 from ideas.selectors import awaiting_response
 from ideas.services import idea_set_status, vote_toggle
-from ideas.tasks import awaiting_reminder
+from notifications.responses import awaiting_reminders_send
+from notifications.tasks import awaiting_reminder
 from tests.factories import MembershipFactory, UserFactory, login_with_mfa, make_idea, run_as_task
 
 HOST_A = "ideas.brand-a.test"

@@ -1,4 +1,4 @@
-"""Images of ideas (PRODUCT.md §8), through the real post view and the helpers of ideas/images.py.
+"""Images of ideas (PRODUCT.md §8), through the real post view and the helpers of config/images.py.
 
 JPEG, PNG, WebP and GIF only, judged by Pillow on the content and not the name; at most
 5 MB; a bounded pixel count; EXIF removed before the file is stored; thumbnails made by a
@@ -20,7 +20,7 @@ from django.utils.html import escape
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
-from ideas.images import MAX_BYTES, MAX_IMAGES, image_validate, image_without_metadata, thumbnail_of
+from config.images import MAX_BYTES, MAX_IMAGES, image_validate, image_without_metadata, thumbnail_of
 from ideas.models import Idea, IdeaImage
 from ideas.tasks import make_thumbnails
 

@@ -18,7 +18,7 @@ from django.db.models import ProtectedError
 from django.urls import reverse
 from PIL import Image
 
-from ideas.images import thumbnail_of
+from config.images import thumbnail_of
 from ideas.models import Idea, IdeaImage, ModerationState
 from ideas.services import ideas_delete, ideas_set_moderation_state
 from ideas.tasks import make_thumbnails

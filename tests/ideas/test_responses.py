@@ -39,8 +39,8 @@ from ideas.responses import (
     response_withdraw,
 )
 from ideas.services import idea_merge
-from ideas.tasks import publish_due, publish_response
 from notifications.models import Notification
+from notifications.tasks import publish_due, publish_response
 from tests.factories import MembershipFactory, UserFactory, login_with_mfa, make_idea, run_as_task
 
 HOST_A = "ideas.brand-a.test"

@@ -19,11 +19,10 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
 from ideas.models import ResponseState
-from ideas.tasks import publish_due, publish_response
 from notifications.events import response_announcement
 from notifications.models import Kind, Notification
 from notifications.services import CHUNK_SIZE, Announcement, Audience, Event, deliver
-from notifications.tasks import deliver_task
+from notifications.tasks import deliver_task, publish_due, publish_response
 from tests.factories import login_with_mfa, make_idea
 from tests.notifications.conftest import HOST_A, add_followers, follow, publish_form, respond_url
 

@@ -18,8 +18,8 @@ from aiosmtpd.controller import Controller
 from django.test import Client
 
 from ideas.models import OfficialResponse, ResponseState
-from ideas.tasks import publish_response
 from notifications.models import Kind, Notification
+from notifications.tasks import publish_response
 from tests.celery_worker import celery_worker, wait_for
 from tests.factories import login_with_mfa
 from tests.notifications.conftest import HOST_A, add_followers, follow, publish_form, respond_url
