@@ -388,7 +388,7 @@ def publish_many(event_type: str, subjects, *, actor: Any = None, public: bool =
     subscribers registered with `many=True` hear them in one call."""
     kind = CATALOGUE[event_type]
     batch = [
-        Event(kind, community_id=subject.community_id, subject=subject, actor=actor, extra=extra)
+        Event(kind, community_id=subject.community_id, subject=subject, actor=actor, public=public, extra=extra)
         for subject in subjects
     ]
     if batch:

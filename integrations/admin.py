@@ -47,7 +47,7 @@ class EndpointForm(forms.ModelForm):
     url = forms.URLField(label=_("URL"), max_length=2000, assume_scheme="https")
     event_types = forms.MultipleChoiceField(
         label=_("Events"),
-        choices=[(kind.name, kind.label) for kind in CATALOGUE.values()],
+        choices=[(kind.name, kind.label) for kind in CATALOGUE.values() if not kind.internal],
         widget=forms.CheckboxSelectMultiple,
         help_text=_("What this endpoint receives. Nothing about content held for moderation or hidden is ever sent."),
     )

@@ -69,12 +69,12 @@ class NotNow(Exception):
 # --- Recording ------------------------------------------------------------------------------
 
 
-def endpoints_for(*, community_id: int, event_type: str) -> list[WebhookEndpoint]:
-    """The active endpoints of the community that chose this event type: one query.
+def endpoints_for(*, community_ids: set[int], event_type: str) -> list[WebhookEndpoint]:
+    """The active endpoints of these communities that chose this event type: one query.
 
     The type is matched in Python (a community has a handful of endpoints at most), so that
     the query is the same on PostgreSQL and on the embedded SQLite."""
-    endpoints = WebhookEndpoint.objects.filter(community_id=community_id, is_active=True).order_by()
+    endpoints = WebhookEndpoint.objects.filter(community_id__in=community_ids, is_active=True).order_by()
     return [endpoint for endpoint in endpoints if endpoint.wants(event_type)]
 
 
@@ -88,28 +88,37 @@ def body_for(endpoint: WebhookEndpoint, envelope: dict) -> str:
     return json.dumps(content, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
 
 
-def deliveries_record(*, event: Event) -> list[WebhookDelivery]:
-    """One delivery, and its job, per endpoint that wants the event; call inside the change's
-    transaction (the RECORD moment). The caller has checked that the event may leave the site."""
-    endpoints = endpoints_for(community_id=event.community_id, event_type=event.type)
+def deliveries_record(*, batch: list[Event]) -> list[WebhookDelivery]:
+    """One delivery, and its job, per event of the batch (one type) and endpoint of its
+    community that wants it; call inside the change's transaction (the RECORD moment). The
+    caller has checked that the events may leave the site. One query when no endpoint does."""
+    if not batch:
+        return []
+    endpoints = endpoints_for(community_ids={event.community_id for event in batch}, event_type=batch[0].type)
     if not endpoints:
         return []
-    envelope = event.envelope()  # the payload as of the change, snapshot now
-    community = Community.objects.get(pk=event.community_id)  # not joined above: most events find no endpoint
-    for endpoint in endpoints:
-        endpoint.community = community
+    # Not joined above: most events find no endpoint.
+    communities = Community.objects.in_bulk({endpoint.community_id for endpoint in endpoints})
     now = timezone.now()
-    deliveries = WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(
-            endpoint=endpoint,
-            event_id=event.id,
-            event_type=event.type,
-            body=body_for(endpoint, envelope),
-            next_attempt_at=now,
-            queued=True,
-        )
-        for endpoint in endpoints
-    )
+    rows = []
+    for event in batch:
+        envelope = None
+        for endpoint in endpoints:
+            if endpoint.community_id != event.community_id:
+                continue
+            endpoint.community = communities[endpoint.community_id]
+            envelope = envelope or event.envelope()  # the payload as of the change, snapshot now
+            rows.append(
+                WebhookDelivery(
+                    endpoint=endpoint,
+                    event_id=event.id,
+                    event_type=event.type,
+                    body=body_for(endpoint, envelope),
+                    next_attempt_at=now,
+                    queued=True,
+                )
+            )
+    deliveries = WebhookDelivery.objects.bulk_create(rows)
     enqueue_many(TASK, [[delivery.pk] for delivery in deliveries])
     return deliveries
 

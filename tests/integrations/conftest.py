@@ -34,7 +34,8 @@ def make_endpoint(community, url: str, types: list[str], *, kind: str = Kind.WEB
 
 
 @pytest.fixture
-def endpoint_a(community_a, receiver) -> WebhookEndpoint:
+def endpoint_a(community_a, idea_a, receiver) -> WebhookEndpoint:
+    """Made after idea_a, whose posting (through the service) it must not hear."""
     endpoint = make_endpoint(community_a, receiver.url, ["idea.posted", "vote.cast", "moderation.held"])
     receiver.secret = endpoint.secret
     return endpoint

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from community.models import ModerationItem, ModerationMode
+from community.models import ModerationItem, ModerationMode, ModerationRule
 from integrations.models import Kind, WebhookDelivery
 from tests.factories import make_idea
 from tests.integrations.conftest import make_endpoint, publish
@@ -53,11 +53,11 @@ def test_a_held_item_alert_links_the_review_queue_and_quotes_nothing(
 ):
     community_a.moderation_mode = ModerationMode.PRE
     community_a.save()
-    idea = make_idea(community_a, member_a, title="Titre retenu <script>", body="Corps retenu")
+    ModerationRule.objects.update_or_create(community=community_a, defaults={"new_member_hold_count": 5})
     make_endpoint(community_a, receiver.url, ALERTS, kind=Kind.SLACK)
-    with django_capture_on_commit_callbacks(execute=True):
-        publish("idea.posted", community_a, idea, public=False)
-        publish("moderation.held", community_a, ModerationItem.objects.get(idea=idea), reasons=["new_member"])
+    with django_capture_on_commit_callbacks(execute=True):  # through the real service
+        idea = make_idea(community_a, member_a, title="Titre retenu <script>", body="Corps retenu")
+    assert ModerationItem.objects.filter(idea=idea).exists()
 
     text = slack_text(receiver)
     assert "Une idée attend la modération." in text
@@ -75,7 +75,7 @@ def test_a_teams_alert_is_an_adaptive_card_with_a_link(
     )
     make_endpoint(community_a, receiver.url, ALERTS, kind=Kind.TEAMS)
     with django_capture_on_commit_callbacks(execute=True):
-        publish("response.submitted", community_a, response)
+        publish("response.submitted", community_a, response, managers=[], actor=brand_manager_a)
 
     [request] = receiver.requests
     body = json.loads(request.body)

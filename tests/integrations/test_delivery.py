@@ -7,18 +7,23 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from community.models import ModerationItem, ModerationMode
+import events
+from community.models import ModerationItem, ModerationMode, ModerationRule
+from events import VoteFact
 from integrations.models import DeliveryState, WebhookDelivery
 from integrations.services import delivery_attempt, delivery_redeliver, endpoint_rotate_secret, endpoint_send_test
 from integrations.signing import secret_bytes, secret_decrypt, signed_headers
 from outbox.models import Job
-from tests.factories import make_idea
+from tests.factories import MembershipFactory, UserFactory, make_idea
 from tests.integrations.conftest import make_endpoint, publish
+
+HOST_A = "ideas.brand-a.test"
 
 
 def test_it_delivers_a_signed_event_that_the_reference_verifier_accepts(
@@ -109,20 +114,67 @@ def test_a_held_idea_is_announced_without_its_content(
 ):
     community_a.moderation_mode = ModerationMode.PRE
     community_a.save()
-    idea = make_idea(community_a, member_a, title="Titre secret en attente", body="Corps secret en attente")
+    ModerationRule.objects.update_or_create(community=community_a, defaults={"new_member_hold_count": 5})
+    with django_capture_on_commit_callbacks(execute=True):  # through the real service
+        idea = make_idea(community_a, member_a, title="Titre secret en attente", body="Corps secret en attente")
     item = ModerationItem.objects.get(idea=idea)
-    with django_capture_on_commit_callbacks(execute=True):
-        publish("idea.posted", community_a, idea, public=False)  # how a held idea is announced
-        publish("moderation.held", community_a, item, reasons=["new_member"])
 
+    # The check held idea_a too (posted in post-moderation, checked after: a new member).
+    bodies = [json.loads(request.body) for request in receiver.requests]
+    [body] = [body for body in bodies if body["data"]["item"]["idea"] == idea.pk]
+    assert body["type"] == "moderation.held"
+    assert body["data"]["item"] == {"id": item.pk, "kind": "idea", "idea": idea.pk, "comment": None}
+    assert all(b"secret" not in request.body for request in receiver.requests)
+    assert set(WebhookDelivery.objects.values_list("event_type", flat=True)) == {"moderation.held"}
+
+
+def test_ideas_hidden_in_a_batch_are_not_delivered(endpoint_a, receiver, idea_a, django_capture_on_commit_callbacks):
+    endpoint_a.event_types = ["idea.hidden", "idea.approved"]
+    endpoint_a.save()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        events.publish_many("idea.hidden", [idea_a], public=False)
+    assert receiver.requests == []
+
+
+def test_internal_facts_never_leave_and_cannot_be_chosen(endpoint_a, receiver, member_a, client, admin_a):
+    endpoint_a.event_types = ["member.erased"]
+    endpoint_a.save()
+    with transaction.atomic():
+        events.publish("member.erased", community_id=endpoint_a.community_id, subject=member_a)
+    assert not WebhookDelivery.objects.exists()
+    from integrations.admin import EndpointForm
+
+    assert "member.erased" not in dict(EndpointForm.base_fields["event_types"].choices)
+
+
+def test_an_idea_posted_on_the_site_is_delivered(
+    endpoint_a, receiver, member_a, client, django_capture_on_commit_callbacks
+):
+    client.force_login(member_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(
+            reverse("ideas:create"), {"title": "Des casiers à vélos", "body": "Sécurisés."}, HTTP_HOST=HOST_A
+        )
+    assert answer.status_code == 302
     [request] = receiver.requests
     body = json.loads(request.body)
-    assert body["type"] == "moderation.held"
-    assert body["data"] == {
-        "item": {"id": item.pk, "kind": "idea", "idea": idea.pk, "comment": None},
-        "reasons": ["new_member"],
-    }
-    assert b"secret" not in request.body
+    assert (body["type"], body["data"]["idea"]["title"]) == ("idea.posted", "Des casiers à vélos")
+    assert request.verified is True
+
+
+def test_a_vote_on_the_site_is_delivered(
+    endpoint_a, receiver, idea_a, member_b, community_a, client, django_capture_on_commit_callbacks
+):
+    voter = UserFactory(username="voter")
+    MembershipFactory(user=voter, community=community_a)
+    client.force_login(voter)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("ideas:vote", args=[idea_a.pk]), {"value": "1"}, HTTP_HOST=HOST_A)
+    [request] = receiver.requests
+    body = json.loads(request.body)
+    assert body["type"] == "vote.cast"
+    assert body["data"]["voter"]["username"] == "voter"
+    assert "email" not in request.body.decode()
 
 
 def test_a_delivery_already_made_is_not_sent_again(endpoint_a, receiver, idea_a, django_capture_on_commit_callbacks):
@@ -180,7 +232,7 @@ def test_an_event_in_a_community_without_endpoints_costs_one_query(
 ):
     make_endpoint(community_b, receiver.url, ["vote.cast"])  # another community's
     with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
-        publish("vote.cast", idea_a.community, idea_a)
+        publish("vote.cast", idea_a.community, VoteFact(idea=idea_a, user=idea_a.author, value=1, votes=1))
     statements = [query["sql"] for query in queries.captured_queries if "SAVEPOINT" not in query["sql"]]
     assert len(statements) == 1
     assert "integrations_webhookendpoint" in statements[0]

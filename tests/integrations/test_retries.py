@@ -8,6 +8,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from events import VoteFact
 from integrations.models import DeliveryState, WebhookDelivery
 from integrations.services import DISABLE_AFTER, JITTER, MAX_ATTEMPTS, RETRY_DELAYS, deliveries_queue_due
 from tests.integrations.conftest import publish
@@ -91,7 +92,9 @@ def test_410_gone_disables_the_endpoint_at_once(
         publish("idea.posted", idea_a.community, idea_a)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        publish("vote.cast", idea_a.community, idea_a)  # disabled: nothing recorded for it
+        publish(
+            "vote.cast", idea_a.community, VoteFact(idea=idea_a, user=idea_a.author, value=1, votes=1)
+        )  # disabled: nothing recorded for it
 
     delivery = WebhookDelivery.objects.get()
     assert (delivery.state, delivery.attempts, delivery.last_status_code) == (DeliveryState.FAILED, 1, 410)
