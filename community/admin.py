@@ -108,6 +108,16 @@ class CommunityScopedAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return self.has_change_permission(request, obj)
 
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
+        # Staff who run one community add its rows (synonyms, webhooks, API keys…): the
+        # community is chosen for them.
+        initial = super().get_changeform_initial_data(request)
+        if self.community_field == "community" and "community" not in initial:
+            mine = communities_with_role(request.user, self.editor_roles).values_list("pk", flat=True)[:2]
+            if len(mine) == 1:
+                initial["community"] = mine[0]
+        return initial
+
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "community" and not request.user.is_superuser:
             kwargs["queryset"] = communities_with_role(request.user, self.editor_roles)

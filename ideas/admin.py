@@ -73,7 +73,6 @@ class ScopedStatusFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         from community.models import Status
-        from community.selectors import communities_with_role
 
         statuses = Status.objects.filter(community__in=communities_with_role(request.user)).select_related("community")
         return [(status.pk, f"{status.name} · {status.community}") for status in statuses]
@@ -473,14 +472,6 @@ class SynonymAdmin(CommunityScopedAdmin):
     list_filter = (("community", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("words",)
     list_select_related = ("community",)
-
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
-        # An admin of one community adds its synonyms: no choice to make.
-        initial = super().get_changeform_initial_data(request)
-        mine = communities_with_role(request.user, self.editor_roles).values_list("pk", flat=True)[:2]
-        if "community" not in initial and len(mine) == 1:
-            initial["community"] = mine[0]
-        return initial
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
         before = form.initial.get("community") if change else None

@@ -44,7 +44,12 @@ def object_for_button(model_admin: admin.ModelAdmin, request: HttpRequest, objec
 
 
 class EndpointForm(forms.ModelForm):
-    url = forms.URLField(label=_("URL"), max_length=2000, assume_scheme="https")
+    url = forms.URLField(
+        label=_("URL"),
+        max_length=2000,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"class": "vURLField", "size": 80}),  # a whole address in view
+    )
     event_types = forms.MultipleChoiceField(
         label=_("Events"),
         choices=[(kind.name, kind.label) for kind in CATALOGUE.values() if not kind.internal],

@@ -27,6 +27,7 @@ from ideas import responses
 from ideas.duplicate_pairs import duplicates_find
 from ideas.models import Comment, Idea, Merge, OfficialResponse, StatusChange, Synonym
 from ideas.services import comment_create, idea_merge, idea_set_status
+from integrations.models import WebhookDelivery, WebhookEndpoint
 from notifications.models import Notification
 from tests.factories import (
     CategoryFactory,
@@ -83,6 +84,14 @@ def _community_rows(community, tag: str, moderator, manager) -> None:
     Synonym.objects.create(community=community, words=f"Zéphyr {tag}, TGV Max {tag}")
     PointEventFactory(community=community, user=author)
     NotificationFactory(community=community, recipient=author, idea=idea)
+    endpoint = WebhookEndpoint(
+        community=community, name=f"CRM {tag}", url=f"https://hooks.example.com/{tag}", event_types=["idea.posted"]
+    )
+    endpoint.set_secret()
+    endpoint.save()
+    WebhookDelivery.objects.create(
+        endpoint=endpoint, event_id=f"evt_{tag}", event_type="idea.posted", body="{}", state="delivered", attempts=1
+    )
 
 
 @pytest.fixture
