@@ -19,9 +19,10 @@ LIST_AND_HOME_BUDGET = 8
 DETAIL_BUDGET = 12
 # A vote: the session and the member, the narrow idea with the member's
 # role, the sanction check, the vote and the follow inserts, the counters' UPDATE ...
-# RETURNING, the author's points (ledger, total), and the transaction's savepoint and
-# release (BEGIN and COMMIT in production, where this one transaction holds it all).
-VOTE_BUDGET = 11
+# RETURNING, the author's points (ledger, total), the community's webhook endpoints that may
+# want `vote.cast` (one indexed read, integrations/services.py), and the transaction's
+# savepoint and release (BEGIN and COMMIT in production, where this one transaction holds it all).
+VOTE_BUDGET = 12
 # A comment: the same first four, the comment, the follow, the counters, the mentions the
 # notification reads, the points (two), moderation_submit (five, its own, with its check's
 # outbox job), the notification's outbox job, the savepoint and release, and the count shown.
