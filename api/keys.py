@@ -69,11 +69,12 @@ def api_key_revoke(*, keys) -> int:
 def api_key_find(raw: str) -> ApiKey | None:
     """The usable key (not revoked, not expired) whose secret this is; None otherwise.
     One query; the last-used time is written at most once a minute."""
-    parts = raw.strip().split("_")
-    if len(parts) != 3 or f"{parts[0]}_" != KEY_PREFIX or not parts[1].isalnum() or len(parts[1]) != 8:
+    raw = raw.strip()
+    prefix = raw[len(KEY_PREFIX) : len(KEY_PREFIX) + 8]
+    if not raw.startswith(KEY_PREFIX) or len(prefix) != 8 or not prefix.isalnum() or raw[12:13] != "_":
         return None
-    key = ApiKey.objects.select_related("community", "created_by").filter(prefix=parts[1]).first()
-    if key is None or not hmac.compare_digest(key.secret_hash, _digest(raw.strip())):
+    key = ApiKey.objects.select_related("community", "created_by").filter(prefix=prefix).first()
+    if key is None or not hmac.compare_digest(key.secret_hash, _digest(raw)):
         return None
     now = timezone.now()
     if not key.is_usable(now):

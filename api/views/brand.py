@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Path, Router, Schema
 from pydantic import Field
 
-from api.answers import answers
+from api.answers import answers, created
 from api.auth import Caller, caller_of
 from api.errors import ApiError
 from api.permissions import require_scope, require_speaker
@@ -68,10 +68,10 @@ def response_create(request: HttpRequest, path: Path[IdeaPath], payload: Respons
     caller = caller_of(request)
     require_speaker(caller)
     idea = selectors.get_idea_for_viewer(request, path.idea_id)
-    created = responses.response_create(
+    draft = responses.response_create(
         idea=idea, user=caller.actor, body=payload.body, status=_status(caller, payload.status)
     )
-    return 201, response_out(_response(caller, created.pk), caller)
+    return created(response_out(_response(caller, draft.pk), caller))
 
 
 @router.patch("/responses/{response_id}", response=answers(200, ResponseOut), summary="Edit a response")

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Path, Router, Schema
 from pydantic import Field
 
-from api.answers import answers
+from api.answers import answers, created
 from api.auth import caller_of
 from api.errors import ApiError, form_errors
 from api.permissions import require_scope, require_staff_power
@@ -65,7 +65,7 @@ def comment_create(request: HttpRequest, path: Path[IdeaPath], payload: CommentI
     comment = services.comment_create(
         idea=idea, author=caller.actor, body=body, parent=parent, client=client_info(request)
     )
-    return 201, comment_out(comment, caller)
+    return created(comment_out(comment, caller))
 
 
 def _comment(request: HttpRequest, caller, comment_id: int) -> Comment:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
-from api.answers import answers
+from api.answers import answers, created
 from api.auth import Caller, caller_of
 from api.cursor import KEYS, after, cursor_decode, cursor_encode
 from api.errors import ApiError, form_errors
@@ -174,7 +174,7 @@ def idea_create(request: HttpRequest, payload: IdeaIn):
         submitted_by=submitted_by,
     )
     idea = Idea.objects.select_related("stats", "status", "category", "author", "submitted_by").get(pk=idea.pk)
-    return 201, idea_detail_out(idea, caller, my_vote=None, response=None)
+    return created(idea_detail_out(idea, caller, my_vote=None, response=None))
 
 
 @router.patch("/{idea_id}", response=answers(200, IdeaDetailOut), summary="Edit an idea")

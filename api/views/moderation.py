@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest
 from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
-from api.answers import answers
+from api.answers import answers, created
 from api.auth import Caller, caller_of
 from api.permissions import require_moderator
 from api.present import member_out
@@ -70,11 +70,13 @@ def item_decide(request: HttpRequest, path: Path[ItemPath], payload: DecisionIn)
     decision = moderation_decide(
         item=item, moderator=caller.actor, outcome=payload.outcome, message=payload.message, trust=payload.trust
     )
-    return 201, {
-        "id": decision.pk,
-        "item": item.pk,
-        "outcome": decision.outcome,
-        "message": decision.message,
-        "trusted": decision.trusted,
-        "created_at": decision.created_at,
-    }
+    return created(
+        {
+            "id": decision.pk,
+            "item": item.pk,
+            "outcome": decision.outcome,
+            "message": decision.message,
+            "trusted": decision.trusted,
+            "created_at": decision.created_at,
+        }
+    )

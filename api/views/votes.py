@@ -74,7 +74,6 @@ def vote_list(request: HttpRequest, path: Path[IdeaPath]):
     """The latest votes first, with proxy votes marked by who recorded them. Staff only
     (moderation or admin scope): members' votes are not public on the site either."""
     caller = caller_of(request)
-    require_scope(caller, "read")
     if not ({"moderation", "admin"} & caller.scopes) or not is_staff_of(caller.actor, caller.community):
         raise ApiError(403, _("Only the community's staff see who voted."))
     require_staff_power(caller)
