@@ -27,6 +27,7 @@ from api.keys import api_key_find
 from api.models import ApiKey, Scope
 from api.ratelimit import limit_for_key, limit_for_member, rate_check
 from community.models import Community
+from ideas.services import is_moderator
 
 SESSION_SCOPES = frozenset(Scope.values)
 
@@ -90,7 +91,10 @@ class KeyAuth(HttpBearer):
             raise ApiError(401, _("This community is closed."))
         _throttle(f"key:{key.pk}", limit_for_key())
         scopes = frozenset(key.scopes)
-        viewer = creator if Scope.MODERATION in scopes else AnonymousUser()
+        # A moderator's key sees held and hidden content only with the moderation scope;
+        # anyone else's sees what they see on the site (the public, and their own posts).
+        moderator = is_moderator(creator, key.community)
+        viewer = creator if Scope.MODERATION in scopes or not moderator else AnonymousUser()
         return _enter(request, Caller(community=key.community, actor=creator, viewer=viewer, scopes=scopes, key=key))
 
 

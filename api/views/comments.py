@@ -54,7 +54,6 @@ def _body(data: dict) -> str:
 def comment_create(request: HttpRequest, path: Path[IdeaPath], payload: CommentIn):
     caller = caller_of(request)
     require_scope(caller, "write:ideas")
-    request.user = caller.actor
     idea = selectors.get_idea_for_action(request, path.idea_id)
     body = _body(payload.dict())
     parent = None
@@ -70,7 +69,6 @@ def comment_create(request: HttpRequest, path: Path[IdeaPath], payload: CommentI
 
 def _comment(request: HttpRequest, caller, comment_id: int) -> Comment:
     """A comment the acting user may see, in the caller's community; else 404."""
-    request.user = caller.actor
     return selectors.get_comment_for_viewer(request, comment_id)
 
 

@@ -183,7 +183,6 @@ def idea_edit(request: HttpRequest, path: Path[IdeaPath], payload: IdeaPatch):
     moderation scope; sessions: with the second factor). Moderated again, as on the site."""
     caller = caller_of(request)
     require_scope(caller, "write:ideas")
-    request.user = caller.actor
     idea = selectors.get_idea_for_viewer(request, path.idea_id)
     if idea.author_id != caller.actor.pk:
         require_moderator(caller)  # editing others' ideas is a moderator's power

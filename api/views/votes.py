@@ -37,7 +37,6 @@ def vote_cast(request: HttpRequest, path: Path[IdeaPath], payload: VoteIn):
     again changes nothing; a vote of the other value replaces it."""
     caller = caller_of(request)
     require_scope(caller, "write:votes")
-    request.user = caller.actor
     idea = selectors.get_idea_for_action(request, path.idea_id)
     voter, recorded_by = caller.actor, None
     if payload.member is not None:
@@ -54,7 +53,6 @@ def vote_withdraw(request: HttpRequest, path: Path[IdeaPath], query: Query[Withd
     member's own vote is theirs alone to withdraw)."""
     caller = caller_of(request)
     require_scope(caller, "write:votes")
-    request.user = caller.actor
     idea = selectors.get_idea_for_action(request, path.idea_id)
     voter = caller.actor
     if query.member is not None and query.member != caller.actor.pk:
@@ -77,7 +75,6 @@ def vote_list(request: HttpRequest, path: Path[IdeaPath]):
     if not ({"moderation", "admin"} & caller.scopes) or not is_staff_of(caller.actor, caller.community):
         raise ApiError(403, _("Only the community's staff see who voted."))
     require_staff_power(caller)
-    request.user = caller.actor
     idea = selectors.get_idea_for_viewer(request, path.idea_id)
     votes = Vote.objects.filter(idea=idea).select_related("user", "recorded_by").order_by("-created_at", "-pk")
     return [
