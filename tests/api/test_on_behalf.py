@@ -40,18 +40,10 @@ def test_an_unknown_email_becomes_a_passwordless_member_who_authored_the_idea(ap
 
 
 def test_the_idea_page_says_who_posted_it_on_the_customers_behalf(api_as, brand_manager_a, community_a):
-    posted = (
-        api_as(brand_manager_a, community_a, ["write:ideas"])
-        .post(
-            "/ideas",
-            {
-                "title": "Un menu végétarien au bar",
-                "body": "Au guichet.",
-                "author": {"email": "c@example.test", "name": "Cé"},
-            },
-        )
-        .json()
-    )
+    customer = {"email": "c@example.test", "name": "Cé"}
+    api = api_as(brand_manager_a, community_a, ["write:ideas"])
+    posted = api.post("/ideas", {"title": "Un menu végétarien au bar", "body": "Au guichet.", "author": customer})
+    posted = posted.json()
     page = Client().get(posted["url"].replace("http://ideas.brand-a.test", ""), HTTP_HOST="ideas.brand-a.test")
     assert page.status_code == 200
     text = page.content.decode()
