@@ -19,6 +19,7 @@ from api.permissions import require_acting_for_members, require_moderator, requi
 from api.present import idea_detail_out, idea_out
 from api.schemas import IdeaDetailOut, IdeaIn, IdeaPage, IdeaPatch, StatusIn
 from api.services import customer_for
+from community.cache import content_cached
 from community.models import Status
 from community.moderation.services import client_info
 from community.selectors import community_url
@@ -95,10 +96,20 @@ def idea_list(request: HttpRequest, query: Query[ListQuery]):
             offset = int(data.get("o", 0))
         else:
             ideas = after(ideas, sort, data)
-    # The page's ids first, reading the narrow stats rows only; then those ideas whole.
-    ids = list(ideas.values_list("pk", flat=True)[offset : offset + query.limit + 1])
-    more = len(ids) > query.limit
-    page = _load(ids[: query.limit], ideas)
+
+    def load() -> tuple[list[Idea], bool]:
+        # The page's ids first, reading the narrow stats rows only; then those ideas whole.
+        ids = list(ideas.values_list("pk", flat=True)[offset : offset + query.limit + 1])
+        return _load(ids[: query.limit], ideas), len(ids) > query.limit
+
+    # A listing that is the same for every reader (not a search, "mine" or "followed") is
+    # read once per content version, as the site's pages are (ideas.selectors.listing_page).
+    shared = selectors.listing_count_key(caller.community, filters)
+    if shared and not filters.q:
+        name = f"api:{shared}:{sort}:{query.limit}:{query.cursor}"
+        page, more = content_cached(caller.community.pk, name, load)
+    else:
+        page, more = load()
     my_votes = selectors.member_votes(caller.viewer, page) if caller.is_session else {}
     next_cursor = None
     if more and page:
