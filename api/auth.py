@@ -81,7 +81,7 @@ class KeyAuth(HttpBearer):
         return self.authenticate(request, token)
 
     def authenticate(self, request: HttpRequest, token: str) -> Caller:
-        key = api_key_find(token)
+        key = api_key_find(token, community=getattr(request, "community", None))
         if key is None:
             raise ApiError(401, _("Unknown, expired or revoked API key."))
         creator = key.created_by
