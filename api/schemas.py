@@ -13,6 +13,26 @@ from pydantic import Field, model_validator
 Id = Field(ge=1, le=2**63 - 1)
 
 
+class IdeaPath(Schema):
+    idea_id: int = Id
+
+
+class CommentPath(Schema):
+    comment_id: int = Id
+
+
+class ResponsePath(Schema):
+    response_id: int = Id
+
+
+class ItemPath(Schema):
+    item_id: int = Id
+
+
+class MemberPath(Schema):
+    member_id: int = Id
+
+
 class MemberOut(Schema):
     id: int
     username: str

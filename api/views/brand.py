@@ -5,28 +5,19 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Path, Router, Schema
-from pydantic import Field
+from ninja import Path, Router
 
 from api.answers import answers, created
 from api.auth import Caller, caller_of
 from api.errors import ApiError
 from api.permissions import require_scope, require_speaker
 from api.present import response_out
-from api.schemas import ResponseIn, ResponseOut, ScheduleIn
+from api.schemas import IdeaPath, ResponseIn, ResponseOut, ResponsePath, ScheduleIn
 from community.models import Status
 from ideas import responses, selectors
 from ideas.models import OfficialResponse, ResponseState
 
 router = Router(tags=["official responses"])
-
-
-class IdeaPath(Schema):
-    idea_id: int = Field(ge=1, le=2**63 - 1)
-
-
-class ResponsePath(Schema):
-    response_id: int = Field(ge=1, le=2**63 - 1)
 
 
 def _status(caller: Caller, status_id: int | None) -> Status | None:

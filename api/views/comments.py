@@ -4,29 +4,20 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Path, Router, Schema
-from pydantic import Field
+from ninja import Path, Router
 
 from api.answers import answers, created
 from api.auth import caller_of
 from api.errors import ApiError, form_errors
 from api.permissions import require_scope, require_staff_power
 from api.present import comment_out
-from api.schemas import CommentIn, CommentOut, CommentPatch
+from api.schemas import CommentIn, CommentOut, CommentPatch, CommentPath, IdeaPath
 from community.moderation.services import client_info
 from ideas import selectors, services
 from ideas.forms import CommentForm
 from ideas.models import Comment
 
 router = Router(tags=["comments"])
-
-
-class IdeaPath(Schema):
-    idea_id: int = Field(ge=1, le=2**63 - 1)
-
-
-class CommentPath(Schema):
-    comment_id: int = Field(ge=1, le=2**63 - 1)
 
 
 @router.get("/ideas/{idea_id}/comments", response=answers(200, list[CommentOut]), summary="An idea's thread")

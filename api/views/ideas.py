@@ -17,7 +17,7 @@ from api.cursor import KEYS, after, cursor_decode, cursor_encode
 from api.errors import ApiError, form_errors
 from api.permissions import require_acting_for_members, require_moderator, require_scope, require_status_changer
 from api.present import idea_detail_out, idea_out
-from api.schemas import IdeaDetailOut, IdeaIn, IdeaPage, IdeaPatch, StatusIn
+from api.schemas import IdeaDetailOut, IdeaIn, IdeaPage, IdeaPatch, IdeaPath, StatusIn
 from api.services import customer_for
 from community.cache import content_cached
 from community.models import Status
@@ -44,10 +44,6 @@ class ListQuery(Schema):
     followed: bool = Field(False, description="Ideas I follow (sessions only).")
     limit: int = Field(20, ge=1, le=MAX_LIMIT)
     cursor: str = Field("", max_length=500, description="`next_cursor` of the previous page.")
-
-
-class IdeaPath(Schema):
-    idea_id: int = Field(ge=1, le=2**63 - 1)
 
 
 def _filters(caller: Caller, query: ListQuery) -> selectors.ListingFilters:

@@ -13,7 +13,7 @@ from api.answers import answers
 from api.auth import caller_of
 from api.permissions import require_scope
 from api.present import category_out, member_out, status_out
-from api.schemas import CallerOut, CategoryOut, MemberOut, StatusOut, TagOut
+from api.schemas import CallerOut, CategoryOut, MemberOut, MemberPath, StatusOut, TagOut
 from community.selectors import community_url
 from ideas.selectors import categories_of, statuses_of
 
@@ -63,10 +63,6 @@ def tags(request: HttpRequest, query: Query[TagsQuery]):
         .order_by("-uses", "name")[: query.limit]
     )
     return [{"name": tag.name, "slug": tag.slug} for tag in used]
-
-
-class MemberPath(Schema):
-    member_id: int = Field(ge=1, le=2**63 - 1)
 
 
 @router.get("/members/{member_id}", response=answers(200, MemberOut), summary="A member's public profile")

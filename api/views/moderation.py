@@ -12,7 +12,7 @@ from api.answers import answers, created
 from api.auth import Caller, caller_of
 from api.permissions import require_moderator
 from api.present import member_out
-from api.schemas import DecisionIn, DecisionOut, ModerationItemOut
+from api.schemas import DecisionIn, DecisionOut, ItemPath, ModerationItemOut
 from community.models import ModerationItem
 from community.models.moderation import OPEN_STATES
 from community.moderation.services import moderation_decide
@@ -25,10 +25,6 @@ class ItemsQuery(Schema):
         "open", description="open: waiting for the check or for a moderator."
     )
     limit: int = Field(50, ge=1, le=200)
-
-
-class ItemPath(Schema):
-    item_id: int = Field(ge=1, le=2**63 - 1)
 
 
 def _item_out(item: ModerationItem, caller: Caller) -> dict:

@@ -13,7 +13,7 @@ from api.auth import caller_of
 from api.errors import ApiError
 from api.permissions import is_staff_of, require_acting_for_members, require_scope, require_staff_power
 from api.present import member_out
-from api.schemas import VoteIn, VoteOut, VoteResultOut
+from api.schemas import IdeaPath, VoteIn, VoteOut, VoteResultOut
 from api.services import customer_for
 from ideas import selectors, services
 from ideas.models import Vote
@@ -21,10 +21,6 @@ from ideas.models import Vote
 router = Router(tags=["votes"])
 
 VOTES_SHOWN = 500
-
-
-class IdeaPath(Schema):
-    idea_id: int = Field(ge=1, le=2**63 - 1)
 
 
 class WithdrawQuery(Schema):
