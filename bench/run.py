@@ -90,7 +90,7 @@ class Scenario:
     name: str
     signed_in: bool = False
     expect: int = 200
-    kind: str = "page"  # page, json, vote, comment
+    kind: str = "page"  # page, json, api (with the bench's API key), vote, comment
 
 
 SCENARIOS = (
@@ -100,6 +100,12 @@ SCENARIOS = (
     Scenario("home, signed in", signed_in=True),
     Scenario("list"),
     Scenario("list, signed in", signed_in=True),
+    # The REST API's list beside the HTML list (docs/benchmarks.md, "API list beside the HTML list").
+    Scenario("list, first page"),
+    Scenario("list, first page, signed in", signed_in=True),
+    Scenario("api list", kind="api"),
+    Scenario("api list, signed in", signed_in=True, kind="json"),
+    Scenario("api list, page 50", kind="api"),
     Scenario("idea page"),
     Scenario("idea page, signed in", signed_in=True),
     Scenario("search, selective"),
@@ -149,6 +155,10 @@ def scenario_paths(facts: dict) -> dict[str, str]:
         "baseline": "/robots.txt",
         "home": "/",
         "list": "/ideas/?" + urlencode({"sort": "top", "status": facts["list_status"], "page": 50}),
+        "list, first page": "/ideas/?" + urlencode({"sort": "top", "status": facts["list_status"]}),
+        "api list": "/api/v1/ideas?" + urlencode({"sort": "top", "status": facts["list_status"], "limit": 20}),
+        "api list, page 50": "/api/v1/ideas?"
+        + urlencode({"sort": "top", "status": facts["list_status"], "limit": 20, "cursor": facts.get("api_cursor")}),
         "idea page": f"/ideas/{detail['id']}-{detail['slug']}/",
         "search, selective": "/ideas/?" + urlencode({"q": facts["selective"]["term"]}),
         "search, broad": "/ideas/?" + urlencode({"q": facts["broad"]["term"]}),
@@ -187,6 +197,8 @@ def client_requests(scenario: Scenario, facts: dict, clients: list[Client], conc
     for number in range(concurrency):
         client = clients[number] if scenario.signed_in else None
         headers = {"Accept": "application/json" if scenario.kind != "page" else "text/html,application/xhtml+xml"}
+        if scenario.kind == "api":
+            headers["Authorization"] = f"Bearer {facts['api_key']}"
         if client:
             headers["Cookie"] = client.cookie()
         if scenario.kind in ("vote", "comment"):
@@ -330,6 +342,10 @@ def start_server(
         "SECRET_KEY": os.environ["SECRET_KEY"],
         "ALLOWED_HOSTS": os.environ["ALLOWED_HOSTS"],
         "SECURE_SSL_REDIRECT": "false",
+        # The API scenarios measure the work of a request, not the limiter's 429s (its
+        # counting still runs on every request).
+        "API_RATE_LIMIT_PER_KEY": "100000000",
+        "API_RATE_LIMIT_PER_MEMBER": "100000000",
         "PYTHONPATH": str(ROOT),
     }
     command = [str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
@@ -526,7 +542,7 @@ def count_queries(results: list[Result], facts: dict, clients: list[Client]) -> 
     patched = {"execute_command": redis.client.Redis.execute_command, "execute": redis.client.Pipeline.execute}
     redis.client.Redis.execute_command = counted(patched["execute_command"])
     redis.client.Pipeline.execute = counted(patched["execute"])
-    paths = scenario_paths(facts)
+    paths = scenario_paths(facts) | {"api key": facts.get("api_key", "")}
     member = get_user_model().objects.get(pk=clients[0].user_id)
     spare = facts["takers"][:SPARE_IDEAS]
     try:
@@ -562,8 +578,9 @@ def _one_request(scenario: Scenario, browser, paths: dict[str, str], spare: list
                 f"/ideas/{spare[2]}/comments/", {"body": COMMENT_TEXTS[0]}, HTTP_ACCEPT="application/json"
             )
         else:
-            accept = "application/json" if scenario.kind == "json" else "text/html"
-            response = browser.get(paths[_base(scenario)], HTTP_ACCEPT=accept)
+            accept = "application/json" if scenario.kind in ("json", "api") else "text/html"
+            key = {"HTTP_AUTHORIZATION": f"Bearer {paths['api key']}"} if scenario.kind == "api" else {}
+            response = browser.get(paths[_base(scenario)], HTTP_ACCEPT=accept, **key)
     if response.status_code != scenario.expect:
         print(f"  ! {scenario.name}: HTTP {response.status_code} when counting queries")
     return len(queries)
@@ -769,6 +786,28 @@ def ensure_data(args: argparse.Namespace, database_url: str, bench_url: str, siz
     return bench_data.facts(bench_url)
 
 
+def api_facts(facts: dict, user_id: int) -> dict:
+    """A read key of the first client's for the API scenarios, and the cursor after the
+    listing's first 49 pages (the API's "page 50", beside the HTML list's `page=50`)."""
+    from django.conf import settings
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+    from api.cursor import cursor_encode
+    from api.keys import api_key_create
+    from community.models import Community
+    from ideas.selectors import ListingFilters, ideas_for_listing
+
+    # This process counts each scenario's queries (count_queries): no 429 there either.
+    settings.API_RATE_LIMIT_PER_KEY = settings.API_RATE_LIMIT_PER_MEMBER = 100_000_000
+    community = Community.objects.get(domain=facts["host"])
+    key = api_key_create(community=community, name="bench", scopes=["read"], created_by=User.objects.get(pk=user_id))
+    status = community.statuses.get(slug=facts["list_status"])
+    listing = ideas_for_listing(community, AnonymousUser(), ListingFilters(sort="top", status=status))
+    last = listing.select_related("stats")[49 * 20 - 1 : 49 * 20].get()
+    return {"api_key": key.secret, "api_cursor": cursor_encode("top", last)}
+
+
 def flush_redis(redis_url: str) -> None:
     """Empty the broker's database and the cache's (the next one, or CACHE_REDIS_URL's)."""
     import redis
@@ -814,6 +853,7 @@ def run_size(
     facts = ensure_data(args, database_url, bench_url, sizes)
     flush_redis(redis_url)
     clients = sign_in(facts["clients"][: args.concurrency])
+    facts |= api_facts(facts, clients[0].user_id)
     load_before = os.getloadavg()
     server = start_server(
         bench_url,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
 
@@ -20,5 +20,8 @@ class RejectNulMiddleware:
         if "\x00" in request.path or any(
             "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
         ):
-            return HttpResponseBadRequest(_("The address contains a forbidden character."))
+            message = _("The address contains a forbidden character.")
+            if request.path.startswith("/api/"):  # API clients read JSON errors (docs/api.md)
+                return JsonResponse({"error": message}, status=400)
+            return HttpResponseBadRequest(message)
         return self.get_response(request)

@@ -54,12 +54,15 @@ INSTALLED_APPS = [
     # LinkedIn speaks OpenID Connect (allauth deprecates its linkedin_oauth2 provider).
     "allauth.socialaccount.providers.openid_connect",
     "taggit",
+    # The REST API's library; listed for its bundled Swagger UI files (self-hosted docs).
+    "ninja",
     "outbox",
     "accounts",
     "community",
     "ideas",
     "notifications",
     "integrations",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -134,7 +137,8 @@ if CACHE_REDIS_URL:
                 # allauth's rate limits, TOTP codes used and ID tokens seen: kept in each
                 # process while Redis is down, so that signing in still works and is still
                 # limited (config/redis_cache.py, docs/reliability.md).
-                "LOCAL_FALLBACK_PREFIXES": ("allauth", "jwt:"),
+                # The API's rate counters too (api/ratelimit.py).
+                "LOCAL_FALLBACK_PREFIXES": ("allauth", "jwt:", "api-rate:"),
             },
         }
     }
@@ -478,6 +482,11 @@ COMMUNITY_CACHE_SECONDS = env.read_int("COMMUNITY_CACHE_SECONDS", 300)
 # How often a process re-reads the community and content versions from the shared cache
 # (community/cache.py): the longest a change made by another process can go unseen.
 LOCAL_CACHE_SECONDS = env.read_int("LOCAL_CACHE_MS", 1000) / 1000
+
+# --- REST API (docs/api.md) -----------------------------------------------------------
+# Requests per minute per API key, and per member for the site's scripts (429 beyond).
+API_RATE_LIMIT_PER_KEY = env.read_int("API_RATE_LIMIT_PER_KEY", 600, minimum=1)
+API_RATE_LIMIT_PER_MEMBER = env.read_int("API_RATE_LIMIT_PER_MEMBER", 120, minimum=1)
 
 # --- Moderation -----------------------------------------------------------------------
 # An Akismet-compatible comment-check URL; unset: no external check.

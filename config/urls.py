@@ -24,6 +24,7 @@ urlpatterns = [
     path("theme.css", theme_stylesheet_view, name="theme_css"),
     path("csp-report/", csp_report, name="csp_report"),
     path("ideas/", include((ideas_urls.urlpatterns + report_urls.urlpatterns, "ideas"))),
+    path("api/v1/", include("api.urls")),
     path("roadmap/", roadmap, name="roadmap"),
     path("u/<str:username>/", member_page, name="member"),
     path("leaderboard/", leaderboard, name="leaderboard"),

@@ -36,6 +36,16 @@ class Idea(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="ideas", verbose_name=_("author")
     )
+    # Who typed it in for the author (a support agent through the API, docs/api.md): shown
+    # on the idea as "posted on behalf of … by …". Empty when the author posted it.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted on the author's behalf by"),
+    )
     title = models.CharField(_("title"), max_length=120)
     slug = models.SlugField(max_length=80, allow_unicode=False)
     body = models.TextField(_("description"), max_length=10_000)
@@ -159,6 +169,16 @@ class Vote(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes")
     value = models.SmallIntegerField(choices=Value.choices, default=Value.UP)
     created_at = models.DateTimeField(default=timezone.now)  # kept as it was when a merge is undone
+    # A proxy vote: staff (or an API key) recorded it for the member, who asked them to
+    # (a support ticket, a phone call). It counts like any vote; staff see who recorded it.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded on the member's behalf by"),
+    )
 
     class Meta:
         verbose_name = _("vote")

@@ -222,8 +222,12 @@ def idea_create(
     tags: Iterable[str] = (),
     images: Sequence[UploadedFile] = (),
     client: ClientInfo | None = None,
+    submitted_by: User | None = None,
 ) -> Idea:
     """Post an idea; its author follows it. Images are validated before anything is kept.
+
+    `submitted_by`: who typed it in on the author's behalf (staff through the API); the
+    idea is the author's in every respect (moderation, points, notices) and says so.
 
     The idea goes through moderation: public at once in a post-moderation community
     (hidden again if a rule trips), pending until checked in a pre-moderation one. Its
@@ -243,6 +247,7 @@ def idea_create(
         category=category,
         status=default_status(community),
         moderation_state=initial_moderation_state(community),
+        submitted_by=submitted_by,
     )
     epoch = hot_epoch_of(idea.created_at)
     IdeaStats.objects.create(
@@ -409,13 +414,16 @@ def vote_toggle(*, idea: Idea, user: User, value: int = 1, seen: int | _Unseen |
     return _vote_write(idea=idea, user=user, value=value, target=None if seen == value else value, toggle=False)
 
 
-def vote_set(*, idea: Idea, user: User, value: int | None) -> VoteResult:
+def vote_set(*, idea: Idea, user: User, value: int | None, recorded_by: User | None = None) -> VoteResult:
     """Make the member's vote `value` (None: no vote). Idempotent: asking again changes
-    nothing (a vote finished after sign-in, a form sent twice)."""
-    return _vote_write(idea=idea, user=user, value=value or 1, target=value, toggle=False)
+    nothing (a vote finished after sign-in, a form sent twice). `recorded_by`: staff who
+    record the vote on the member's behalf (a proxy vote; it counts like any other)."""
+    return _vote_write(idea=idea, user=user, value=value or 1, target=value, toggle=False, recorded_by=recorded_by)
 
 
-def _vote_write(*, idea: Idea, user: User, value: int, target: int | None, toggle: bool) -> VoteResult:
+def _vote_write(
+    *, idea: Idea, user: User, value: int, target: int | None, toggle: bool, recorded_by: User | None = None
+) -> VoteResult:
     """Change the member's vote towards `target` (None: no vote), `value` being the vote
     the member clicked (its rules apply: down-votes, closed ideas).
 
@@ -440,14 +448,19 @@ def _vote_write(*, idea: Idea, user: User, value: int, target: int | None, toggl
             raise Refused(_("This community does not use down-votes."))
         mine = Vote.objects.filter(idea=idea, user=user)
         change = None
-        if target is not None and _row_insert(_VOTE_INSERT, idea.pk, user.pk, target, _now()):
+        recorder = recorded_by.pk if recorded_by is not None else None
+        if target is not None and _row_insert(_VOTE_INSERT, idea.pk, user.pk, target, _now(), recorder):
             change = (None, target)
         elif toggle or target is None:
             for old in (value,) if toggle else (value, -value):
                 if mine.filter(value=old).delete()[0]:
                     change = (old, None)
                     break
-        if change is None and target is not None and mine.exclude(value=target).update(value=target):
+        if (
+            change is None
+            and target is not None
+            and mine.exclude(value=target).update(value=target, recorded_by_id=recorder)
+        ):
             change = (-target, target)
         if change is None:
             # Already as asked (the same request again), or this member's other request
@@ -488,7 +501,7 @@ def _threshold_check(idea: Idea, *, votes: int, moved: int) -> None:
 # them): a concurrent twin makes them insert nothing, without the savepoint and the
 # IntegrityError an ORM create would need.
 _VOTE_INSERT = """
-INSERT INTO ideas_vote (idea_id, user_id, value, created_at) VALUES (%s, %s, %s, %s)
+INSERT INTO ideas_vote (idea_id, user_id, value, created_at, recorded_by_id) VALUES (%s, %s, %s, %s, %s)
 ON CONFLICT (idea_id, user_id) DO NOTHING RETURNING id
 """
 _FOLLOW_INSERT = """

@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import strip_tags
 
 from accounts.models import PointEvent
+from api.keys import api_key_create
 from community.admin import CommunityScopedAdmin
 from community.models import ModerationItem, Role, Status
 from community.models.moderation import ItemState
@@ -92,6 +93,7 @@ def _community_rows(community, tag: str, moderator, manager) -> None:
     WebhookDelivery.objects.create(
         endpoint=endpoint, event_id=f"evt_{tag}", event_type="idea.posted", body="{}", state="delivered", attempts=1
     )
+    api_key_create(community=community, name=f"Jira {tag}", scopes=["read"], created_by=manager)
 
 
 @pytest.fixture
