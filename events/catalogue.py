@@ -117,6 +117,7 @@ def idea_payload(idea) -> dict:
         **_idea_ref(idea),
         "body": idea.body,
         "author": member(idea.author),
+        "submitted_by": member(getattr(idea, "submitted_by", None)),  # staff who posted it for the author
         "category": _named(idea.category),
         "status": _named(idea.status),
         "tags": sorted(tag.name for tag in idea.tags.all()),
