@@ -12,7 +12,7 @@ from api.errors import ApiError, form_errors
 from api.permissions import require_scope, require_staff_power
 from api.present import comment_out
 from api.schemas import CommentIn, CommentOut, CommentPatch, CommentPath, IdeaPath
-from community.moderation.services import client_info
+from config.client_ip import client_info
 from ideas import selectors, services
 from ideas.forms import CommentForm
 from ideas.models import Comment

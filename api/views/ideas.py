@@ -21,8 +21,8 @@ from api.schemas import IdeaDetailOut, IdeaIn, IdeaPage, IdeaPatch, IdeaPath, St
 from api.services import customer_for
 from community.cache import content_cached
 from community.models import Status
-from community.moderation.services import client_info
 from community.selectors import community_url
+from config.client_ip import client_info
 from ideas import selectors, services
 from ideas.forms import IdeaForm, ListFilterForm
 from ideas.models import Idea
