@@ -222,7 +222,7 @@ def _held(event: Event) -> dict:
     item = event.subject
     return {
         "item": {"id": item.pk, "kind": item.kind, "idea": item.idea_id, "comment": item.comment_id},
-        "reasons": list(event.extra.get("reasons", [])),
+        "reasons": item.reason_codes(),
     }
 
 

@@ -350,9 +350,13 @@ def _record(decided: list[tuple[ModerationItem, str, str]]) -> None:
         ModerationDecision(item_id=item.pk, outcome=outcome, automatic=True, reasons=reasons, created_at=now)
         for item, outcome, reasons in decided
     )
+    held = []
     for item, outcome, reasons in decided:
         if outcome == Outcome.HOLD:
-            _held(item, reasons.split())
+            item.reasons = reasons  # as just written; the payload names them
+            held.append(item)
+    # One batch: its listeners (webhooks) read once for all of them.
+    events.publish_many("moderation.held", held, public=False)
 
 
 def _rules_for(community_ids: set[int]) -> dict[int, ModerationRule]:
@@ -498,11 +502,6 @@ def _apply(item, content, outcome, *, reasons, automatic, moderator, message, tr
         message=message,
         trusted=trust,
     )
-
-
-def _held(item: ModerationItem, reasons: list[str]) -> None:
-    """Content waits for a moderator: a fact for the brand's team (never its text)."""
-    events.publish("moderation.held", community_id=item.community_id, subject=item, public=False, reasons=reasons)
 
 
 # --- Decide (moderators) -----------------------------------------------------------------
@@ -684,7 +683,7 @@ def _hold_for_flags(content, kind: str, community: Community) -> None:
     _apply(
         item, content, Outcome.HOLD, reasons=[*item.reason_codes(), "flags"], automatic=True, moderator=None, message=""
     )
-    _held(item, item.reason_codes())
+    events.publish("moderation.held", community_id=item.community_id, subject=item, public=False)
     # Held for reports, it is hidden until a moderator looks: what was said of it goes too
     # (a hold by the check does not: the revision it holds was never announced).
     from ideas.services import content_notices_withdraw
