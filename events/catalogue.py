@@ -187,6 +187,12 @@ def _comment_gone(event: Event) -> dict:
     return {"comment": {"id": comment.pk}, "idea": _idea_ref(comment.idea), "by": member(event.actor)}
 
 
+def _comment_state(event: Event) -> dict:
+    # Hidden: no text, no title (its idea may be hidden too), only which comment.
+    comment = event.subject
+    return {"comment": {"id": comment.pk, "state": comment.moderation_state}, "idea": {"id": comment.idea_id}}
+
+
 def _response(event: Event) -> dict:
     response = event.subject
     published = response.state == "published"
@@ -314,7 +320,7 @@ CATALOGUE: dict[str, EventType] = _types(
         "comment.hidden",
         _("Comment hidden"),
         "A public comment was hidden or rejected by moderation, or held after reports.",
-        _comment_gone,
+        _comment_state,
         staff_only=True,
     ),
     EventType(

@@ -708,7 +708,13 @@ def comment_delete(*, comment: Comment, user: User) -> Comment:
     locked.mentions.clear()
     if counted:
         IdeaStats.objects.filter(pk=locked.idea_id).update(comments=F("comments") - 1)
-    events.publish("comment.deleted", community_id=comment.idea.community_id, subject=locked, actor=user)
+    events.publish(
+        "comment.deleted",
+        community_id=comment.idea.community_id,
+        subject=locked,
+        actor=user,
+        public=counted and comment.idea.is_public,  # a comment nobody outside saw: nothing to say
+    )
     return locked
 
 

@@ -6,9 +6,10 @@ import events
 from events import Event
 from integrations.services import deliveries_record
 
-# Events about content nobody outside may see yet whose payload names the item without
-# quoting it: the brand's own endpoints get them (a team alert that something waits).
-CONTENT_FREE = frozenset({"moderation.held"})
+# Events about content nobody outside may see (held, hidden) whose payload names the item
+# without quoting it (events/catalogue.py): the brand's own endpoints get them when they chose
+# them (a team alert that something waits; a moderation log that something was hidden).
+CONTENT_FREE = frozenset({"moderation.held", "idea.hidden", "comment.hidden"})
 
 
 def may_leave(event: Event) -> bool:

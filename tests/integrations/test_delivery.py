@@ -16,6 +16,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 import events
 from community.models import ModerationItem, ModerationMode, ModerationRule
 from events import VoteFact
+from ideas.services import ideas_set_moderation_state
 from integrations.models import DeliveryState, WebhookDelivery
 from integrations.services import delivery_attempt, delivery_redeliver, endpoint_rotate_secret, endpoint_send_test
 from integrations.signing import secret_bytes, secret_decrypt, signed_headers
@@ -128,12 +129,35 @@ def test_a_held_idea_is_announced_without_its_content(
     assert set(WebhookDelivery.objects.values_list("event_type", flat=True)) == {"moderation.held"}
 
 
-def test_ideas_hidden_in_a_batch_are_not_delivered(endpoint_a, receiver, idea_a, django_capture_on_commit_callbacks):
+def test_ideas_hidden_in_a_batch_reach_an_endpoint_that_chose_it_without_their_content(
+    endpoint_a, receiver, idea_a, django_capture_on_commit_callbacks
+):
     endpoint_a.event_types = ["idea.hidden", "idea.approved"]
     endpoint_a.save()
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        events.publish_many("idea.hidden", [idea_a], public=False)
-    assert receiver.requests == []
+        ideas_set_moderation_state(ideas=[idea_a], state="hidden")
+    [request] = receiver.requests
+    body = json.loads(request.body)
+    assert body["type"] == "idea.hidden"
+    assert body["data"] == {"idea": {"id": idea_a.pk, "state": "hidden"}}
+    assert idea_a.title.encode() not in request.body
+
+
+def test_a_hidden_comment_is_announced_by_id_only_and_a_deleted_one_only_if_it_was_public(
+    endpoint_a, receiver, idea_a, django_capture_on_commit_callbacks
+):
+    from ideas.services import comment_create, comment_delete, content_set_moderation_state
+
+    endpoint_a.event_types = ["comment.hidden", "comment.deleted"]
+    endpoint_a.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = comment_create(idea=idea_a, author=idea_a.author, body="Un commentaire à cacher")
+        content_set_moderation_state(content=comment, state="hidden")
+        comment_delete(comment=comment, user=idea_a.author)  # hidden already: never announced
+    bodies = [json.loads(request.body) for request in receiver.requests]
+    assert [body["type"] for body in bodies] == ["comment.hidden"]
+    assert bodies[0]["data"] == {"comment": {"id": comment.pk, "state": "hidden"}, "idea": {"id": idea_a.pk}}
+    assert all("cacher" not in request.body.decode() for request in receiver.requests)
 
 
 def test_internal_facts_never_leave_and_cannot_be_chosen(endpoint_a, receiver, member_a, client, admin_a):
