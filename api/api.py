@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from csp.decorators import csp_update
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Swagger
@@ -52,6 +53,19 @@ def _answer(request: HttpRequest, status: int, payload: dict) -> HttpResponse:
 @api.exception_handler(ApiError)
 def _api_error(request: HttpRequest, error: ApiError) -> HttpResponse:
     return _answer(request, error.status, body(error))
+
+
+@api.exception_handler(DataError)
+def _unstorable(request: HttpRequest, error: DataError) -> HttpResponse:
+    # The database refused a value the schema let through (a NUL character in a text, a date
+    # past year 9999 once in UTC): bad input, said as such, never a 500. Its transaction is
+    # rolled back by the atomic block it was raised in.
+    logger.info("API input refused by the database: %s", error)
+    return _answer(
+        request,
+        400,
+        {"error": _("A value cannot be stored: it holds a NUL character, or a date out of range.")},
+    )
 
 
 @api.exception_handler(Refused)

@@ -7,12 +7,25 @@ from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from api.errors import ApiError
 from api.schemas import MemberRef
-from community.models import Community, Membership
+from community.models import Community, Membership, Role
+
+
+def _customers(community: Community):
+    """The people staff may act for: this community's members without a staff role."""
+    return User.objects.filter(
+        memberships__community=community,
+        memberships__role=Role.MEMBER,
+        is_active=True,
+        is_staff=False,
+        is_superuser=False,
+        deleted_at=None,
+    )
 
 
 @transaction.atomic
@@ -23,7 +36,7 @@ def customer_for(*, community: Community, ref: MemberRef) -> User:
     unverified, and the customer takes the account over with "forgotten password", which
     proves the address. Nobody is e-mailed by this."""
     if ref.id is not None:
-        user = User.objects.filter(pk=ref.id, memberships__community=community, is_active=True, deleted_at=None).first()
+        user = _customers(community).filter(pk=ref.id).first()
         if user is None:
             raise ApiError(404, _("No member of this community has this id."), fields={"id": [_("Unknown member.")]})
         return user
@@ -34,10 +47,20 @@ def customer_for(*, community: Community, ref: MemberRef) -> User:
         raise ApiError(
             400, _("Enter a valid e-mail address."), fields={"email": [_("Not an e-mail address.")]}
         ) from None
-    user = User.objects.filter(email__iexact=email).first()
-    if user is not None:
-        if not user.is_active or user.deleted_at is not None:
-            raise ApiError(409, _("This member's account is closed."), fields={"email": [_("Closed account.")]})
+    owner = (
+        User.objects.filter(Q(email__iexact=email) | Q(emailaddress__email__iexact=email)).values_list("pk", flat=True)
+    ).first()
+    if owner is not None:
+        # An account of the site already uses this address: staff act for it only if it is
+        # one of this community's members (not its staff, nor anyone of another community,
+        # whom nobody here may sign up or speak for).
+        user = _customers(community).filter(pk=owner).first()
+        if user is None:
+            raise ApiError(
+                409,
+                _("This address belongs to an account that is not a member of this community."),
+                fields={"email": [_("Not a member of this community.")]},
+            )
         return user
     name = " ".join((ref.name or "").split())[:80]
     if not name:

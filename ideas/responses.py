@@ -320,6 +320,10 @@ def publish_if_due(response_id: int, *, now: datetime | None = None) -> bool:
             return False
         # The response first, then its idea, as `_locked`; members may go on voting meanwhile.
         idea = Idea.objects.select_for_update(no_key=True).get(pk=response.idea_id)
+        if not idea.is_public:
+            # Hidden (or held again) since it was scheduled: nothing goes out about it; the
+            # sweep publishes it once a moderator puts the idea back.
+            return False
         # "Publish now" schedules for the instant of the click; a schedule is for later.
         scheduled = response.publish_at > response.updated_at
         response.state = ResponseState.PUBLISHED

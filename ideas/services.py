@@ -935,6 +935,7 @@ def idea_merge(*, duplicate: Idea, original: Idea, user: User) -> Merge:
         community_id=original.community_id,
         subject=record,
         actor=user,
+        public=duplicate.is_public,  # a held or hidden duplicate's title leaves through nothing
         followers=tuple(sorted(f["user_id"] for f in follows)),
     )
     return record
@@ -984,5 +985,7 @@ def idea_unmerge(*, merge: Merge, user: User) -> Idea:
     merge.save(update_fields=["undone_at"])
     stats_recount(duplicate)
     stats_recount(original)
-    events.publish("idea.unmerged", community_id=original.community_id, subject=merge, actor=user)
+    events.publish(
+        "idea.unmerged", community_id=original.community_id, subject=merge, actor=user, public=duplicate.is_public
+    )
     return duplicate

@@ -95,6 +95,10 @@ class WebhookDelivery(models.Model):
     queued = models.BooleanField(default=False)
     # A `webhook.test` ping from the admin: one attempt, and it never disables the endpoint.
     is_test = models.BooleanField(_("test"), default=False)
+    # The public content the body quotes (None: it quotes none): checked before each attempt,
+    # so that nothing hidden, held or deleted meanwhile is sent (integrations/services.py).
+    idea_ref = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    comment_ref = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
 

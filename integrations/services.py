@@ -32,6 +32,7 @@ from django.utils.translation import gettext
 from community.models import Community, Membership, Role
 from community.selectors import community_url
 from events import Event
+from ideas.models import Comment, Idea, Merge, ModerationState
 from integrations import transport
 from integrations.alerts import TEST_TYPE, alert_for, slack_body, teams_body
 from integrations.models import DeliveryState, Kind, WebhookDelivery, WebhookEndpoint
@@ -108,6 +109,7 @@ def deliveries_record(*, batch: list[Event]) -> list[WebhookDelivery]:
                 continue
             endpoint.community = communities[endpoint.community_id]
             envelope = envelope or event.envelope()  # the payload as of the change, snapshot now
+            idea_ref, comment_ref = _quoted(event)
             rows.append(
                 WebhookDelivery(
                     endpoint=endpoint,
@@ -116,6 +118,8 @@ def deliveries_record(*, batch: list[Event]) -> list[WebhookDelivery]:
                     body=body_for(endpoint, envelope),
                     next_attempt_at=now,
                     queued=True,
+                    idea_ref=idea_ref,
+                    comment_ref=comment_ref,
                 )
             )
     deliveries = WebhookDelivery.objects.bulk_create(rows)
@@ -159,6 +163,35 @@ def _send(delivery: WebhookDelivery) -> transport.Answer:
     return transport.post(delivery.endpoint.url, body, headers)
 
 
+def _quoted(event: Event) -> tuple[int | None, int | None]:
+    """The idea and comment whose words the event's body carries (ids only), or None."""
+    if not event.public:
+        return None, None  # its payload quotes nothing (CONTENT_FREE)
+    subject = event.subject
+    if isinstance(subject, Comment):
+        return subject.idea_id, None if event.type == "comment.deleted" else subject.pk
+    if isinstance(subject, Idea):
+        return subject.pk, None
+    if isinstance(subject, Merge):
+        return subject.duplicate_id, None
+    idea = getattr(subject, "idea", None)
+    return (idea.pk if idea is not None else None), None
+
+
+def _still_public(delivery: WebhookDelivery) -> bool:
+    """What the body quotes is still public: a moderator may have hidden it, or its author
+    deleted it, since the event (a receiver down for hours, a re-delivery)."""
+    idea_gone = delivery.idea_ref is not None and not (
+        Idea.objects.filter(pk=delivery.idea_ref, moderation_state=ModerationState.APPROVED).exists()
+    )
+    comment_gone = delivery.comment_ref is not None and not (
+        Comment.objects.filter(
+            pk=delivery.comment_ref, moderation_state=ModerationState.APPROVED, deleted_at=None
+        ).exists()
+    )
+    return not (idea_gone or comment_gone)
+
+
 def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
     """Send the delivery once, if it is still pending, and record the answer.
 
@@ -171,6 +204,14 @@ def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
         WebhookDelivery.objects.filter(pk=delivery.pk, state=DeliveryState.PENDING).update(
             state=DeliveryState.ABANDONED, queued=False, next_attempt_at=None
         )
+        return delivery
+    if not _still_public(delivery):
+        with translation.override(delivery.endpoint.community.default_language):
+            reason = gettext("Not sent: what it quotes is no longer public (hidden, held or deleted).")
+        WebhookDelivery.objects.filter(pk=delivery.pk, state=DeliveryState.PENDING).update(
+            state=DeliveryState.ABANDONED, queued=False, next_attempt_at=None, last_error=reason
+        )
+        delivery.refresh_from_db()
         return delivery
     with translation.override(delivery.endpoint.community.default_language):  # its errors, for its admins
         answer = _send(delivery)
