@@ -48,8 +48,20 @@ class Answer:
 
 def address_refused(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone ("fe80::1%eth0")
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.is_site_local:  # fec0::/10, deprecated but still routed inside some networks
+            return True
+        # An IPv4 address carried inside (mapped, 6to4, Teredo's client) is judged as itself:
+        # 2002:7f00:1:: is 127.0.0.1 wherever a 6to4 relay answers.
+        embedded = [ip.ipv4_mapped, ip.sixtofour, ip.teredo[1] if ip.teredo else None]
+        if any(inner is not None and _refused_ip(inner) for inner in embedded):
+            return True
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+    return _refused_ip(ip)
+
+
+def _refused_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return (
         ip.is_private
         or ip.is_loopback

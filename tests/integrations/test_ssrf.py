@@ -54,6 +54,14 @@ def test_ipv4_mapped_and_public_addresses_are_judged_by_their_ipv4():
     assert not transport.address_refused("93.184.216.34")
 
 
+def test_ipv4_inside_6to4_or_teredo_and_site_local_ipv6_are_refused():
+    assert transport.address_refused("2002:7f00:1::")  # 6to4 of 127.0.0.1
+    assert transport.address_refused("2002:a01:203::1")  # 6to4 of 10.1.2.3
+    assert transport.address_refused("2001:0:4136:e378:8000:63bf:80ff:fffe")  # Teredo: client 127.0.0.1
+    assert transport.address_refused("fec0::1")
+    assert not transport.address_refused("2002:5db8:d822::1")  # 6to4 of 93.184.216.34
+
+
 def test_it_connects_to_the_address_it_checked_with_the_name_in_the_host_header(
     community_a, allow_private, monkeypatch
 ):
