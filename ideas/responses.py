@@ -145,8 +145,10 @@ def response_create(*, idea: Idea, user: User, body: str, status: Status | None 
     return response
 
 
-def _announce(event_type: str, response: OfficialResponse, actor: User | None, **extra) -> None:
-    events.publish(event_type, community_id=response.idea.community_id, subject=response, actor=actor, **extra)
+def _announce(event_type: str, response: OfficialResponse, actor: User | None, *, public: bool = True, **extra) -> None:
+    events.publish(
+        event_type, community_id=response.idea.community_id, subject=response, actor=actor, public=public, **extra
+    )
 
 
 @transaction.atomic
@@ -320,10 +322,6 @@ def publish_if_due(response_id: int, *, now: datetime | None = None) -> bool:
             return False
         # The response first, then its idea, as `_locked`; members may go on voting meanwhile.
         idea = Idea.objects.select_for_update(no_key=True).get(pk=response.idea_id)
-        if not idea.is_public:
-            # Hidden (or held again) since it was scheduled: nothing goes out about it; the
-            # sweep publishes it once a moderator puts the idea back.
-            return False
         # "Publish now" schedules for the instant of the click; a schedule is for later.
         scheduled = response.publish_at > response.updated_at
         response.state = ResponseState.PUBLISHED
@@ -339,7 +337,9 @@ def publish_if_due(response_id: int, *, now: datetime | None = None) -> bool:
             )
         IdeaStats.objects.filter(pk=idea.pk).update(answered_at=now)
         content_changed(idea.community_id)
-        _announce("response.published", response, response.published_by, scheduled=scheduled)
+        # Published even on an idea hidden since it was scheduled (the brand's work is kept and
+        # shows if the idea comes back), but then nothing about it leaves the site.
+        _announce("response.published", response, response.published_by, scheduled=scheduled, public=idea.is_public)
     return True
 
 
