@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -57,8 +57,6 @@ class Event:
         extra: dict | None = None,
     ) -> None:
         self.id = f"evt_{uuid.uuid4().hex}"
-        self.type = event_type.name
-        self.version = event_type.version
         self.kind = event_type
         self.community_id = community_id
         self.occurred_at: datetime = timezone.now()
@@ -67,6 +65,14 @@ class Event:
         self.public = public
         self.context = context or {}
         self.extra = extra or {}
+
+    @property
+    def type(self) -> str:
+        return self.kind.name
+
+    @property
+    def version(self) -> int:
+        return self.kind.version
 
     @cached_property
     def data(self) -> dict:
@@ -387,7 +393,6 @@ class VoteFact:
     value: int | None
     votes: int
     recorded_by: Any = None
-    previous: int | None = field(default=None)
 
 
 def publish_many(event_type: str, subjects, *, actor: Any = None, public: bool = True, **extra: Any) -> list[Event]:

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from community.models import Category, Community, Flag, Status
 from config.images import MAX_BYTES, MAX_IMAGES, image_validate
-from ideas.selectors import SORTS, categories_of, statuses_of
+from ideas.selectors import SORTS, ListingFilters, categories_of, statuses_of
 from ideas.services import MAX_TAGS, UNSEEN
 
 
@@ -175,6 +175,20 @@ class ListFilterForm(forms.Form):
 
     def clean_q(self) -> str:
         return " ".join(self.cleaned_data["q"].split())
+
+    def filters(self) -> ListingFilters:
+        """The listing the valid form asks for (a search sorts by relevance by default);
+        the site's page and the API both read it so."""
+        data = self.cleaned_data
+        return ListingFilters(
+            sort=data["sort"] or ("relevance" if data["q"] else "hot"),
+            status=data["status"],
+            category=data["category"],
+            tag=data["tag"],
+            q=data["q"],
+            mine=data["mine"],
+            followed=data["followed"],
+        )
 
 
 class FlagForm(forms.Form):

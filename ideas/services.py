@@ -472,9 +472,7 @@ def _vote_write(
         events.publish(
             "vote.cast" if new_value is not None else "vote.withdrawn",
             community_id=idea.community_id,
-            subject=events.VoteFact(
-                idea=idea, user=user, value=new_value, votes=votes, previous=old_value, recorded_by=recorded_by
-            ),
+            subject=events.VoteFact(idea=idea, user=user, value=new_value, votes=votes, recorded_by=recorded_by),
             actor=user,
             public=idea.is_public,
         )

@@ -76,7 +76,7 @@ def member_required(view=None, *, on_visitor=None):
     return wrapper
 
 
-def _visitor_told(request: HttpRequest, message: str, idea, *, keep: str | None = None, value: int = 1) -> str:
+def visitor_told(request: HttpRequest, message: str, idea, *, keep: str | None = None, value: int = 1) -> str:
     """Say on the sign-in page why it shows (`message` names the idea's title), keep the
     click `keep` (ideas.pending) where it is one to finish; the page to come back to."""
     messages.info(request, message % {"title": idea.title})
@@ -90,19 +90,19 @@ def _visitor_votes(request: HttpRequest, pk: int) -> str:
     idea = selectors.get_idea_for_action(request, pk)
     form = VoteForm(request.POST)
     if not form.is_valid():
-        return _visitor_told(request, _("Sign in to vote for “%(title)s”."), idea)
+        return visitor_told(request, _("Sign in to vote for “%(title)s”."), idea)
     value = form.cleaned_data["value"]
-    return _visitor_told(request, _("Sign in to vote for “%(title)s”."), idea, keep="vote", value=value)
+    return visitor_told(request, _("Sign in to vote for “%(title)s”."), idea, keep="vote", value=value)
 
 
 def _visitor_follows(request: HttpRequest, pk: int) -> str:
     idea = selectors.get_idea_for_action(request, pk)
-    return _visitor_told(request, _("Sign in to follow “%(title)s”."), idea, keep="follow")
+    return visitor_told(request, _("Sign in to follow “%(title)s”."), idea, keep="follow")
 
 
 def _visitor_comments(request: HttpRequest, pk: int) -> str:
     idea = selectors.get_idea_for_action(request, pk)
-    return _visitor_told(request, _("Sign in to comment on “%(title)s”."), idea)
+    return visitor_told(request, _("Sign in to comment on “%(title)s”."), idea)
 
 
 def _back_to(request: HttpRequest, fallback: str) -> str:
@@ -153,17 +153,7 @@ def idea_list(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         context = {"form": form, "page": None, **_listing_context(request, [])}
         return render(request, "ideas/idea_list.html", context, status=400)
-    data = form.cleaned_data
-    default_sort = "relevance" if data["q"] else "hot"
-    filters = selectors.ListingFilters(
-        sort=data["sort"] or default_sort,
-        status=data["status"],
-        category=data["category"],
-        tag=data["tag"],
-        q=data["q"],
-        mine=data["mine"],
-        followed=data["followed"],
-    )
+    filters = form.filters()
     page = selectors.listing_page(community, request.user, filters, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

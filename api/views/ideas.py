@@ -61,16 +61,7 @@ def _filters(caller: Caller, query: ListQuery) -> selectors.ListingFilters:
     form = ListFilterForm(data, community=caller.community)
     if not form.is_valid():
         raise form_errors(form)
-    cleaned = form.cleaned_data
-    return selectors.ListingFilters(
-        sort=cleaned["sort"] or ("relevance" if cleaned["q"] else "hot"),
-        status=cleaned["status"],
-        category=cleaned["category"],
-        tag=cleaned["tag"],
-        q=cleaned["q"],
-        mine=cleaned["mine"],
-        followed=cleaned["followed"],
-    )
+    return form.filters()
 
 
 def _load(ids: list[int], ideas) -> list[Idea]:

@@ -18,17 +18,17 @@ from accounts.submissions import Submitted, submit_once
 from community.moderation.services import FlagRefused, flag_create
 from ideas import selectors
 from ideas.forms import FlagForm
-from ideas.views import _visitor_told, answer_saved, member_required, refuse, wants_json
+from ideas.views import answer_saved, member_required, refuse, visitor_told, wants_json
 
 
 def _visitor_flags_idea(request: HttpRequest, pk: int) -> str:
     idea = selectors.get_idea_for_viewer(request, pk)
-    return _visitor_told(request, _("Sign in to report “%(title)s”."), idea)
+    return visitor_told(request, _("Sign in to report “%(title)s”."), idea)
 
 
 def _visitor_flags_comment(request: HttpRequest, comment_pk: int) -> str:
     comment = selectors.get_comment_for_viewer(request, comment_pk)
-    return _visitor_told(request, _("Sign in to report a comment on “%(title)s”."), comment.idea)
+    return visitor_told(request, _("Sign in to report a comment on “%(title)s”."), comment.idea)
 
 
 def _flag(request: HttpRequest, content, idea) -> HttpResponse:

@@ -257,5 +257,14 @@ def test_the_catalogue_is_documented_for_receivers():
     from pathlib import Path
 
     documented = (Path(__file__).resolve().parents[2] / "docs" / "events.md").read_text()
+    rows = {
+        line.split("|")[1].strip(" `"): [cell.strip() for cell in line.split("|")[2:-1]]
+        for line in documented.splitlines()
+        if line.startswith("| `")
+    }
     for name, kind in events.CATALOGUE.items():
-        assert f"| `{name}` | {kind.version} |" in documented, name
+        version, _when, payload, audience = rows[name]
+        assert version == str(kind.version), name
+        assert payload == f"`{kind.payload.__name__.lstrip('_')}`", name
+        assert audience == ("never" if kind.internal else "team" if kind.staff_only else "public"), name
+    assert set(rows) == set(events.CATALOGUE)
