@@ -20,7 +20,7 @@ from community.selectors import community_url
 
 class ApiKeyForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(
-        label=_("scopes"),
+        label=_("Scopes"),
         choices=Scope.choices,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("What the key may do; its creator's role in the community still applies."),
@@ -57,8 +57,9 @@ class ApiKeyAdmin(CommunityScopedAdmin):
         return ", ".join(key.scopes)
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
-        # The community is chosen once: a key never moves to another brand.
-        return (*self.readonly_fields, "community") if obj is not None else self.readonly_fields
+        # The community is chosen once: a key never moves to another brand. A key being made
+        # has no prefix, creator or use yet: the add form shows only what is to be chosen.
+        return (*self.readonly_fields, "community") if obj is not None else ()
 
     def save_model(self, request: HttpRequest, obj: ApiKey, form, change: bool) -> None:
         if change:
