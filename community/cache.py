@@ -21,14 +21,25 @@ later, and no process serves a copy it kept under a number from before the resta
 change that cannot reach Redis (an outage) is bumped again by its process once Redis
 answers. (A Redis restored from a snapshot or its append-only file gives older numbers
 back: docs/reliability.md, "Redis outages".)
+
+Freshness is kept per idea, not per community (docs/architecture.md, "Freshness"): a vote,
+comment or follow changes one idea's page and the counters on the listings that show it.
+So pages and reads about one idea are keyed by that idea's version as well
+(`idea_cached`), bumped by `idea_changed`; listings (`listing_cached`) by a *listing
+version* that follows the community's counter changes at most LISTING_COUNTS_SECONDS late:
+a listing's vote and comment counts and its "top" order may be that old, never more, and
+never for the member who acted (`acted_recently`: their own listings are read afresh for
+that long). Everything else (an idea posted, approved, hidden, edited, merged, answered, a
+status changed, a name changed) still calls `content_changed`, which re-keys every page.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import pickle
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.conf import settings
@@ -40,6 +51,12 @@ T = TypeVar("T")
 
 CACHE_VERSION_KEY = "community:version"
 CONTENT_VERSION_KEY = "community:{}:content-version"
+IDEA_VERSION_KEY = "community:{}:idea:{}:version"
+# Counted at each vote, comment or follow; the listing version is a copy of it taken at
+# most once per LISTING_COUNTS_SECONDS (see `listing_version`).
+ACTIVITY_KEY = "community:{}:activity"
+LISTING_VERSION_KEY = "community:{}:listing-version"
+ACTED_KEY = "community:{}:acted:{}"
 MAX_LOCAL_ENTRIES = 512
 _MISSING = object()
 
@@ -141,15 +158,36 @@ def versioned(name: str, load: Callable[[], T], *, timeout: int) -> T:
 CONTENT_SECONDS = 300
 
 
-def content_cached(community_id: int, name: str, load: Callable[[], T], *, timeout: int = CONTENT_SECONDS) -> T:
-    """A read of the community's public content that every reader shares (the hot ideas,
-    a page of a listing, an idea's history), cached under its content version: never
-    served after a change (see `content_changed`)."""
+def idea_versions(community_id: int, idea_id: int) -> str:
+    """What a page or read about one idea depends on: the community's settings and content
+    versions and the idea's own (see `idea_changed`)."""
+    return f"v{cache_version()}:{community_id}:c{content_version(community_id)}.i{idea_version(community_id, idea_id)}"
 
-    def key_of() -> str:
-        return f"community:v{cache_version()}:{community_id}:c{content_version(community_id)}:{name}"
 
-    return _read_through(key_of, load, timeout)
+def listing_versions(community_id: int) -> str:
+    """What a listing depends on: the community's settings and content versions and its
+    listing version (counters at most LISTING_COUNTS_SECONDS old)."""
+    return f"v{cache_version()}:{community_id}:c{content_version(community_id)}.l{listing_version(community_id)}"
+
+
+def idea_cached(
+    community_id: int, idea_id: int, name: str, load: Callable[[], T], *, timeout: int = CONTENT_SECONDS
+) -> T:
+    """A read about one public idea that every reader shares (the idea, its comments, its
+    history): never served after a change to it (`idea_changed`) or to the community's
+    content (`content_changed`)."""
+    return _read_through(lambda: f"community:{idea_versions(community_id, idea_id)}:{name}", load, timeout)
+
+
+def listing_cached(
+    community_id: int, name: str, load: Callable[[], T], *, reader=None, timeout: int = CONTENT_SECONDS
+) -> T:
+    """A listing every reader shares (a page of ideas, the hot ideas, the roadmap): its
+    counters may be up to LISTING_COUNTS_SECONDS old, anything else is never served after a
+    change. A `reader` who voted, commented or followed in that time gets it afresh."""
+    if reader is not None and acted_recently(community_id, reader):
+        return load()
+    return _read_through(lambda: f"community:{listing_versions(community_id)}:{name}", load, timeout)
 
 
 def community_cache_clear() -> None:
@@ -184,6 +222,75 @@ def content_changed(community_id: int) -> None:
     _bump(key)
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(lambda: _bump(key))
+
+
+def idea_version(community_id: int, idea_id: int) -> int:
+    """The version of what visitors see about one idea (see `idea_changed`)."""
+    return _version(IDEA_VERSION_KEY.format(community_id, idea_id))
+
+
+def listing_version(community_id: int) -> int:
+    """The community's activity count as it was when last copied, at most
+    LISTING_COUNTS_SECONDS ago: listings keyed by it are rendered again at most that often
+    while members vote and comment, and never while nobody does (the copy taken when the
+    last one expires is the same number)."""
+    key = LISTING_VERSION_KEY.format(community_id)
+    now = time.monotonic()
+    known = _versions.get(key)
+    if known is not None and now - known[0] < settings.LOCAL_CACHE_SECONDS:
+        return known[1]
+    version = cache.get(key)
+    if version is None:
+        activity = _version(ACTIVITY_KEY.format(community_id))
+        cache.add(key, activity, timeout=settings.LISTING_COUNTS_SECONDS)  # NX: one copy wins
+        version = cache.get(key, activity)
+    _versions[key] = (now, version)
+    return version
+
+
+def idea_changed(community_id: int, idea_id: int, *, counts: bool = False, actors: Iterable[int] = ()) -> None:
+    """Something a visitor could see on one idea's page changed, and nothing elsewhere but
+    the counters listings show (`counts`: a vote, a comment): that idea's pages and reads
+    are keyed anew, listings within LISTING_COUNTS_SECONDS, and the members who acted
+    (`actors`, their ids) read their listings afresh meanwhile. Bumped now and again once
+    committed, as `content_changed`."""
+    actors = tuple(actors)
+    keys = [IDEA_VERSION_KEY.format(community_id, idea_id)]
+    if counts:
+        keys.append(ACTIVITY_KEY.format(community_id))
+
+    def bump() -> None:
+        for key in keys:
+            _bump(key)
+        if counts:  # this process asks Redis for the listing version at its next read
+            _versions.pop(LISTING_VERSION_KEY.format(community_id), None)
+        for user_id in actors:  # (again once committed: the delay counts from then)
+            _mark_acted(community_id, user_id)
+
+    bump()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(bump)
+
+
+def _mark_acted(community_id: int, user_id: int) -> None:
+    # A listing read just before this moment may be kept for LISTING_COUNTS_SECONDS, and its
+    # version for LOCAL_CACHE_SECONDS more in a process: the member reads afresh that long.
+    seconds = settings.LISTING_COUNTS_SECONDS + math.ceil(settings.LOCAL_CACHE_SECONDS) + 1
+    try:
+        cache.set(ACTED_KEY.format(community_id, user_id), 1, timeout=seconds)
+    except Exception:  # an outage: the cached listings are not read either (_read_through)
+        logger.warning("Could not mark member %s as having acted", user_id, exc_info=True)
+
+
+def acted_recently(community_id: int, user) -> bool:
+    """Whether the member voted, commented or followed here within LISTING_COUNTS_SECONDS:
+    their listings must show it, so they are read afresh."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    try:
+        return cache.get(ACTED_KEY.format(community_id, user.pk)) is not None
+    except Exception:
+        return True
 
 
 def member_content_changed(user) -> None:

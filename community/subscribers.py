@@ -1,5 +1,10 @@
-"""What visitors see changes with these facts: the community's shared pages and reads are
-dropped (`community.cache.content_changed`, at once and again after the commit).
+"""What visitors see changes with these facts.
+
+A vote or a comment changes one idea's page and the counters of the listings that show it:
+that idea's pages and reads are keyed anew, listings within LISTING_COUNTS_SECONDS, and the
+member who acted reads their listings afresh meanwhile (`community.cache.idea_changed`). A new
+idea changes listings everywhere: every shared page and read is dropped
+(`community.cache.content_changed`, at once and again after the commit).
 
 Writes that change a page without a fact of their own (a follow, a thumbnail, a status's
 listing columns) bump the version where they happen.
@@ -8,10 +13,9 @@ listing columns) bump the version where they happen.
 from __future__ import annotations
 
 import events
-from community.cache import content_changed
+from community.cache import content_changed, idea_changed
 
-PAGE_FACTS = (
-    "idea.posted",
+IDEA_FACTS = (
     "vote.cast",
     "vote.withdrawn",
     "comment.posted",
@@ -21,6 +25,14 @@ PAGE_FACTS = (
 )
 
 
-@events.subscribe(*PAGE_FACTS)
-def pages_changed(event: events.Event) -> None:
+@events.subscribe("idea.posted")
+def idea_posted(event: events.Event) -> None:
     content_changed(event.community_id)
+
+
+@events.subscribe(*IDEA_FACTS)
+def idea_counters_changed(event: events.Event) -> None:
+    subject = event.subject
+    idea_id = subject.idea.pk if isinstance(subject, events.VoteFact) else subject.idea_id
+    acted = {event.actor, getattr(subject, "recorded_by", None)} - {None}
+    idea_changed(event.community_id, idea_id, counts=True, actors=[member.pk for member in acted])

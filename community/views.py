@@ -22,7 +22,7 @@ HOME_AMBASSADORS = 5
 def home(request: HttpRequest) -> HttpResponse:
     """The community's front page: welcome text, its hot open ideas, the brand's latest
     answers and its top ambassadors."""
-    ideas = ideas_hot(request.community) if request.community else []
+    ideas = ideas_hot(request.community, reader=request.user) if request.community else []
     responses = responses_latest(request.community) if request.community else []
     # From the cached all-time board: the block costs the page no query.
     ambassadors = leaderboard(request.community, "all")[:HOME_AMBASSADORS] if request.community else []

@@ -3,9 +3,11 @@
 A visitor's home page, listing, roadmap or idea page is the same for every visitor except
 for the CSRF token in its forms. Such a page is rendered with a slot where the token goes
 (a marker drawn for that rendering, config/slots.py), kept in the shared cache under the
-community's content version (bumped by the services after any change a visitor could see,
-see community.cache), and served with this request's token in the slot: no query, one cache
-round trip, instead of 15 to 35 ms of CPU.
+versions of what it shows (community.cache: an idea's page under that idea's version, a
+listing under the listing version, both under the community's content version), and served
+with this request's token in the slot: no query, one or two cache round trips, instead of
+15 to 35 ms of CPU. A vote on one idea therefore renders that idea's page again, and the
+listings within LISTING_COUNTS_SECONDS, not every page of the community.
 
 Signed-in members, requests carrying a message to show, and anything but a 200 are never
 served from or stored in this cache. Pages are kept at most PAGE_SECONDS.
@@ -15,7 +17,9 @@ order, and the page is rendered as if asked with exactly those: `?utm_source=x` 
 page of the bare address. A parameter the page does not read (other than the tracking ones
 in `IGNORED_PARAMS`), or a value that is not one worth keeping (`?page=999`, a tag nobody
 used), makes the page be rendered for that request alone: a client cannot fill the cache
-with variants. At most MAX_VARIANTS pages are stored per community and content version.
+with variants. At most MAX_VARIANTS listing pages are stored per community and listing
+version, and MAX_IDEA_PAGES idea pages per community in PAGE_SECONDS (each idea has one page
+per language; its versions move with its votes and comments).
 """
 
 from __future__ import annotations
@@ -32,13 +36,14 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
-from community.cache import cache_version, content_version
+from community.cache import idea_versions, listing_versions
 from config.slots import Slots, fill
 
 logger = logging.getLogger(__name__)
 
 PAGE_SECONDS = 300
 MAX_VARIANTS = 300
+MAX_IDEA_PAGES = 3000
 MAX_PAGE = 10
 MAX_VALUE_LENGTH = 100
 _SLOTS = "_page_slots"
@@ -130,19 +135,25 @@ def canonical_query(request: HttpRequest, accepted: dict[str, Param]) -> str | N
     return query.urlencode()
 
 
-def page_key(request: HttpRequest, query: str) -> str:
-    """Everything a visitor's page depends on: the community's settings and content
-    versions, the language, and the address (scheme, host, path and canonical query)."""
+def _versions(request: HttpRequest, idea_id: int | None) -> str:
+    """The versions a page is kept under: its idea's, or the listings' (community.cache)."""
     community_id = request.community.pk
-    versions = f"{cache_version()}.{content_version(community_id)}"
+    return listing_versions(community_id) if idea_id is None else idea_versions(community_id, idea_id)
+
+
+def page_key(request: HttpRequest, query: str, *, idea_id: int | None = None) -> str:
+    """Everything a visitor's page depends on: the community's settings and the versions of
+    what it shows (the idea `idea_id`'s, else the listings'), the language, and the address
+    (scheme, host, path and canonical query)."""
     address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     digest = hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
-    return f"shared-page:{community_id}:v{versions}:{get_language()}:{request.method}:{digest}"
+    return f"shared-page:{_versions(request, idea_id)}:{get_language()}:{request.method}:{digest}"
 
 
-def _variants_key(request: HttpRequest) -> str:
-    community_id = request.community.pk
-    return f"shared-page-variants:{community_id}:v{cache_version()}.{content_version(community_id)}"
+def _variants_key(request: HttpRequest, idea_id: int | None) -> str:
+    if idea_id is None:
+        return f"shared-page-variants:{_versions(request, None)}"
+    return f"shared-page-ideas:{request.community.pk}"
 
 
 def _worth_keeping(request: HttpRequest, accepted: dict[str, Param]) -> bool:
@@ -153,11 +164,12 @@ def _worth_keeping(request: HttpRequest, accepted: dict[str, Param]) -> bool:
     )
 
 
-def _store(request: HttpRequest, key: str, entry: tuple) -> None:
-    """Keep the page, unless the community already has MAX_VARIANTS under this version."""
-    counter = _variants_key(request)
+def _store(request: HttpRequest, key: str, entry: tuple, idea_id: int | None) -> None:
+    """Keep the page, unless the community already has MAX_VARIANTS listing pages under
+    this version, or stored MAX_IDEA_PAGES idea pages in PAGE_SECONDS."""
+    counter = _variants_key(request, idea_id)
     cache.add(counter, 0, PAGE_SECONDS)
-    if cache.incr(counter) > MAX_VARIANTS:
+    if cache.incr(counter) > (MAX_VARIANTS if idea_id is None else MAX_IDEA_PAGES):
         return
     cache.set(key, entry, PAGE_SECONDS)
 
@@ -178,11 +190,13 @@ def _render_as(request: HttpRequest, query: str, render: Callable[[], HttpRespon
         request.GET, request.META["QUERY_STRING"] = original
 
 
-def shared_page(*, uncached_params: tuple[str, ...] = ()) -> Callable:
+def shared_page(*, uncached_params: tuple[str, ...] = (), idea_kwarg: str | None = None) -> Callable:
     """Serve a view's page to visitors from the shared cache (see the module's docstring).
 
     `uncached_params`: query parameters that make a page too particular to keep (a
-    search's words: every visitor types their own).
+    search's words: every visitor types their own). `idea_kwarg`: the view's argument that
+    names the one idea the page shows (kept under that idea's version); without it, the page
+    is a listing (kept under the listing version).
     """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -195,8 +209,9 @@ def shared_page(*, uncached_params: tuple[str, ...] = ()) -> Callable:
             query = canonical_query(request, accepted)
             if query is None:
                 return view(request, *args, **kwargs)
+            idea_id = kwargs[idea_kwarg] if idea_kwarg else None
             try:
-                key = page_key(request, query)
+                key = page_key(request, query, idea_id=idea_id)
                 cached = cache.get(key)
             except Exception:  # no cache: every page is rendered
                 logger.warning("Cache unavailable for shared pages", exc_info=True)
@@ -213,7 +228,7 @@ def shared_page(*, uncached_params: tuple[str, ...] = ()) -> Callable:
                 return response
             if response.status_code == 200 and not response.cookies and _worth_keeping(request, accepted):
                 try:
-                    _store(request, key, (response.content, response["Content-Type"], slots.nonce))
+                    _store(request, key, (response.content, response["Content-Type"], slots.nonce), idea_id)
                 except Exception:
                     logger.warning("Cache unavailable for shared pages", exc_info=True)
             response.content = _filled(request, response.content, slots)

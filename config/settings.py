@@ -482,6 +482,10 @@ COMMUNITY_CACHE_SECONDS = env.read_int("COMMUNITY_CACHE_SECONDS", 300)
 # How often a process re-reads the community and content versions from the shared cache
 # (community/cache.py): the longest a change made by another process can go unseen.
 LOCAL_CACHE_SECONDS = env.read_int("LOCAL_CACHE_MS", 1000) / 1000
+# How old the vote and comment counts (and the "top" order) of a listing shared by its
+# readers may be (community/cache.py, `listing_version`); an idea's own page is never stale,
+# nor is anything for the member who acted. 0 renders listings again at every vote.
+LISTING_COUNTS_SECONDS = env.read_int("LISTING_COUNTS_SECONDS", 10)
 
 # --- REST API (docs/api.md) -----------------------------------------------------------
 # Requests per minute per API key, and per member for the site's scripts (429 beyond).

@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from community.cache import content_cached, versioned
+from community.cache import idea_cached, listing_cached, versioned
 from community.models import Category, Community, Flag, Membership, Status
 from community.selectors import role_query, role_remember
 from ideas import duplicates
@@ -89,9 +89,9 @@ def get_idea_for_viewer(request, pk: int) -> Idea:
     community = request.community
     if community is None:
         raise Http404
-    # A public idea is the same for every reader: read once per content version. Anything
+    # A public idea is the same for every reader: read once per version of it. Anything
     # else (held, hidden, unknown) is looked up for this reader.
-    idea = content_cached(community.pk, f"idea:{pk}", lambda: _public_idea(community, pk))
+    idea = idea_cached(community.pk, pk, "idea", lambda: _public_idea(community, pk))
     if idea is None:
         try:
             idea = visible_ideas(community, request.user).select_related("merged_into").get(pk=pk)
@@ -200,13 +200,17 @@ class IdsFirstPaginator(Paginator):
     With a `count_key`, the total (a COUNT over every matching row, the page's dearest
     query past 10,000 ideas) is kept for a minute: "1,234 ideas" may lag behind by as much.
     With `shared` (community id, name), each page's ideas are kept under the community's
-    content version, for every reader: a listing that is the same for all.
+    listing version, for every reader: a listing that is the same for all (its counters
+    up to LISTING_COUNTS_SECONDS old; `reader`, when they just acted, reads afresh).
     """
 
-    def __init__(self, *args, count_key: str | None = None, shared: tuple[int, str] | None = None, **kwargs) -> None:
+    def __init__(
+        self, *args, count_key: str | None = None, shared: tuple[int, str] | None = None, reader=None, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.count_key = count_key
         self.shared = shared
+        self.reader = reader
 
     @cached_property
     def count(self) -> int:
@@ -237,7 +241,8 @@ class IdsFirstPaginator(Paginator):
         if self.shared is None:
             return self._get_page(load(), number, self)
         community_id, name = self.shared
-        return self._get_page(content_cached(community_id, f"{name}:{bottom}:{self.per_page}", load), number, self)
+        page = listing_cached(community_id, f"{name}:{bottom}:{self.per_page}", load, reader=self.reader)
+        return self._get_page(page, number, self)
 
 
 def listing_page(community: Community, user: User, filters: ListingFilters, page_number: str | None) -> Page:
@@ -246,7 +251,8 @@ def listing_page(community: Community, user: User, filters: ListingFilters, page
     count_key = listing_count_key(community, filters)
     shared = (community.pk, f"{count_key}:{filters.sort}") if count_key and not filters.q else None
     ideas = ideas_for_listing(community, user, filters)
-    return IdsFirstPaginator(ideas, PAGE_SIZE, count_key=count_key, shared=shared).get_page(page_number)
+    paginator = IdsFirstPaginator(ideas, PAGE_SIZE, count_key=count_key, shared=shared, reader=user)
+    return paginator.get_page(page_number)
 
 
 def idea_search(community: Community, user: User, q: str) -> QuerySet[Idea]:
@@ -276,13 +282,13 @@ def ideas_similar(
     return ordered
 
 
-def ideas_hot(community: Community, *, limit: int | None = None) -> list[Idea]:
+def ideas_hot(community: Community, *, limit: int | None = None, reader=None) -> list[Idea]:
     """The home page's ideas: the hottest still open (a done or declined idea has had its
-    answer), read once per content version for every reader."""
+    answer), read once per listing version for every reader (`listing_cached`)."""
     limit = limit or HOME_SIZE
     # The ids from the cached vocabulary: no join, and the hot index still serves the order.
     open_statuses = [status.pk for status in statuses_of(community) if not status.is_closed]
-    return content_cached(
+    return listing_cached(
         community.pk,
         f"hot:{limit}",
         lambda: list(
@@ -291,6 +297,7 @@ def ideas_hot(community: Community, *, limit: int | None = None) -> list[Idea]:
             .defer(*NOT_ON_CARDS)
             .order_by(*SORTS["hot"])[:limit]
         ),
+        reader=reader,
     )
 
 
@@ -321,11 +328,11 @@ def responses_latest(community: Community, *, limit: int = HOME_RESPONSES) -> li
             latest.setdefault(response.idea_id, response)  # an idea answered twice: its latest
         return list(latest.values())
 
-    return content_cached(community.pk, f"responses:{limit}", load)
+    return listing_cached(community.pk, f"responses:{limit}", load)
 
 
-def roadmap_columns(community: Community, *, per_column: int = 20) -> list[tuple[Status, list[Idea]]]:
-    """The roadmap's columns, read once per content version for every reader."""
+def roadmap_columns(community: Community, *, per_column: int = 20, reader=None) -> list[tuple[Status, list[Idea]]]:
+    """The roadmap's columns, read once per listing version for every reader (`listing_cached`)."""
 
     def load() -> list[tuple[Status, list[Idea]]]:
         columns = []
@@ -340,7 +347,7 @@ def roadmap_columns(community: Community, *, per_column: int = 20) -> list[tuple
                 columns.append((status, ideas))
         return columns
 
-    return content_cached(community.pk, f"roadmap:{per_column}", load)
+    return listing_cached(community.pk, f"roadmap:{per_column}", load, reader=reader)
 
 
 def member_votes(user: User, ideas: list[Idea]) -> dict[int, int]:
@@ -467,7 +474,7 @@ def comment_for_reply(idea: Idea, user: User, pk: int) -> Comment | None:
 
 
 def idea_images(idea: Idea) -> list[IdeaImage]:
-    return content_cached(idea.community_id, f"idea:{idea.pk}:images", lambda: list(idea.images.all()))
+    return idea_cached(idea.community_id, idea.pk, "images", lambda: list(idea.images.all()))
 
 
 def idea_history(idea: Idea) -> list[StatusChange]:
@@ -482,7 +489,7 @@ def idea_history(idea: Idea) -> list[StatusChange]:
                 change.reason = ""
         return changes
 
-    return content_cached(idea.community_id, f"idea:{idea.pk}:history", load)
+    return idea_cached(idea.community_id, idea.pk, "history", load)
 
 
 def statuses_of(community: Community) -> list[Status]:
@@ -547,9 +554,10 @@ def console_sections(community: Community) -> dict:
 
 def published_response(idea: Idea):
     """The brand's latest public answer on the idea, if any."""
-    return content_cached(
+    return idea_cached(
         idea.community_id,
-        f"idea:{idea.pk}:response",
+        idea.pk,
+        "response",
         lambda: (
             OfficialResponse.objects.filter(idea=idea, state=ResponseState.PUBLISHED)
             .select_related("published_by", "author", "status")

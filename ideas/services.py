@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 import events
 from accounts.models import User
-from community.cache import content_changed
+from community.cache import content_changed, idea_changed
 from community.models import (
     Category,
     Community,
@@ -575,7 +575,7 @@ def follow_ensure(*, idea: Idea, user: User) -> bool:
     if not _row_insert(_FOLLOW_INSERT, idea.pk, user.pk, _now()):
         return False
     IdeaStats.objects.filter(pk=idea.pk).update(followers=F("followers") + 1)
-    content_changed(idea.community_id)
+    idea_changed(idea.community_id, idea.pk)  # its page counts followers; no listing does
     return True
 
 
@@ -586,7 +586,7 @@ def follow_toggle(*, idea: Idea, user: User) -> bool:
     deleted, _rows = Follow.objects.filter(idea=idea, user=user).delete()
     if deleted:
         IdeaStats.objects.filter(pk=idea.pk).update(followers=F("followers") - 1)
-        content_changed(idea.community_id)
+        idea_changed(idea.community_id, idea.pk)
         return False
     return follow_ensure(idea=idea, user=user) or True
 

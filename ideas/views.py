@@ -179,7 +179,7 @@ def idea_redirect(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@shared_page()
+@shared_page(idea_kwarg="pk")
 def idea_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     idea = selectors.get_idea_for_viewer(request, pk)
     if slug != idea.slug:
@@ -523,4 +523,5 @@ def similar(request: HttpRequest) -> JsonResponse:
 def roadmap(request: HttpRequest) -> HttpResponse:
     if request.community is None:
         raise Http404
-    return render(request, "ideas/roadmap.html", {"columns": selectors.roadmap_columns(request.community)})
+    columns = selectors.roadmap_columns(request.community, reader=request.user)
+    return render(request, "ideas/roadmap.html", {"columns": columns})

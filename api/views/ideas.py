@@ -19,7 +19,7 @@ from api.permissions import require_acting_for_members, require_moderator, requi
 from api.present import idea_detail_out, idea_out
 from api.schemas import IdeaDetailOut, IdeaIn, IdeaPage, IdeaPatch, IdeaPath, StatusIn
 from api.services import customer_for
-from community.cache import content_cached
+from community.cache import listing_cached
 from community.models import Status
 from community.selectors import community_url
 from config.client_ip import client_info
@@ -90,11 +90,11 @@ def idea_list(request: HttpRequest, query: Query[ListQuery]):
         return _load(ids[: query.limit], ideas), len(ids) > query.limit
 
     # A listing that is the same for every reader (not a search, "mine" or "followed") is
-    # read once per content version, as the site's pages are (ideas.selectors.listing_page).
+    # read once per listing version, as the site's pages are (ideas.selectors.listing_page).
     shared = selectors.listing_count_key(caller.community, filters)
     if shared and not filters.q:
         name = f"api:{shared}:{sort}:{query.limit}:{query.cursor}"
-        page, more = content_cached(caller.community.pk, name, load)
+        page, more = listing_cached(caller.community.pk, name, load, reader=caller.viewer)
     else:
         page, more = load()
     my_votes = selectors.member_votes(caller.viewer, page) if caller.is_session else {}

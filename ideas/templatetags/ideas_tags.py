@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 
 from accounts.submissions import form_key_new
-from community.cache import cache_version, content_cached
+from community.cache import cache_version, idea_cached
 from community.models import Flag
 from config.pagecache import csrf_token_for
 from config.slots import Slots, fill
@@ -226,7 +226,7 @@ def _takes_part(user, idea, thread) -> bool:
 @register.simple_tag(takes_context=True)
 def comment_list(context, thread) -> str:
     """The comments of an idea page. Every visitor sees the same thread, and so does every
-    member who wrote none of it: rendered once per content version, language and kind of
+    member who wrote none of it: rendered once per version of the idea, language and kind of
     reader (the CSRF token is a slot). Moderators and the thread's authors get their own."""
     request = context["request"]
     idea = context["idea"]
@@ -253,8 +253,8 @@ def comment_list(context, thread) -> str:
         return template.render(slotted, _SlottedRequest(request, slots)), slots.nonce
 
     signed_in = user.is_authenticated
-    name = f"thread:s:{idea.pk}:{get_language()}:{signed_in}:{idea.moderation_state}:{idea.merged_into_id}"
-    entry = content_cached(idea.community_id, name, render)
+    name = f"thread:s:{get_language()}:{signed_in}:{idea.moderation_state}:{idea.merged_into_id}"
+    entry = idea_cached(idea.community_id, idea.pk, name, render)
     values = {"csrf": escape(csrf_token_for(request)), "next": escape(request.get_full_path()), "formkey": form_key_new}
     return mark_safe(_fill_card(entry, values))  # noqa: S308 — as idea_cards
 
