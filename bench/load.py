@@ -1,4 +1,4 @@
-"""The load generator of `bench.run`: closed-loop HTTP/1.1 clients on asyncio streams.
+"""The load generator of `bench.run`: HTTP/1.1 clients on asyncio streams, closed-loop or paced.
 
     python -m bench.load < spec.json
 
@@ -14,35 +14,42 @@ Prints `measuring` when the warm-up ends and `done` when the measured window clo
 caller samples CPU counters then), then one JSON line: requests completed inside the
 window, their latencies' percentiles (ms, from the first byte written, connection
 included, to the last byte read), errors (unexpected status, refused or broken
-connection) with a few samples, and this process's CPU seconds over the window.
+connection) with a few samples, and this process's CPU seconds over the window; then the
+same figures per kind (`kinds`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+import random
 import resource
 import sys
 import time
+from collections.abc import Iterator
 
 
 class Window:
     def __init__(self, warmup: float, duration: float) -> None:
         self.start = time.perf_counter() + warmup
         self.end = self.start + duration
-        self.latencies: list[float] = []
-        self.errors = 0
+        self.latencies: dict[str, list[float]] = {}
+        self.errors: dict[str, int] = {}
         self.samples: list[str] = []
         self.statuses: dict[int, int] = {}
 
     def inside(self, moment: float) -> bool:
         return self.start <= moment < self.end
 
-    def error(self, moment: float, text: str) -> None:
+    def answered(self, kind: str, seconds: float) -> None:
+        self.latencies.setdefault(kind, []).append(seconds)
+
+    def error(self, moment: float, kind: str, text: str) -> None:
         if self.inside(moment):
-            self.errors += 1
+            self.errors[kind] = self.errors.get(kind, 0) + 1
             if len(self.samples) < 5:
-                self.samples.append(text[:300])
+                self.samples.append(f"{kind}: {text}"[:300] if kind else text[:300])
 
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool, bytes]:
@@ -76,17 +83,37 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool, bytes
     return status, not close, body
 
 
-async def _client(
-    host: str, port: int, requests: list[bytes], expect: set[int], window: Window, per_connection: int
-) -> None:
-    reader = writer = None
-    number = on_connection = 0
+def _order(client: dict) -> Iterator[int]:
+    """The indexes of the requests to send: in turn, or drawn with the client's weights."""
+    count = len(client["requests"])
+    if "weights" not in client:
+        yield from itertools.cycle(range(count))
+        return
+    draws = random.Random(client["seed"])  # noqa: S311 - a load pattern, not secrets
+    cumulative = list(itertools.accumulate(client["weights"]))
     while True:
+        yield from draws.choices(range(count), cum_weights=cumulative, k=1000)
+
+
+async def _client(host: str, port: int, client: dict, window: Window, per_connection: int) -> None:
+    requests = [raw.encode("utf-8") for raw in client["requests"]]
+    kinds = client.get("kinds") or [""]
+    expect = set(client["expect"])
+    interval = client.get("interval")
+    if interval:
+        per_connection = 1
+        # The first slot of the schedule (window.start + k * interval) from now on.
+        next_slot = window.start - int((window.start - time.perf_counter()) / interval) * interval
+    reader = writer = None
+    on_connection = 0
+    for index in _order(client):
+        if interval:
+            await asyncio.sleep(max(0.0, next_slot - time.perf_counter()))
+            next_slot += interval
         started = time.perf_counter()
         if started >= window.end:
             break
-        raw = requests[number % len(requests)]
-        number += 1
+        raw, kind = requests[index], kinds[index % len(kinds)]
         try:
             if writer is None:
                 reader, writer = await asyncio.open_connection(host, port)
@@ -94,7 +121,7 @@ async def _client(
             writer.write(raw)
             status, keep, body = await _read_response(reader)
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as error:
-            window.error(time.perf_counter(), f"{type(error).__name__}: {error}")
+            window.error(time.perf_counter(), kind, f"{type(error).__name__}: {error}")
             if writer is not None:
                 writer.close()
             reader = writer = None
@@ -104,9 +131,9 @@ async def _client(
         if window.inside(finished):
             window.statuses[status] = window.statuses.get(status, 0) + 1
             if status in expect:
-                window.latencies.append(finished - started)
+                window.answered(kind, finished - started)
             else:
-                window.error(finished, f"HTTP {status}: {body[:200].decode('utf-8', 'replace')}")
+                window.error(finished, kind, f"HTTP {status}: {body[:200].decode('utf-8', 'replace')}")
         on_connection += 1
         if not keep or (per_connection and on_connection >= per_connection):
             writer.close()
@@ -121,19 +148,22 @@ def _percentile(ordered: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))] * 1000
 
 
+def _figures(latencies: list[float], errors: int) -> dict:
+    ordered = sorted(latencies)
+    return {
+        "requests": len(ordered),
+        "errors": errors,
+        "p50": _percentile(ordered, 0.50),
+        "p95": _percentile(ordered, 0.95),
+        "p99": _percentile(ordered, 0.99),
+        "max": ordered[-1] * 1000 if ordered else float("nan"),
+    }
+
+
 async def _run(spec: dict) -> dict:
     window = Window(spec["warmup"], spec["duration"])
     tasks = [
-        asyncio.create_task(
-            _client(
-                spec["host"],
-                spec["port"],
-                [raw.encode("utf-8") for raw in client["requests"]],
-                set(client["expect"]),
-                window,
-                spec.get("per_connection", 0),
-            )
-        )
+        asyncio.create_task(_client(spec["host"], spec["port"], client, window, spec.get("per_connection", 0)))
         for client in spec["clients"]
     ]
     await asyncio.sleep(max(0.0, window.start - time.perf_counter()))
@@ -143,18 +173,16 @@ async def _run(spec: dict) -> dict:
     used = resource.getrusage(resource.RUSAGE_SELF)
     print("done", flush=True)
     await asyncio.gather(*tasks)
-    ordered = sorted(window.latencies)
+    kinds = sorted(window.latencies.keys() | window.errors.keys())
     return {
-        "requests": len(ordered),
-        "errors": window.errors,
+        **_figures(
+            [seconds for kind in kinds for seconds in window.latencies.get(kind, [])], sum(window.errors.values())
+        ),
         "error_samples": window.samples,
         "statuses": window.statuses,
         "seconds": spec["duration"],
-        "p50": _percentile(ordered, 0.50),
-        "p95": _percentile(ordered, 0.95),
-        "p99": _percentile(ordered, 0.99),
-        "max": ordered[-1] * 1000 if ordered else float("nan"),
         "client_cpu": (used.ru_utime + used.ru_stime) - (usage.ru_utime + usage.ru_stime),
+        "kinds": {kind: _figures(window.latencies.get(kind, []), window.errors.get(kind, 0)) for kind in kinds},
     }
 
 
