@@ -10,6 +10,13 @@ requests (0: for ever), or until the server closes it, then opens a new one. Eac
 sends its next request as soon as the previous answer is read: a fixed concurrency, not a
 fixed rate.
 
+A client's entry may also give `kinds` (a label per request, or one for all: figures are
+kept per label too), `weights` and `seed` (each request is then drawn at random with those
+weights, from a generator seeded so, instead of sent in turn), and `interval` (seconds: a
+paced client, open-loop: it sends a request every `interval` on a schedule that falls on
+the measured window's start, whether the previous answers are in or not, each on a
+connection of its own, as its requests are further apart than the server's keep-alive).
+
 Prints `measuring` when the warm-up ends and `done` when the measured window closes (the
 caller samples CPU counters then), then one JSON line: requests completed inside the
 window, their latencies' percentiles (ms, from the first byte written, connection
@@ -42,8 +49,15 @@ class Window:
     def inside(self, moment: float) -> bool:
         return self.start <= moment < self.end
 
-    def answered(self, kind: str, seconds: float) -> None:
-        self.latencies.setdefault(kind, []).append(seconds)
+    def record(self, kind: str, started: float, status: int, expect: set[int], body: bytes) -> None:
+        finished = time.perf_counter()
+        if not self.inside(finished):
+            return
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        if status in expect:
+            self.latencies.setdefault(kind, []).append(finished - started)
+        else:
+            self.error(finished, kind, f"HTTP {status}: {body[:200].decode('utf-8', 'replace')}")
 
     def error(self, moment: float, kind: str, text: str) -> None:
         if self.inside(moment):
@@ -99,17 +113,9 @@ async def _client(host: str, port: int, client: dict, window: Window, per_connec
     requests = [raw.encode("utf-8") for raw in client["requests"]]
     kinds = client.get("kinds") or [""]
     expect = set(client["expect"])
-    interval = client.get("interval")
-    if interval:
-        per_connection = 1
-        # The first slot of the schedule (window.start + k * interval) from now on.
-        next_slot = window.start - int((window.start - time.perf_counter()) / interval) * interval
     reader = writer = None
     on_connection = 0
     for index in _order(client):
-        if interval:
-            await asyncio.sleep(max(0.0, next_slot - time.perf_counter()))
-            next_slot += interval
         started = time.perf_counter()
         if started >= window.end:
             break
@@ -127,19 +133,47 @@ async def _client(host: str, port: int, client: dict, window: Window, per_connec
             reader = writer = None
             await asyncio.sleep(0.01)
             continue
-        finished = time.perf_counter()
-        if window.inside(finished):
-            window.statuses[status] = window.statuses.get(status, 0) + 1
-            if status in expect:
-                window.answered(kind, finished - started)
-            else:
-                window.error(finished, kind, f"HTTP {status}: {body[:200].decode('utf-8', 'replace')}")
+        window.record(kind, started, status, expect, body)
         on_connection += 1
         if not keep or (per_connection and on_connection >= per_connection):
             writer.close()
             reader = writer = None
     if writer is not None:
         writer.close()
+
+
+async def _paced(host: str, port: int, client: dict, window: Window) -> None:
+    requests = [raw.encode("utf-8") for raw in client["requests"]]
+    kinds = client.get("kinds") or [""]
+    interval = client["interval"]
+    # The first slot of the schedule (window.start + k * interval) from now on.
+    slot = window.start - int((window.start - time.perf_counter()) / interval) * interval
+    sent = []
+    for index in _order(client):
+        if slot >= window.end:
+            break
+        await asyncio.sleep(max(0.0, slot - time.perf_counter()))
+        slot += interval
+        exchange = _exchange(host, port, requests[index], kinds[index % len(kinds)], set(client["expect"]), window)
+        sent.append(asyncio.create_task(exchange))
+    await asyncio.gather(*sent)
+
+
+async def _exchange(host: str, port: int, raw: bytes, kind: str, expect: set[int], window: Window) -> None:
+    """One request on a connection of its own."""
+    started = time.perf_counter()
+    writer = None
+    try:
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.write(raw)
+        status, _keep, body = await _read_response(reader)
+    except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as error:
+        window.error(time.perf_counter(), kind, f"{type(error).__name__}: {error}")
+        return
+    finally:
+        if writer is not None:
+            writer.close()
+    window.record(kind, started, status, expect, body)
 
 
 def _percentile(ordered: list[float], share: float) -> float:
@@ -162,8 +196,13 @@ def _figures(latencies: list[float], errors: int) -> dict:
 
 async def _run(spec: dict) -> dict:
     window = Window(spec["warmup"], spec["duration"])
+    host, port = spec["host"], spec["port"]
     tasks = [
-        asyncio.create_task(_client(spec["host"], spec["port"], client, window, spec.get("per_connection", 0)))
+        asyncio.create_task(
+            _paced(host, port, client, window)
+            if client.get("interval")
+            else _client(host, port, client, window, spec.get("per_connection", 0))
+        )
         for client in spec["clients"]
     ]
     await asyncio.sleep(max(0.0, window.start - time.perf_counter()))

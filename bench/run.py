@@ -67,6 +67,7 @@ import os
 import platform
 import random
 import re
+import secrets
 import shlex
 import shutil
 import signal
@@ -286,17 +287,22 @@ def zipf_weights(count: int) -> list[float]:
 
 def mixed_facts(facts: dict) -> dict:
     """The pages the mixed scenarios read, chosen once from the database: the MIXED_IDEAS
-    most voted public ideas, and every listing page (pages 1 to the last one the page cache
-    keeps, config.pagecache.MAX_PAGE) of each sort alone and with each status or category."""
+    most voted public ideas (and which of them take votes), and every listing page (pages
+    1 to the last one the page cache keeps, config.pagecache.MAX_PAGE) of each sort alone
+    and with each status or category."""
     from django.contrib.auth.models import AnonymousUser
 
     from community.models import Community
     from config.pagecache import MAX_PAGE
+    from ideas.models import Idea
     from ideas.selectors import PAGE_SIZE, SORTS, ListingFilters, ideas_for_listing
 
     community = Community.objects.get(domain=facts["host"])
     visitor = AnonymousUser()
-    ideas = ideas_for_listing(community, visitor, ListingFilters(sort="top"))[:MIXED_IDEAS]
+    ideas = list(ideas_for_listing(community, visitor, ListingFilters(sort="top"))[:MIXED_IDEAS])
+    closed = set(
+        Idea.objects.filter(pk__in=[idea.pk for idea in ideas], status__is_closed=True).values_list("pk", flat=True)
+    )
     filters: list[tuple[dict, dict]] = [({}, {})]
     filters += [({"status": status.slug}, {"status": status}) for status in community.statuses.all()]
     filters += [({"category": category.slug}, {"category": category}) for category in community.categories.all()]
@@ -313,6 +319,7 @@ def mixed_facts(facts: dict) -> dict:
     ]
     return {
         "ideas": [(idea.pk, idea.get_absolute_url()) for idea in ideas],
+        "votable": [idea.pk for idea in ideas if idea.pk not in closed],  # a closed status takes no votes
         "listings": listings,
         "categories": list(community.categories.values_list("pk", flat=True)),
     }
@@ -347,14 +354,16 @@ def mixed_readers(facts: dict, clients: list[Client], concurrency: int) -> list[
 def mixed_writers(facts: dict, clients: list[Client], seconds: float) -> list[dict]:
     """One paced client per kind of write (WRITES), its requests drawn once (MIXED_SEED):
     enough for `seconds`, each member in turn (every signed-in client), each idea by its
-    Zipf weight. Votes and follows are toggles (a second one withdraws the first); a new
-    idea is the form a member posts, with a form key of its own."""
+    Zipf weight (votes: among those open to votes, as only their pages have the button).
+    Votes and follows are toggles (a second one withdraws the first); a new idea is the
+    form a member posts, with a form key of its own (fresh at each run, as each rendering
+    of the form draws one: a key used before would make it a resubmission)."""
     host, mixed = facts["host"], facts["mixed"]
     draws = random.Random(MIXED_SEED)  # noqa: S311 - a load pattern, not secrets
-    ideas = [pk for pk, _url in mixed["ideas"]]
-    cumulative = list(itertools.accumulate(zipf_weights(len(ideas))))
     entries = []
     for kind, interval, expect in WRITES:
+        ideas = mixed["votable"] if kind == "vote" else [pk for pk, _url in mixed["ideas"]]
+        cumulative = list(itertools.accumulate(zipf_weights(len(ideas))))
         requests = []
         for number in range(math.ceil(seconds / interval) + 1):
             client = clients[number % len(clients)]
@@ -381,7 +390,7 @@ def new_idea_fields(number: int, categories: list[int], draws: random.Random) ->
         "body": f"{title}, comme sur d'autres lignes : ce serait plus simple pour tout le monde.",
         "category": draws.choice(categories),
         "tags": "bench, quotidien",
-        "form_key": draws.randbytes(24).hex(),
+        "form_key": secrets.token_urlsafe(24),
     }
 
 
