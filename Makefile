@@ -157,6 +157,8 @@ bench-fanout: $(STAMP)
 # CONCURRENCY clients for DURATION seconds; appends its table to docs/benchmarks.md.
 # Uses its own database (cluetrain_bench, rebuilt) and Redis databases 14 and 15 (emptied; or
 # REDIS_URL's and CACHE_REDIS_URL's). `make bench BENCH_ARGS="--scenarios similar-mixed-titles"`: issue #16.
+# `make bench BENCH_ARGS="--scenarios mixed"`: issue #18, readers of many pages (Zipf) with paced
+# votes, follows, comments and new ideas, beside the same readers alone and the baseline.
 # BENCH_ARGS=--scaling runs 10,000 then 100,000 ideas; see `python -m bench.run --help`.
 IDEAS ?= 100000
 VOTES ?=

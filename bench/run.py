@@ -34,6 +34,18 @@ What it does:
    post (signed in, CSRF token in the header, Accept: application/json as the page's script
    sends). Before the scenarios, the typed titles are sent one at a time with the document
    frequencies not cached yet (counted on the first request), then again.
+   The mixed workload (issue 18), `--scenarios mixed`, which brings `mixed-read-only` and
+   `baseline` along (its figures are compared with theirs): `--concurrency` readers, each
+   drawing its next page with a fixed seed from a Zipf law (exponent 1.05) over the
+   2,000 most voted public ideas' pages and every listing page (each sort, alone and with
+   each status or category, pages 1 to 10 where they exist), plus the home page; 30 % of
+   their requests as their member, signed in (`READS` gives the shares). With writes,
+   paced clients beside them, at a steady rate whatever the answers' speed: a vote toggle
+   every second, a follow toggle and a comment every 10 s, a new idea (the form, posted
+   as a browser does) every 60 s, members in turn, ideas by the same Zipf law (`WRITES`).
+   Each mixed scenario starts with the cache emptied and warms up for `--mixed-warmup`
+   seconds. A second table gives its figures per kind of request; CPU per request is the
+   whole run's (process CPU times do not tell the kinds apart).
 5. Counts the queries and Redis round trips of one request per scenario (Django's test
    client in this process, cache warm), prints a table and appends it with the machine's
    description under "Pages under load" in docs/benchmarks.md (`--no-docs` to skip).
@@ -48,11 +60,14 @@ from __future__ import annotations
 import argparse
 import collections
 import http.client
+import itertools
 import json
 import math
 import os
 import platform
+import random
 import re
+import secrets
 import shlex
 import shutil
 import signal
@@ -90,7 +105,8 @@ class Scenario:
     name: str
     signed_in: bool = False
     expect: int = 200
-    kind: str = "page"  # page, json, api (with the bench's API key), vote, comment
+    kind: str = "page"  # page, json, api (with the bench's API key), vote, comment, mixed
+    writes: bool = False  # mixed: with the paced writers
 
 
 SCENARIOS = (
@@ -118,6 +134,10 @@ SCENARIOS = (
     Scenario("similar, mixed titles", kind="json"),
     Scenario("vote toggle", signed_in=True, kind="vote"),
     Scenario("comment post", signed_in=True, expect=201, kind="comment"),
+    # Issue 18: readers of many pages while members write; read only first, as the writes
+    # change the data and the cache.
+    Scenario("mixed, read only", kind="mixed"),
+    Scenario("mixed", kind="mixed", writes=True),
 )
 SLUGS = {scenario.name: re.sub(r"[^a-z]+", "-", scenario.name).strip("-") for scenario in SCENARIOS}
 
@@ -189,8 +209,14 @@ def _request(method: str, path: str, host: str, headers: dict[str, str], body: s
     return "\r\n".join(lines) + "\r\n\r\n" + body
 
 
-def client_requests(scenario: Scenario, facts: dict, clients: list[Client], concurrency: int) -> list[dict]:
-    """One entry per simulated client: its raw requests, sent in turn, and the expected status."""
+def client_requests(
+    scenario: Scenario, facts: dict, clients: list[Client], concurrency: int, seconds: float
+) -> list[dict]:
+    """One entry per simulated client: its raw requests, sent in turn (drawn, and paced,
+    in the mixed scenarios), and the expected status. `seconds`: warm-up and measure."""
+    if scenario.kind == "mixed":
+        writers = mixed_writers(facts, clients, seconds) if scenario.writes else []
+        return mixed_readers(facts, clients, concurrency) + writers
     host = facts["host"]
     paths = scenario_paths(facts)
     entries = []
@@ -227,6 +253,165 @@ def client_requests(scenario: Scenario, facts: dict, clients: list[Client], conc
             requests = [_request("GET", paths[_base(scenario)], host, headers)]
         entries.append({"requests": requests, "expect": [scenario.expect]})
     return entries
+
+
+# --- The mixed workload (issue 18) -------------------------------------------------------
+
+# Readers draw each page from a Zipf law over a popularity ranking: the public ideas by
+# votes (the most voted first), the listings in the order a reader meets them (page 1 of
+# every sort and filter before page 2, ..., the sorts in SORTS' order, no filter first).
+MIXED_IDEAS = 2000
+ZIPF_EXPONENT = 1.05
+MIXED_SEED = 18
+SIGNED_IN_SHARE = 0.3
+# A reader's requests by page: visitors land on the home page too; members come back to
+# ideas and listings.
+READS = {
+    "visitor": {"idea page": 0.6, "listing": 0.3, "home": 0.1},
+    "signed-in": {"idea page": 0.65, "listing": 0.35},
+}
+# (kind, seconds between two, expected status): paced, not closed-loop, each from a client
+# of its own, members in turn, ideas drawn with the readers' Zipf law.
+WRITES = (("vote", 1, 200), ("follow", 10, 200), ("comment", 10, 201), ("new idea", 60, 302))
+NEW_IDEAS = (
+    "Des prises électriques à chaque rangée du train",
+    "Un quai couvert pour attendre les correspondances",
+    "Afficher l'affluence de chaque voiture avant l'arrivée",
+    "Des consignes à vélo sécurisées en gare",
+)
+
+
+def zipf_weights(count: int) -> list[float]:
+    return [1 / rank**ZIPF_EXPONENT for rank in range(1, count + 1)]
+
+
+def mixed_facts(facts: dict) -> dict:
+    """The pages the mixed scenarios read, chosen once from the database: the MIXED_IDEAS
+    most voted public ideas (and which of them take votes), and every listing page (pages
+    1 to the last one the page cache keeps, config.pagecache.MAX_PAGE) of each sort alone
+    and with each status or category."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from community.models import Community
+    from config.pagecache import MAX_PAGE
+    from ideas.models import Idea
+    from ideas.selectors import PAGE_SIZE, SORTS, ListingFilters, ideas_for_listing
+
+    community = Community.objects.get(domain=facts["host"])
+    visitor = AnonymousUser()
+    ideas = list(ideas_for_listing(community, visitor, ListingFilters(sort="top"))[:MIXED_IDEAS])
+    closed = set(
+        Idea.objects.filter(pk__in=[idea.pk for idea in ideas], status__is_closed=True).values_list("pk", flat=True)
+    )
+    filters: list[tuple[dict, dict]] = [({}, {})]
+    filters += [({"status": status.slug}, {"status": status}) for status in community.statuses.all()]
+    filters += [({"category": category.slug}, {"category": category}) for category in community.categories.all()]
+    pages = {}
+    for query, chosen in filters:
+        listed = ideas_for_listing(community, visitor, ListingFilters(**chosen)).count()
+        pages[tuple(query.items())] = min(MAX_PAGE, max(1, math.ceil(listed / PAGE_SIZE)))
+    listings = [
+        "/ideas/?" + urlencode({"sort": sort, **query} | ({"page": page} if page > 1 else {}))
+        for page in range(1, MAX_PAGE + 1)
+        for query, _chosen in filters
+        for sort in SORTS
+        if page <= pages[tuple(query.items())]
+    ]
+    return {
+        "ideas": [(idea.pk, idea.get_absolute_url()) for idea in ideas],
+        "votable": [idea.pk for idea in ideas if idea.pk not in closed],  # a closed status takes no votes
+        "listings": listings,
+        "categories": list(community.categories.values_list("pk", flat=True)),
+    }
+
+
+def mixed_readers(facts: dict, clients: list[Client], concurrency: int) -> list[dict]:
+    """Closed-loop readers drawing their pages (READS, each page by its Zipf weight), a
+    SIGNED_IN_SHARE of them as their client's member; each client its own seed."""
+    host, mixed = facts["host"], facts["mixed"]
+    paths = {"home": ["/"], "listing": mixed["listings"], "idea page": [url for _pk, url in mixed["ideas"]]}
+    entries = []
+    for number in range(concurrency):
+        requests, kinds, weights = [], [], []
+        for reader, shares in READS.items():
+            headers = {"Accept": "text/html,application/xhtml+xml"}
+            if reader == "signed-in":
+                headers["Cookie"] = clients[number].cookie()
+            share = SIGNED_IN_SHARE if reader == "signed-in" else 1 - SIGNED_IN_SHARE
+            for page, page_share in shares.items():
+                ranked = zipf_weights(len(paths[page]))
+                total = sum(ranked)
+                for path, weight in zip(paths[page], ranked, strict=True):
+                    requests.append(_request("GET", path, host, headers))
+                    kinds.append(f"{reader} {page}")
+                    weights.append(share * page_share * weight / total)
+        entries.append(
+            {"requests": requests, "kinds": kinds, "weights": weights, "seed": MIXED_SEED + number, "expect": [200]}
+        )
+    return entries
+
+
+def mixed_writers(facts: dict, clients: list[Client], seconds: float) -> list[dict]:
+    """One paced client per kind of write (WRITES), its requests drawn once (MIXED_SEED):
+    enough for `seconds`, each member in turn (every signed-in client), each idea by its
+    Zipf weight (votes: among those open to votes, as only their pages have the button).
+    Votes and follows are toggles (a second one withdraws the first); a new idea is the
+    form a member posts, with a form key of its own (fresh at each run, as each rendering
+    of the form draws one: a key used before would make it a resubmission)."""
+    host, mixed = facts["host"], facts["mixed"]
+    draws = random.Random(MIXED_SEED)  # noqa: S311 - a load pattern, not secrets
+    entries = []
+    for kind, interval, expect in WRITES:
+        ideas = mixed["votable"] if kind == "vote" else [pk for pk, _url in mixed["ideas"]]
+        cumulative = list(itertools.accumulate(zipf_weights(len(ideas))))
+        requests = []
+        for number in range(math.ceil(seconds / interval) + 1):
+            client = clients[number % len(clients)]
+            pk = draws.choices(ideas, cum_weights=cumulative)[0]
+            headers = {"Cookie": client.cookie(), "X-CSRFToken": client.csrf, "Origin": f"http://{host}"}
+            headers["Accept"] = "text/html,application/xhtml+xml" if kind == "new idea" else "application/json"
+            if kind == "vote":
+                path, fields = f"/ideas/{pk}/vote/", {"value": 1}
+            elif kind == "follow":
+                path, fields = f"/ideas/{pk}/follow/", {}
+            elif kind == "comment":
+                path, fields = f"/ideas/{pk}/comments/", {"body": COMMENT_TEXTS[number % len(COMMENT_TEXTS)]}
+            else:
+                path, fields = "/ideas/new/", new_idea_fields(number, mixed["categories"], draws)
+            requests.append(_request("POST", path, host, headers, urlencode(fields)))
+        entries.append({"requests": requests, "kinds": [kind], "interval": interval, "expect": [expect]})
+    return entries
+
+
+def new_idea_fields(number: int, categories: list[int], draws: random.Random) -> dict:
+    title = NEW_IDEAS[number % len(NEW_IDEAS)]
+    return {
+        "title": f"{title} ({draws.randrange(10**6)})",
+        "body": f"{title}, comme sur d'autres lignes : ce serait plus simple pour tout le monde.",
+        "category": draws.choice(categories),
+        "tags": "bench, quotidien",
+        "form_key": secrets.token_urlsafe(24),
+    }
+
+
+def mixed_writes_made(facts: dict, since: datetime) -> str:
+    """What the mixed scenario's writes left, since `since`: new ideas and comments by
+    their moderation state (post-moderation keeps them public unless a rule holds them)."""
+    from django.db.models import Count
+
+    from ideas.models import Comment, Idea
+
+    members = facts["clients"]
+    parts = []
+    for label, model in (("new ideas", Idea), ("comments", Comment)):
+        states = (
+            model.objects.filter(author__in=members, created_at__gte=since)
+            .values_list("moderation_state")
+            .annotate(count=Count("pk"))
+            .order_by("moderation_state")
+        )
+        parts.append(f"{label}: " + (", ".join(f"{count} {state}" for state, count in states) or "none"))
+    return "; ".join(parts)
 
 
 # --- Processes and machine --------------------------------------------------------------
@@ -454,6 +639,8 @@ class Result:
     queries: int | None = None
     redis_commands: int | None = None
     profile: list[tuple[str, float]] = field(default_factory=list)
+    kinds: dict[str, dict] = field(default_factory=dict)  # bench.load's figures per kind of request
+    writes_made: str = ""  # mixed: what the writes left (mixed_writes_made)
 
     @property
     def rate(self) -> float:
@@ -469,13 +656,14 @@ def run_scenario(
     database: str,
     profile: bool,
 ) -> Result:
+    warmup = args.mixed_warmup if scenario.kind == "mixed" else args.warmup
     spec = {
         "host": "127.0.0.1",
         "port": server.port,
-        "warmup": args.warmup,
+        "warmup": warmup,
         "duration": args.duration,
         "per_connection": args.per_connection,
-        "clients": client_requests(scenario, facts, clients, args.concurrency),
+        "clients": client_requests(scenario, facts, clients, args.concurrency, warmup + args.duration),
     }
     load = subprocess.Popen(
         [sys.executable, "-m", "bench.load"], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -519,6 +707,7 @@ def run_scenario(
         busy=busy,
         others=others,
         profile=shares,
+        kinds=outcome["kinds"],
     )
 
 
@@ -548,6 +737,8 @@ def count_queries(results: list[Result], facts: dict, clients: list[Client]) -> 
     try:
         for result in results:
             scenario = result.scenario
+            if scenario.kind == "mixed":
+                continue  # many pages: their single-page scenarios count them
             browser = TestClient(HTTP_HOST=facts["host"])
             if scenario.signed_in:
                 browser.force_login(member)
@@ -719,6 +910,62 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def mixed_table(results: list[Result]) -> str:
+    """The mixed scenarios per kind of request, with writes beside read only; then the
+    visitors' throughput with writes as a share of read only (issue 18's goal: 70 %), the
+    baseline of the same run, CPU per request (of the whole run: process CPU times do not
+    tell the kinds apart) and what the writes left."""
+    by_name = {result.scenario.name: result for result in results}
+    mixed, alone = by_name.get("mixed"), by_name.get("mixed, read only")
+    if mixed is None and alone is None:
+        return ""
+    readers = [f"{reader} {page}" for reader, shares in READS.items() for page in shares]
+    writes = [kind for kind, _interval, _expect in WRITES]
+
+    def cells(run: Result | None, kind: str) -> str:
+        figures = run.kinds.get(kind) if run else None
+        if not figures:
+            return "| — | — | — | — | — "
+        return (
+            f"| {figures['requests']:,} | {figures['requests'] / run.seconds:,.1f} | {_ms(figures['p50'])} "
+            f"| {_ms(figures['p95'])} | {figures['errors']} "
+        )
+
+    def rate(run: Result | None, prefix: str | tuple[str, ...]) -> float:
+        if run is None:
+            return float("nan")
+        return sum(figures["requests"] for kind, figures in run.kinds.items() if kind.startswith(prefix)) / run.seconds
+
+    def share(prefix: str | tuple[str, ...]) -> str:
+        with_writes, read_only = rate(mixed, prefix), rate(alone, prefix)
+        return f"{with_writes / read_only:.0%}" if read_only and not math.isnan(with_writes) else "—"
+
+    def cpu(run: Result | None) -> str:
+        if run is None:
+            return "—"
+        per = max(run.requests, 1)
+        return f"app {1000 * run.app_cpu / per:.2f} ms, DB {1000 * run.db_cpu / per:.2f} ms"
+
+    head = (
+        "| request | with writes: requests | requests/s | p50 (ms) | p95 (ms) | errors "
+        "| read only: requests | requests/s | p50 (ms) | p95 (ms) | errors | requests/s with writes ÷ read only |"
+    )
+    lines = [head, "|" + "---|" * head.count(" | ") + "---|"]
+    lines += [f"| {kind} {cells(mixed, kind)}{cells(alone, kind)}| {share(kind)} |" for kind in readers]
+    lines += [f"| {kind} {cells(mixed, kind)}{cells(None, kind)}| — |" for kind in writes]
+    baseline = by_name.get("baseline")
+    lines += [
+        "",
+        f"Visitors' pages: {rate(mixed, 'visitor'):,.1f}/s with writes, {rate(alone, 'visitor'):,.1f}/s read only: "
+        f"**{share('visitor')}** (goal: at least 70 %); all readers' pages {share(tuple(READS))}"
+        + (f"; the baseline of the same run: {baseline.rate:,.0f}/s" if baseline else "")
+        + f". CPU per request over the whole run, every kind together: with writes {cpu(mixed)}; "
+        f"read only {cpu(alone)}."
+        + (f" What the writes left (warm-up included): {mixed.writes_made}." if mixed and mixed.writes_made else ""),
+    ]
+    return "\n".join(lines)
+
+
 def growth_table(small: tuple[dict, list[Result]], large: tuple[dict, list[Result]]) -> str:
     (small_facts, small_results), (large_facts, large_results) = small, large
     small_ideas, large_ideas = small_facts["sizes"]["ideas"], large_facts["sizes"]["ideas"]
@@ -852,8 +1099,14 @@ def run_size(
 ) -> tuple[dict, list[Result], dict]:
     facts = ensure_data(args, database_url, bench_url, sizes)
     flush_redis(redis_url)
-    clients = sign_in(facts["clients"][: args.concurrency])
+    # Every bench member: the first `--concurrency` are the readers', all of them write in turn.
+    clients = sign_in(facts["clients"])
     facts |= api_facts(facts, clients[0].user_id)
+    wanted = set(args.scenarios.split(",")) if args.scenarios else None
+    if wanted and "mixed" in wanted:
+        wanted |= {"baseline", "mixed-read-only"}  # what its figures are compared with
+    if not wanted or "mixed-read-only" in wanted:
+        facts["mixed"] = mixed_facts(facts)
     load_before = os.getloadavg()
     server = start_server(
         bench_url,
@@ -867,7 +1120,6 @@ def run_size(
     cold = None
     try:
         fetch_csrf(server, clients, facts)
-        wanted = set(args.scenarios.split(",")) if args.scenarios else None
         if not wanted or any(SLUGS[name] in wanted for name in ("similar", *SIMILAR_KINDS)):
             cold = similar_cold(server, facts)
             print(f"  {_cold_line(cold)}", flush=True)
@@ -877,7 +1129,12 @@ def run_size(
                 continue
             profile = bool(profiled & {"all", SLUGS[scenario.name]})
             print(f"  {scenario.name} ...", end="", flush=True)
+            if scenario.kind == "mixed":
+                flush_redis(redis_url)  # both mixed scenarios start from the same empty cache
+            started = datetime.now(UTC)
             result = run_scenario(scenario, server, facts, clients, args, urlsplit(bench_url).path.lstrip("/"), profile)
+            if scenario.writes:
+                result.writes_made = mixed_writes_made(facts, started)
             print(
                 f" {result.rate:,.0f}/s, p50 {_ms(result.p50)} ms, p95 {_ms(result.p95)} ms, "
                 f"{result.errors} errors{' ' + repr(result.samples[:2]) if result.samples else ''}",
@@ -905,6 +1162,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--members", type=int, help="default: one per 5 ideas")
     parser.add_argument("--duration", type=float, default=20, help="measured seconds per scenario (default 20)")
     parser.add_argument("--warmup", type=float, default=3, help="seconds before measuring (default 3)")
+    parser.add_argument(
+        "--mixed-warmup",
+        type=float,
+        default=20,
+        help="seconds before measuring the mixed scenarios, each started with the cache emptied (default 20): "
+        "long enough for the read-only one to have its popular pages cached",
+    )
     parser.add_argument("--concurrency", type=int, default=8, help="simultaneous clients (default 8)")
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)), help="default: one per core")
     parser.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread")
@@ -961,6 +1225,9 @@ def main(argv: list[str] | None = None) -> None:
         print()
         print(table(results))
         print()
+        if mixed_table(results):
+            print(mixed_table(results))
+            print()
 
     worker = f"`--worker-class {args.worker_class}" + (
         f" --threads {args.threads}`" if args.worker_class == "gthread" else "`"
@@ -978,7 +1245,8 @@ def main(argv: list[str] | None = None) -> None:
         "",
         f"- Command: `{command}`",
         f"- Server: gunicorn {m['gunicorn']}, {args.workers} workers {worker}, access log "
-        f"{'off' if args.no_access_log else 'on'}; concurrency {args.concurrency}, {args.warmup:g} s warm-up then "
+        f"{'off' if args.no_access_log else 'on'}; concurrency {args.concurrency}, {args.warmup:g} s warm-up "
+        f"({args.mixed_warmup:g} s for the mixed scenarios) then "
         f"{args.duration:g} s per scenario; keep-alive connections from one asyncio process, "
         + (f"a new one every {args.per_connection} requests" if args.per_connection else "kept for the whole scenario"),
         f"- Code: {code_version()}",
@@ -995,6 +1263,8 @@ def main(argv: list[str] | None = None) -> None:
             "",
             table(results),
         ]
+        if mixed_table(results):
+            entry += ["", mixed_table(results)]
         if context["similar_cold"]:
             entry += ["", _cold_line(context["similar_cold"])]
     if len(runs) == 2:
