@@ -215,7 +215,9 @@ def client_requests(
     """One entry per simulated client: its raw requests, sent in turn (drawn, and paced,
     in the mixed scenarios), and the expected status. `seconds`: warm-up and measure."""
     if scenario.kind == "mixed":
-        writers = mixed_writers(facts, clients, seconds) if scenario.writes else []
+        # Writers are other members than the readers: a member who just voted reads their
+        # listings afresh for a while (community.cache, `acted_recently`), as they should.
+        writers = mixed_writers(facts, clients[concurrency:] or clients, seconds) if scenario.writes else []
         return mixed_readers(facts, clients, concurrency) + writers
     host = facts["host"]
     paths = scenario_paths(facts)
@@ -1099,7 +1101,7 @@ def run_size(
 ) -> tuple[dict, list[Result], dict]:
     facts = ensure_data(args, database_url, bench_url, sizes)
     flush_redis(redis_url)
-    # Every bench member: the first `--concurrency` are the readers', all of them write in turn.
+    # Every bench member: the first `--concurrency` are the readers', the others write in turn.
     clients = sign_in(facts["clients"])
     facts |= api_facts(facts, clients[0].user_id)
     wanted = set(args.scenarios.split(",")) if args.scenarios else None
