@@ -13,12 +13,13 @@ from community.design import specimen_form, tokens
 from community.selectors import community_url
 from config.pagecache import shared_page
 from ideas.feeds import IdeaSitemap
+from ideas.member_pages import listing_reader
 from ideas.selectors import ideas_hot, member_votes, responses_latest, statuses_of
 
 HOME_AMBASSADORS = 5
 
 
-@shared_page()
+@shared_page(members=listing_reader)
 def home(request: HttpRequest) -> HttpResponse:
     """The community's front page: welcome text, its hot open ideas, the brand's latest
     answers and its top ambassadors."""

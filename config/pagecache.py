@@ -9,8 +9,16 @@ with this request's token in the slot: no query, one or two cache round trips, i
 15 to 35 ms of CPU. A vote on one idea therefore renders that idea's page again, and the
 listings within LISTING_COUNTS_SECONDS, not every page of the community.
 
-Signed-in members, requests carrying a message to show, and anything but a 200 are never
-served from or stored in this cache. Pages are kept at most PAGE_SECONDS.
+Signed-in members are served from a rendering of their own (audience "member") shared the
+same way, when the view says their page differs from every other member's only in parts it
+can fill (`members=`, a function of the request giving a `MemberParts`, or None for a
+reader who needs a page of their own: a moderator, the idea's author, a member who just
+voted). That rendering has slots for the account menu (with its unread count), the form
+keys, and the member's parts named by the view (their vote on each idea shown, their
+follow); the parts are filled for each reader with one query or none (ideas.member_pages).
+
+Requests carrying a message to show, and anything but a 200 are never served from or
+stored in this cache. Pages are kept at most PAGE_SECONDS.
 
 The key holds only the query parameters a page reads (`QUERY_PARAMS`), in a canonical
 order, and the page is rendered as if asked with exactly those: `?utm_source=x` gets the
@@ -28,14 +36,16 @@ import hashlib
 import logging
 from collections.abc import Callable
 from functools import wraps
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
+from accounts.submissions import form_key_new
 from community.cache import idea_versions, listing_versions
 from config.slots import Slots, fill
 
@@ -47,6 +57,7 @@ MAX_IDEA_PAGES = 3000
 MAX_PAGE = 10
 MAX_VALUE_LENGTH = 100
 _SLOTS = "_page_slots"
+_MEMBERS = "_page_for_members"
 
 # Added by newsletters and ads for their own statistics; no page reads them.
 IGNORED_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid"})
@@ -97,20 +108,49 @@ def csrf_token_for(request: HttpRequest) -> str:
     return slots["csrf"] if slots is not None else get_token(request)
 
 
-def csrf_slot(request: HttpRequest) -> dict[str, str]:
-    """Context processor (after Django's csrf one): forms of a shared page get the slot."""
+def member_slots_of(request: HttpRequest) -> Slots | None:
+    """The markers of the members' shared rendering under way, if any: the view writes its
+    member parts as these (ideas.member_pages)."""
+    return getattr(request, _SLOTS, None) if getattr(request, _MEMBERS, False) else None
+
+
+def csrf_slot(request: HttpRequest) -> dict:
+    """Context processor (after Django's csrf one): forms of a shared page get slots for the
+    token and their keys, and a members' page slots for the account menu and the avatar."""
     slots = getattr(request, _SLOTS, None)
-    return {"csrf_token": slots["csrf"]} if slots is not None else {}
+    if slots is None:
+        return {}
+    context = {"csrf_token": slots["csrf"], "form_key_slot": slots["formkey"]}
+    if getattr(request, _MEMBERS, False):
+        context["member_slots"] = {"account": slots["account"], "avatar": slots["avatar"]}
+    return context
 
 
-def _is_shared(request: HttpRequest, uncached_params: tuple[str, ...]) -> bool:
+class MemberParts(Protocol):
+    """A member's parts of a shared members' page: the values of its markers."""
+
+    def values(self, content: str, slots: Slots) -> dict[str, str]:
+        """Marker → value (HTML, escaped) for each of this member's parts in `content`."""
+
+
+def _shareable(request: HttpRequest, uncached_params: tuple[str, ...]) -> bool:
     return (
         request.method in ("GET", "HEAD")
         and getattr(request, "community", None) is not None
-        and not request.user.is_authenticated
         and not any(name in request.GET for name in uncached_params)
         and len(messages.get_messages(request)) == 0
     )
+
+
+def _audience(request: HttpRequest, members: Callable | None) -> tuple[str, MemberParts | None] | None:
+    """Who this page is shared with: visitors, members (with this reader's parts), or None
+    for a page rendered for this reader alone."""
+    if not request.user.is_authenticated:
+        return "visitor", None
+    if members is None:
+        return None
+    parts = members(request)
+    return ("member", parts) if parts is not None else None
 
 
 def canonical_query(request: HttpRequest, accepted: dict[str, Param]) -> str | None:
@@ -141,13 +181,13 @@ def _versions(request: HttpRequest, idea_id: int | None) -> str:
     return listing_versions(community_id) if idea_id is None else idea_versions(community_id, idea_id)
 
 
-def page_key(request: HttpRequest, query: str, *, idea_id: int | None = None) -> str:
-    """Everything a visitor's page depends on: the community's settings and the versions of
-    what it shows (the idea `idea_id`'s, else the listings'), the language, and the address
-    (scheme, host, path and canonical query)."""
+def page_key(request: HttpRequest, query: str, *, idea_id: int | None = None, audience: str = "visitor") -> str:
+    """Everything a shared page depends on: the community's settings and the versions of
+    what it shows (the idea `idea_id`'s, else the listings'), the language, the audience
+    (visitors or members), and the address (scheme, host, path and canonical query)."""
     address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     digest = hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
-    return f"shared-page:{_versions(request, idea_id)}:{get_language()}:{request.method}:{digest}"
+    return f"shared-page:{_versions(request, idea_id)}:{get_language()}:{audience}:{request.method}:{digest}"
 
 
 def _variants_key(request: HttpRequest, idea_id: int | None) -> str:
@@ -174,29 +214,47 @@ def _store(request: HttpRequest, key: str, entry: tuple, idea_id: int | None) ->
     cache.set(key, entry, PAGE_SECONDS)
 
 
-def _filled(request: HttpRequest, content: bytes, slots: Slots) -> bytes:
-    token = get_token(request)  # also sends the CSRF cookie, as the forms need it
-    return fill(content, {slots["csrf"].encode(): token.encode()})
+def _filled(request: HttpRequest, content: bytes, slots: Slots, parts: MemberParts | None = None) -> bytes:
+    token = get_token(request).encode()  # also sends the CSRF cookie, as the forms need it
+    values: dict = {slots["csrf"].encode(): token, slots["formkey"].encode(): lambda: form_key_new().encode()}
+    if parts is not None:
+        # The menu is rendered after the page's slots are gone: its own form gets the token.
+        account = render_to_string("includes/account_menu.html", request=request)
+        values[slots["account"].encode()] = account.encode()
+        text = content.decode()
+        values.update((marker.encode(), value.encode()) for marker, value in parts.values(text, slots).items())
+    return fill(content, values)
 
 
-def _render_as(request: HttpRequest, query: str, render: Callable[[], HttpResponse]) -> HttpResponse:
+def _render_as(
+    request: HttpRequest, query: str, render: Callable[[], HttpResponse], *, members: bool = False
+) -> HttpResponse:
     """The view's page as asked with `query` alone (links and forms in it included)."""
     original = request.GET, request.META.get("QUERY_STRING", "")
     request.GET, request.META["QUERY_STRING"] = QueryDict(query), query
     setattr(request, _SLOTS, Slots())
+    setattr(request, _MEMBERS, members)
     try:
         return render()
     finally:
         request.GET, request.META["QUERY_STRING"] = original
+        delattr(request, _MEMBERS)
 
 
-def shared_page(*, uncached_params: tuple[str, ...] = (), idea_kwarg: str | None = None) -> Callable:
-    """Serve a view's page to visitors from the shared cache (see the module's docstring).
+def shared_page(
+    *,
+    uncached_params: tuple[str, ...] = (),
+    idea_kwarg: str | None = None,
+    members: Callable[[HttpRequest], MemberParts | None] | None = None,
+) -> Callable:
+    """Serve a view's page to visitors, and to members if `members` is given, from the
+    shared cache (see the module's docstring).
 
     `uncached_params`: query parameters that make a page too particular to keep (a
     search's words: every visitor types their own). `idea_kwarg`: the view's argument that
     names the one idea the page shows (kept under that idea's version); without it, the page
-    is a listing (kept under the listing version).
+    is a listing (kept under the listing version). `members`: the reader's parts, or None
+    when this member needs a page of their own.
     """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -204,23 +262,28 @@ def shared_page(*, uncached_params: tuple[str, ...] = (), idea_kwarg: str | None
 
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not _is_shared(request, uncached_params):
+            if not _shareable(request, uncached_params):
                 return view(request, *args, **kwargs)
             query = canonical_query(request, accepted)
             if query is None:
                 return view(request, *args, **kwargs)
             idea_id = kwargs[idea_kwarg] if idea_kwarg else None
             try:
-                key = page_key(request, query, idea_id=idea_id)
+                shared = _audience(request, members)
+                if shared is None:
+                    return view(request, *args, **kwargs)
+                audience, parts = shared
+                key = page_key(request, query, idea_id=idea_id, audience=audience)
                 cached = cache.get(key)
             except Exception:  # no cache: every page is rendered
                 logger.warning("Cache unavailable for shared pages", exc_info=True)
                 return view(request, *args, **kwargs)
             if cached is not None:
                 content, content_type, nonce = cached
-                return HttpResponse(_filled(request, content, Slots(nonce)), content_type=content_type)
+                return HttpResponse(_filled(request, content, Slots(nonce), parts), content_type=content_type)
+            for_members = audience == "member"
             try:
-                response = _render_as(request, query, lambda: view(request, *args, **kwargs))
+                response = _render_as(request, query, lambda: view(request, *args, **kwargs), members=for_members)
             finally:
                 slots = getattr(request, _SLOTS)
                 delattr(request, _SLOTS)
@@ -231,7 +294,7 @@ def shared_page(*, uncached_params: tuple[str, ...] = (), idea_kwarg: str | None
                     _store(request, key, (response.content, response["Content-Type"], slots.nonce), idea_id)
                 except Exception:
                     logger.warning("Cache unavailable for shared pages", exc_info=True)
-            response.content = _filled(request, response.content, slots)
+            response.content = _filled(request, response.content, slots, parts)
             return response
 
         return wrapper

@@ -91,7 +91,7 @@ def get_idea_for_viewer(request, pk: int) -> Idea:
         raise Http404
     # A public idea is the same for every reader: read once per version of it. Anything
     # else (held, hidden, unknown) is looked up for this reader.
-    idea = idea_cached(community.pk, pk, "idea", lambda: _public_idea(community, pk))
+    idea = public_idea(community, pk)
     if idea is None:
         try:
             idea = visible_ideas(community, request.user).select_related("merged_into").get(pk=pk)
@@ -99,6 +99,12 @@ def get_idea_for_viewer(request, pk: int) -> Idea:
             raise Http404 from None
     idea.community = community  # the same row, already loaded by the middleware
     return idea
+
+
+def public_idea(community: Community, pk: int) -> Idea | None:
+    """The approved idea with this id in the community, read once per version of it for
+    every reader; None for any other (held, hidden, unknown)."""
+    return idea_cached(community.pk, pk, "idea", lambda: _public_idea(community, pk))
 
 
 def _public_idea(community: Community, pk: int) -> Idea | None:
@@ -352,9 +358,14 @@ def roadmap_columns(community: Community, *, per_column: int = 20, reader=None) 
 
 def member_votes(user: User, ideas: list[Idea]) -> dict[int, int]:
     """{idea id: the member's vote} for the ideas shown; one query."""
-    if not user.is_authenticated or not ideas:
+    return member_votes_by_id(user, [idea.pk for idea in ideas])
+
+
+def member_votes_by_id(user: User, idea_ids: list[int]) -> dict[int, int]:
+    """{idea id: the member's vote} for these ideas; one query, none for no idea."""
+    if not user.is_authenticated or not idea_ids:
         return {}
-    return dict(Vote.objects.filter(user=user, idea__in=[idea.pk for idea in ideas]).values_list("idea_id", "value"))
+    return dict(Vote.objects.filter(user=user, idea_id__in=idea_ids).values_list("idea_id", "value"))
 
 
 def member_follows(user: User, ideas: list[Idea]) -> set[int]:
@@ -371,10 +382,12 @@ class MemberState:
     following: bool = False
     flagged_idea: bool = False
     flagged_comments: frozenset[int] = frozenset()
+    commented: bool = False  # any comment of theirs on it, held or deleted ones included
 
 
 def member_state(user: User, idea: Idea) -> MemberState:
-    """The member's vote, follow and reports (on the idea, on its comments); one query."""
+    """The member's vote, follow, reports (on the idea, on its comments) and whether they
+    commented; one query."""
     if not user.is_authenticated:
         return MemberState()
 
@@ -386,14 +399,19 @@ def member_state(user: User, idea: Idea) -> MemberState:
 
     no_number = Value(None, output_field=IntegerField())
     found = rows(Vote, "vote", F("value"), user=user).union(
-        rows(Follow, "follow", no_number, user=user), rows(Flag, "flag", F("comment_id"), flagger=user), all=True
+        rows(Follow, "follow", no_number, user=user),
+        rows(Flag, "flag", F("comment_id"), flagger=user),
+        rows(Comment, "comment", no_number, author=user),
+        all=True,
     )
-    state = {"vote": None, "follow": False, "flags": set()}
+    state = {"vote": None, "follow": False, "flags": set(), "comment": False}
     for kind, number in found:
         if kind == "vote":
             state["vote"] = number
         elif kind == "follow":
             state["follow"] = True
+        elif kind == "comment":
+            state["comment"] = True
         else:
             state["flags"].add(number)
     flags = state["flags"]
@@ -402,6 +420,7 @@ def member_state(user: User, idea: Idea) -> MemberState:
         following=state["follow"],
         flagged_idea=None in flags,
         flagged_comments=frozenset(flags - {None}),
+        commented=state["comment"],
     )
 
 

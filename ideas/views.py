@@ -27,7 +27,7 @@ from community.sanctions import active_sanction, sanction_message
 from community.selectors import community_url, role_in, typical_wait
 from config.client_ip import client_info
 from config.pagecache import shared_page
-from ideas import selectors, services
+from ideas import member_pages, selectors, services
 from ideas.exceptions import Refused
 from ideas.forms import CommentForm, IdeaForm, ListFilterForm, ResponseForm, SimilarForm, VoteForm
 from ideas.models import Comment, IdeaStats, ModerationState
@@ -144,7 +144,7 @@ def _listing_context(request: HttpRequest, ideas: list) -> dict:
 
 
 @require_GET
-@shared_page(uncached_params=("q", "mine", "followed"))
+@shared_page(uncached_params=("q", "mine", "followed"), members=member_pages.listing_reader)
 def idea_list(request: HttpRequest) -> HttpResponse:
     community = request.community
     if community is None:
@@ -179,7 +179,7 @@ def idea_redirect(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@shared_page(idea_kwarg="pk")
+@shared_page(idea_kwarg="pk", members=member_pages.idea_reader)
 def idea_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     idea = selectors.get_idea_for_viewer(request, pk)
     if slug != idea.slug:
@@ -189,14 +189,20 @@ def idea_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, idea, comment_form: CommentForm) -> dict:
     user = request.user
-    mine = selectors.member_state(user, idea)
+    shared = member_pages.idea_page_parts(request, idea.pk)
+    if shared is not None:  # a page for every member like this one: their parts are slots
+        mine = selectors.MemberState()
+        my_vote, following = shared
+    else:
+        mine = selectors.member_state(user, idea)
+        my_vote, following = mine.vote, mine.following
     return {
         "idea": idea,
         "images": selectors.idea_images(idea),
         "thread": selectors.comment_thread(idea, user),
         "history": selectors.idea_history(idea),
-        "my_vote": mine.vote,
-        "following": mine.following,
+        "my_vote": my_vote,
+        "following": following,
         "can_edit": services.can_edit_idea(idea, user),
         "comment_form": comment_form,
         "absolute_url": community_url(request.community, idea.get_absolute_url()),
@@ -519,7 +525,7 @@ def similar(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-@shared_page()
+@shared_page(members=member_pages.listing_reader)
 def roadmap(request: HttpRequest) -> HttpResponse:
     if request.community is None:
         raise Http404

@@ -14,8 +14,9 @@ from django.utils.translation import get_language, ngettext
 from accounts.submissions import form_key_new
 from community.cache import cache_version, idea_cached
 from community.models import Flag
-from config.pagecache import csrf_token_for
+from config.pagecache import csrf_token_for, member_slots_of
 from config.slots import Slots, fill
+from ideas.member_pages import VOTE_PARTS, PartSlots, follow_view, vote_view
 
 register = template.Library()
 logger = logging.getLogger(__name__)
@@ -27,6 +28,20 @@ def dict_get(mapping, key):
     if not mapping:
         return None
     return mapping.get(key)
+
+
+@register.simple_tag
+def vote_state(my_vote):
+    """`{% vote_state my_vote as mine %}`: what the vote button shows of the member's vote
+    (`mine.current`, `.active`, `.pressed`, `.label`), or its markers in a rendering shared
+    by members (ideas.member_pages)."""
+    return vote_view(my_vote)
+
+
+@register.simple_tag
+def follow_state(following):
+    """`{% follow_state following as follow %}`: `follow.pressed`, `follow.label`, as above."""
+    return follow_view(following)
 
 
 @register.filter
@@ -86,16 +101,23 @@ def idea_cards(context, ideas) -> str:
 
     Rendering a card costs about 2 ms of template work; a list shows 20. The per-request
     parts (the CSRF token, the page to come back to) are slots filled after the cache, each
-    card with the markers drawn when it was rendered (kept beside it: config/slots.py).
+    card with the markers drawn when it was rendered (kept beside it: config/slots.py). In a
+    page shared by members, the member's vote is a slot too, filled with the page's marker
+    for it (ideas.member_pages).
     """
     request = context["request"]
+    page_slots = member_slots_of(request)
     my_votes = context.get("my_votes") or {}
     signed_in = request.user.is_authenticated
     language = get_language() or "fr"
+
+    def mine(idea_id):
+        return "slot" if page_slots is not None else my_votes.get(idea_id)
+
     try:
         version = cache_version()
         keys = {
-            idea.pk: card_key(idea, my_votes.get(idea.pk), signed_in=signed_in, language=language, version=version)
+            idea.pk: card_key(idea, mine(idea.pk), signed_in=signed_in, language=language, version=version)
             for idea in ideas
         }
         cached = cache.get_many(list(keys.values()))
@@ -109,14 +131,20 @@ def idea_cards(context, ideas) -> str:
         entry = cached.get(key) if key else None
         if entry is None:
             slots = Slots()
+            votes = {idea.pk: PartSlots(slots, f"v{idea.pk}")} if page_slots is not None else my_votes
             html = card.render(
-                {"idea": idea, "my_votes": my_votes, "user": request.user, "csrf_token": slots["csrf"]},
+                {"idea": idea, "my_votes": votes, "user": request.user, "csrf_token": slots["csrf"]},
                 _SlottedRequest(request, slots),
             )
             entry = (html, slots.nonce)
             if key:
                 fresh[key] = entry
-        parts.append(_fill_card(entry, values))
+        if page_slots is not None:
+            # The card's markers of the vote become the page's, filled for each reader.
+            names = [f"v{idea.pk}{name}" for name in VOTE_PARTS]
+            parts.append(_fill_card(entry, {**values, **{name: page_slots[name] for name in names}}))
+        else:
+            parts.append(_fill_card(entry, values))
     if fresh:
         try:
             cache.set_many(fresh, CARD_SECONDS)
@@ -255,7 +283,9 @@ def comment_list(context, thread) -> str:
     signed_in = user.is_authenticated
     name = f"thread:s:{get_language()}:{signed_in}:{idea.moderation_state}:{idea.merged_into_id}"
     entry = idea_cached(idea.community_id, idea.pk, name, render)
-    values = {"csrf": escape(csrf_token_for(request)), "next": escape(request.get_full_path()), "formkey": form_key_new}
+    # In a page shared by members, each form's key is the page's slot, filled per reader.
+    form_key = context.get("form_key_slot") or form_key_new
+    values = {"csrf": escape(csrf_token_for(request)), "next": escape(request.get_full_path()), "formkey": form_key}
     return mark_safe(_fill_card(entry, values))  # noqa: S308 — as idea_cards
 
 

@@ -97,3 +97,22 @@ def test_a_community_keeps_at_most_max_variants_pages_per_version(client, ideas,
         response = client.get(f"/ideas/?{query}")
         assert response.status_code == 200 and ideas[0].title in response.content.decode()
     assert len(stored_pages()) == 2
+
+
+def test_a_community_keeps_at_most_max_idea_pages_idea_pages(client, ideas, monkeypatch):
+    monkeypatch.setattr(pagecache, "MAX_IDEA_PAGES", 2)
+    for idea in ideas:
+        response = client.get(idea.get_absolute_url())
+        assert response.status_code == 200 and idea.title in response.content.decode()
+    assert len(stored_pages()) == 2
+
+
+def test_members_pages_count_against_the_same_caps(client, ideas, member_a, monkeypatch):
+    from tests.factories import UserFactory
+
+    monkeypatch.setattr(pagecache, "MAX_VARIANTS", 2)
+    client.force_login(UserFactory())
+    for query in ("", "sort=top", "sort=new"):
+        assert client.get(f"/ideas/?{query}").status_code == 200
+    assert len(stored_pages()) == 2
+    assert all(":member:" in key for key in stored_pages())
