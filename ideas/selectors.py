@@ -395,7 +395,7 @@ def member_state(user: User, idea: Idea) -> MemberState:
         marked = model.objects.filter(idea=idea, **mine).annotate(
             kind=Value(kind, output_field=CharField()), number=column
         )
-        return marked.values_list("kind", "number")
+        return marked.order_by().values_list("kind", "number")  # no ORDER BY in a UNION (SQLite)
 
     no_number = Value(None, output_field=IntegerField())
     found = rows(Vote, "vote", F("value"), user=user).union(
