@@ -10,7 +10,10 @@ class AccountsConfig(AppConfig):
         from allauth.mfa.signals import authenticator_added
 
         from accounts import subscribers  # noqa: F401  (points and badges hear the facts)
+        from accounts.member_cache import connect as member_cache_connect
         from accounts.mfa import first_second_factor_added
+
+        member_cache_connect()
 
         def on_authenticator_added(sender, request=None, user=None, authenticator=None, **kwargs) -> None:
             first_second_factor_added(request=request, user=user, authenticator=authenticator)

@@ -4,7 +4,9 @@ Order: the visitor's explicit choice (the language switch's cookie), then the si
 member's saved language, then the community's default language. Browsers' Accept-Language
 is not used: a French brand's community opens in French unless the visitor asks otherwise.
 
-Also here: StaffMFAMiddleware, which keeps staff pages behind a second factor (accounts.mfa).
+Also here: StaffMFAMiddleware, which keeps staff pages behind a second factor (accounts.mfa),
+and AuthenticationMiddleware, Django's with the member read from the cache
+(accounts.member_cache).
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject
 
+from accounts.member_cache import request_user
 from accounts.mfa import staff_mfa_redirect
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
@@ -74,3 +79,12 @@ class StaffMFAMiddleware:
         if target is not None:
             return HttpResponseRedirect(target)
         return self.get_response(request)
+
+
+class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
+    """Django's, with `request.user` from the cache: a signed-in page asks the database
+    nothing about the member or their roles (accounts.member_cache)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: request_user(request))

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from PIL import Image, ImageOps
 
+from accounts.member_cache import member_changed
 from accounts.models import BadgeAward, Reputation, User
 from community.cache import member_content_changed
 from community.models import Community
@@ -75,6 +76,7 @@ def avatar_make(user_id: int) -> bool:
     user.avatar.save(f"{user.pk}.webp", ContentFile(output.getvalue()), save=False)
     user.avatar_source.delete(save=False)
     User.objects.filter(pk=user.pk).update(avatar=user.avatar.name, avatar_source="")
+    member_changed(user.pk)  # an update() sends no signal: the header's avatar is cached
     return True
 
 

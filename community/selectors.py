@@ -68,12 +68,21 @@ def communities_with_role(user: User, roles: tuple[str, ...] = STAFF_ROLES) -> Q
     return Community.objects.filter(memberships__user=user, memberships__role__in=roles).distinct()
 
 
+def _memo(user: User) -> dict:
+    """Where roles are remembered for the request: the user object's own attributes, not
+    those of `request.user`'s lazy wrapper, which has its own."""
+    return vars(getattr(user, "_wrapped", user))
+
+
 def role_in(user: User, community: Community) -> str | None:
     """The user's role in the community, remembered on the user object for the request."""
     if not user.is_authenticated:
         return None
-    remembered = user.__dict__.setdefault("_roles_by_community", {})
+    memo = _memo(user)
+    remembered = memo.setdefault("_roles_by_community", {})
     if community.pk not in remembered:
+        if memo.get("_roles_complete"):  # every role came with the user: none here
+            return None
         remembered[community.pk] = (
             Membership.objects.filter(user=user, community=community).values_list("role", flat=True).first()
         )
@@ -89,7 +98,16 @@ def role_query(user: User, community: Community) -> QuerySet[Membership]:
 def role_remember(user: User, community: Community, role: str | None) -> None:
     """Remember a role read along with another query: `role_in` then need not ask."""
     if user.is_authenticated:
-        user.__dict__.setdefault("_roles_by_community", {})[community.pk] = role
+        _memo(user).setdefault("_roles_by_community", {})[community.pk] = role
+
+
+def roles_remember_all(user: User, roles: dict[int, str]) -> None:
+    """Remember every role the user holds, by community id (read with the user, see
+    accounts.member_cache): `role_in` then never asks, and a community missing from
+    `roles` is one where the user holds none."""
+    memo = _memo(user)
+    memo["_roles_by_community"] = dict(roles)
+    memo["_roles_complete"] = True
 
 
 def is_community_admin(user: User, community: Community) -> bool:

@@ -10,6 +10,7 @@ import events
 from accounts.models import User
 from community.cache import community_cache_clear
 from community.models import Community, Membership, Role, Status
+from community.selectors import role_remember
 
 # PRODUCT.md §3: the statuses every new community starts with.
 # (slug, French, English, colour, closed, on the roadmap)
@@ -60,7 +61,7 @@ def membership_join(*, community: Community, user: User) -> Membership:
     membership, created = Membership.objects.get_or_create(
         community=community, user=user, defaults={"role": Role.MEMBER}
     )
+    role_remember(user, community, membership.role)  # for the rest of the request
     if created:
-        user.__dict__.get("_roles_by_community", {}).pop(community.pk, None)
         events.publish("member.joined", community_id=community.pk, subject=user)
     return membership

@@ -74,7 +74,8 @@ MIDDLEWARE = [
     "community.middleware.CommunityMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the member and their roles read from the cache (accounts.member_cache).
+    "accounts.middleware.AuthenticationMiddleware",
     "accounts.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -144,6 +145,9 @@ if CACHE_REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions: the database holds them, the cache a copy; while the cache is down they are read
+# from the database alone (accounts/sessions.py). Without Redis, the copy is each process's.
+SESSION_ENGINE = "accounts.sessions"
 
 # --- Celery ---------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL

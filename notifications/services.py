@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -22,6 +22,7 @@ from django.utils import timezone
 import events
 from accounts.models import User
 from community.models import Community
+from config import rowcache
 from notifications.emails import Rendered, language_of, personalise, render_digest, render_notification
 from notifications.models import DEFAULT_DELIVERY, Delivery, Kind, Notification, Preference
 from notifications.tokens import DIGEST_TOPICS
@@ -150,6 +151,7 @@ def notifications_withdraw(*, keys: Sequence[str] = (), idea_id: int | None = No
         return 0
     rows = Notification.objects.exclude(kind__in=(Kind.MODERATION, Kind.SANCTION))
     rows = rows.filter(key__in=keys) if idea_id is None else rows.filter(idea_id=idea_id)
+    unread_changed(rows.filter(read_at__isnull=True).values_list("recipient_id", flat=True).distinct())
     deleted, _by_model = rows.delete()
     return deleted
 
@@ -208,6 +210,7 @@ def _write_inbox(event: Event, kind: str, user_ids: list[int]) -> tuple[int, lis
         if delivery != Delivery.OFF and user_id not in told
     ]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    unread_changed(row.recipient_id for row in rows)
     return len(rows), [user_id for user_id, delivery in deliveries.items() if delivery == Delivery.IMMEDIATE]
 
 
@@ -352,17 +355,34 @@ def mark_read(user: User, notification_id: int | None = None, *, community: Comm
         unread = unread.filter(pk=notification_id)
     if community is not None:
         unread = unread.filter(community=community)
-    return unread.update(read_at=timezone.now())
+    marked = unread.update(read_at=timezone.now())
+    if marked:
+        unread_changed([user.pk])
+    return marked
 
 
 UNREAD_CAP = 99
 
 
+def _unread_marker(user_id: int) -> str:
+    return f"unread:{user_id}"
+
+
+def unread_changed(user_ids: Iterable[int]) -> None:
+    """These members' inboxes gained, lost or read notifications: the header counts them
+    again (in every community) at their next page. Call it from every write to the inbox."""
+    rowcache.markers_changed(_unread_marker(user_id) for user_id in set(user_ids))
+
+
 def unread_count(user: User, community: Community) -> int:
     """Unread notifications in this community, counted up to UNREAD_CAP + 1 (the header
-    shows "99+")."""
+    shows "99+"). Cached per member and community until `unread_changed`."""
     if not user.is_authenticated or community is None:
         return 0
-    return Notification.objects.filter(recipient=user, community=community, read_at__isnull=True)[
-        : UNREAD_CAP + 1
-    ].count()
+    return rowcache.cached_row(
+        f"unread:{user.pk}:{community.pk}",
+        lambda: Notification.objects.filter(recipient=user, community=community, read_at__isnull=True)[
+            : UNREAD_CAP + 1
+        ].count(),
+        marker=_unread_marker(user.pk),
+    )

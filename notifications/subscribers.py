@@ -8,7 +8,7 @@ import events
 from accounts.privacy import export_section, idea_reference
 from notifications import events as notices
 from notifications.models import Notification, Preference
-from notifications.services import notifications_withdraw
+from notifications.services import notifications_withdraw, unread_changed
 
 
 @events.subscribe("idea.status_changed")
@@ -76,6 +76,7 @@ def member_erased(event: events.Event) -> None:
     user = event.subject
     Preference.objects.filter(user=user).delete()
     Notification.objects.filter(recipient=user).delete()
+    unread_changed([user.pk])
     changed = []
     for notification in Notification.objects.filter(actor=user).only("pk", "data").iterator(chunk_size=500):
         notification.data = {key: value for key, value in notification.data.items() if key != "actor"}

@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 
 from community.cache import local_forget
 from community.models import Role
+from config import rowcache
 from tests.check_services import service_problems
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from tests.faults import outage_ready  # noqa: F401 (a fixture of the fault tests)
@@ -42,6 +43,7 @@ def _empty_cache() -> None:
     # each test starts without them.
     cache.clear()
     local_forget()
+    rowcache.local_forget()
 
 
 @pytest.fixture
@@ -62,6 +64,7 @@ def cache_on_private_redis(private_redis, settings) -> PrivateRedis:
         "default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{private_redis.port}/1"}
     }
     local_forget()
+    rowcache.local_forget()
     return private_redis
 
 
@@ -71,6 +74,7 @@ def redis_down(settings) -> None:
     earlier tests in this process's copies (community.cache) or fallback (config.redis_cache)."""
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{free_port()}/1"}}
     local_forget()
+    rowcache.local_forget()
     with suppress(RedisError):
         cache.clear()  # the fallback's part; Redis's cannot answer
 
