@@ -130,13 +130,13 @@ def _keep_here(key: str, value) -> None:
     _entries[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _read_through(key_of: Callable[[], str], load: Callable[[], T], timeout: int) -> T:
+def _read_through(key_of: Callable[[], str], load: Callable[[], T], timeout: int, *, local: bool = True) -> T:
     """The value under `key_of()`: this process's copy, else the shared cache's, else
-    `load()` (then kept in both). With the shared cache down, `load()` (logged): a cache
-    outage must not take the site down."""
+    `load()` (then kept in both; in the shared cache only without `local`). With the shared
+    cache down, `load()` (logged): a cache outage must not take the site down."""
     try:
         key = key_of()
-        value = _read(key)
+        value = _read(key) if local else cache.get(key, _MISSING)
     except Exception:
         logger.warning("Cache unavailable for community reads", exc_info=True)
         return load()
@@ -144,7 +144,8 @@ def _read_through(key_of: Callable[[], str], load: Callable[[], T], timeout: int
         value = load()
         try:
             cache.set(key, value, timeout=timeout)
-            _keep_here(key, value)
+            if local:
+                _keep_here(key, value)
         except Exception:
             logger.warning("Cache unavailable for community reads", exc_info=True)
     return value
@@ -180,14 +181,22 @@ def idea_cached(
 
 
 def listing_cached(
-    community_id: int, name: str, load: Callable[[], T], *, reader=None, timeout: int = CONTENT_SECONDS
+    community_id: int,
+    name: str,
+    load: Callable[[], T],
+    *,
+    reader=None,
+    timeout: int = CONTENT_SECONDS,
+    local: bool = True,
 ) -> T:
-    """A listing every reader shares (a page of ideas, the hot ideas, the roadmap): its
-    counters may be up to LISTING_COUNTS_SECONDS old, anything else is never served after a
-    change. A `reader` who voted, commented or followed in that time gets it afresh."""
+    """A listing every reader shares (a page of ideas, the hot ideas, the roadmap, a
+    search's candidates): its counters may be up to LISTING_COUNTS_SECONDS old, anything
+    else is never served after a change. A `reader` who voted, commented or followed in that
+    time gets it afresh. Without `local`, kept in the shared cache only: for reads of many
+    variants (searches), which would push the rest out of each process's copy."""
     if reader is not None and acted_recently(community_id, reader):
         return load()
-    return _read_through(lambda: f"community:{listing_versions(community_id)}:{name}", load, timeout)
+    return _read_through(lambda: f"community:{listing_versions(community_id)}:{name}", load, timeout, local=local)
 
 
 def community_cache_clear() -> None:

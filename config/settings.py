@@ -490,6 +490,9 @@ LOCAL_CACHE_SECONDS = env.read_int("LOCAL_CACHE_MS", 1000) / 1000
 # readers may be (community/cache.py, `listing_version`); an idea's own page is never stale,
 # nor is anything for the member who acted. 0 renders listings again at every vote.
 LISTING_COUNTS_SECONDS = env.read_int("LISTING_COUNTS_SECONDS", 10)
+# How long the candidates and pages of a search (the same text and filters) are shared by
+# its readers (ideas/search.py), under the listing version as the listings are; 0 keeps none.
+SEARCH_SHARED_SECONDS = env.read_int("SEARCH_SHARED_SECONDS", 30)
 
 # --- REST API (docs/api.md) -----------------------------------------------------------
 # Requests per minute per API key, and per member for the site's scripts (429 beyond).

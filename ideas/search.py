@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
+from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import DatabaseError, connection, transaction
@@ -25,7 +28,9 @@ from django.db.models import (
 )
 from taggit.models import TaggedItem
 
+from community.cache import listing_cached
 from community.models import Community
+from ideas.models import Idea
 from ideas.similarity import fold as fold_accents
 
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -37,10 +42,18 @@ SEARCH_CONFIGS = {"fr": "cluetrain_fr", "en": "cluetrain_en"}  # created by idea
 # proportion. Search ranks at most this many candidates — the most voted matches — and the
 # list says "more than" beyond it.
 SEARCH_CANDIDATES = 500
+# How the candidates are found depends on how many ideas of the community match. A
+# selective term (at most this many) takes its ids from the full-text index first, then
+# ranks those ideas reading their stats rows by primary key: joining the matches against
+# the community's listed stats rows scanned them all (11 of 17 ms for a term found in one
+# idea in a hundred, at 100,000 ideas). A broad term keeps that plan: the community's most
+# voted listed ideas, checked against the term one by one, meet 500 matches early.
+SELECTIVE_MATCHES = 1000
 # A guard for the database: a search that takes longer is cancelled and finds nothing.
 SEARCH_TIMEOUT_MS = 2000
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def on_postgres() -> bool:
@@ -124,15 +137,16 @@ def _array_literal(values) -> str:
 
 
 class PkInArray(Func):
-    """`pk = ANY(ids)` (`pk_in`): one parameter however many ids. An `IN (%s, %s, …)` of 500 made the
-    driver rewrite each query's placeholders one by one (a few ms per query)."""
+    """`pk = ANY(ids)` (`pk_in`; or another column's): one parameter however many ids. An
+    `IN (%s, %s, …)` of 500 made the driver rewrite each query's placeholders one by one
+    (a few ms per query)."""
 
     output_field = BooleanField()
     conditional = True
 
-    def __init__(self, ids: str) -> None:
+    def __init__(self, ids: str, column: str = "pk") -> None:
         self.ids = ids
-        super().__init__(F("pk"))
+        super().__init__(F(column))
 
     def as_sql(self, compiler, connection, **extra_context):
         pk_sql, pk_params = compiler.compile(self.source_expressions[0])
@@ -161,30 +175,35 @@ class KnownRank(Func):
 
 # Array literals as the expressions' arguments: Django hashes those, and hashing a list or
 # a dict of 500 items cost a few ms per page.
-def pk_in(ids) -> PkInArray:
-    return PkInArray(_array_literal(ids))
+def pk_in(ids, *, column: str = "pk") -> PkInArray:
+    return PkInArray(_array_literal(ids), column)
 
 
 def known_rank(ranks: dict[int, float]) -> KnownRank:
     return KnownRank(_array_literal(ranks), _array_literal(ranks.values()))
 
 
-def filter_by_text(ideas: QuerySet, community: Community, text: str, *, within: QuerySet | None = None) -> QuerySet:
+def filter_by_text(
+    ideas: QuerySet, community: Community, text: str, *, within: QuerySet | None = None, shared: str = "", reader=None
+) -> QuerySet:
     """Ideas matching every word of `text`, ranked when the database can rank.
 
-    On PostgreSQL these are the SEARCH_CANDIDATES most voted matches, found and ranked by
-    one query; the result is `within` (by default `ideas`) narrowed to their ids, with
-    their rank as a value. Give `within` without the listing's filters (the candidates
-    passed them already): filtering 500 ids on the community again made the planner scan
-    the community's listed rows (15 to 25 ms per query at 100,000 ideas).
+    On PostgreSQL these are the SEARCH_CANDIDATES most voted matches, found and ranked in
+    one guarded transaction (`_candidates`); the result is `within` (by default `ideas`)
+    narrowed to their ids, with their rank as a value. Give `within` without the listing's
+    filters (the candidates passed them already): filtering 500 ids on the community again
+    made the planner scan the community's listed rows (15 to 25 ms per query at 100,000
+    ideas).
+
+    With `shared` (a name for the listing's filters and this text, the same for every
+    reader), the candidates are kept for SEARCH_SHARED_SECONDS under the community's
+    listing version, like a shared listing page (community.cache.listing_cached): an idea
+    hidden, deleted or edited since re-keys them, its counters may be up to
+    LISTING_COUNTS_SECONDS old, and `reader`, when they just acted, searches afresh.
     """
     if on_postgres():
         query = SearchQuery(typed_query(text), config=search_config(community), search_type="websearch")
-        matching = ideas.filter(search_vector=query).order_by("-stats__votes", "-pk")
-        # The rank is computed for the candidates only (the rows that pass the filter
-        # before the LIMIT), in the query that finds them.
-        ranked = matching.annotate(rank=SearchRank(F("search_vector"), query)).values_list("pk", "rank")
-        ranks = dict(_guarded(ranked))
+        ranks = _shared_candidates(ideas, community, query, shared=shared, reader=reader)
         narrowed = (ideas if within is None else within).filter(pk_in(ranks))
         return narrowed.annotate(rank=known_rank(ranks))
     folded = fold(text)
@@ -203,12 +222,67 @@ def filter_by_text(ideas: QuerySet, community: Community, text: str, *, within: 
     return ideas.filter(condition).annotate(rank=title_hits)
 
 
-def _guarded(matching: QuerySet, *, limit: int | None = None) -> list:
-    """The first `limit` (SEARCH_CANDIDATES) rows, under a statement timeout of their own."""
+class _Cancelled(Exception):
+    """A search stopped by its timeout: it finds nothing, and that is never shared."""
+
+
+def _shared_candidates(ideas: QuerySet, community: Community, query: SearchQuery, *, shared: str, reader) -> dict:
+    def find() -> dict[int, float]:
+        found = _guarded(lambda: _candidates(ideas, community, query))
+        if found is None:
+            raise _Cancelled
+        return dict(found)
+
+    seconds = settings.SEARCH_SHARED_SECONDS
+    try:
+        if not shared or seconds <= 0:
+            return find()
+        # Not kept in each process's own copy as well: the texts people type are many, and
+        # would push the community's rows and pages out of it.
+        return listing_cached(community.pk, f"search:{shared}", find, reader=reader, timeout=seconds, local=False)
+    except _Cancelled:
+        return {}
+
+
+def _candidates(ideas: QuerySet, community: Community, query: SearchQuery) -> list[tuple[int, float]]:
+    """The SEARCH_CANDIDATES most voted of `ideas` matching `query`, with their rank, by the
+    plan that suits the term (see SELECTIVE_MATCHES). Both plans find the same rows in the
+    same order. Runs inside `_guarded`'s transaction."""
+    matching = ideas.filter(search_vector=query).order_by("-stats__votes", "-pk")
+    # The rank is computed for the candidates only (the rows that pass the filter before
+    # the LIMIT), in the query that finds them.
+    ranked = matching.annotate(rank=SearchRank(F("search_vector"), query)).values_list("pk", "rank")
+    # Every match of the community, from the full-text index alone (no order, no join).
+    # The listing's filters are not applied here: what counts is how common the term is.
+    found = Idea.objects.filter(community=community, search_vector=query).order_by().values_list("pk", flat=True)
+    ids = list(found[: SELECTIVE_MATCHES + 1])
+    if len(ids) > SELECTIVE_MATCHES:
+        return list(ranked[:SEARCH_CANDIDATES])
+    if not ids:
+        return []
+    return list(ranked.filter(pk_in(ids, column="stats__idea_id"))[:SEARCH_CANDIDATES])
+
+
+# Within a search's transaction only. The statement timeout guards the database. Sequential
+# scans are avoided: the planner takes a word common in another community's language for
+# common in this one ("ticket": 11,000 French matches expected at 100,000 ideas, 1,666
+# found), and would read the ideas table until it has the probe's 1,001 matches (40 ms, up
+# to the whole table) rather than take them from the full-text index (6 ms). The broad
+# plan walks an index of stats rows either way.
+SEARCH_SETTINGS = "SELECT set_config('statement_timeout', %s, true), set_config('enable_seqscan', 'off', true)"
+
+
+def _guarded(read: Callable[[], T]) -> T | None:
+    """`read()` under SEARCH_SETTINGS (None when cancelled by the timeout), in a
+    transaction, or a savepoint when the caller is in one, that is rolled back: a search
+    writes nothing, and settings made local to a transaction must not outlive it (a
+    released savepoint would leave them for the rest of the caller's transaction)."""
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL statement_timeout = %s", [SEARCH_TIMEOUT_MS])
-            return list(matching[: limit or SEARCH_CANDIDATES])
+            cursor.execute(SEARCH_SETTINGS, [str(SEARCH_TIMEOUT_MS)])
+            found = read()
+            transaction.set_rollback(True)
+            return found
     except DatabaseError:
         logger.warning("Search cancelled after %s ms", SEARCH_TIMEOUT_MS, exc_info=True)
-        return []
+        return None

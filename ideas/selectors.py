@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import CharField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -180,7 +181,9 @@ def ideas_for_listing(community: Community, user: User, filters: ListingFilters)
         ideas = ideas.filter(tags__slug=filters.tag)
     if filters.q:
         # The candidates pass the filters above; their page and count need no join again.
-        ideas = filter_by_text(ideas, community, filters.q, within=_card_queryset())
+        # Those of a search that is the same for every reader are shared for a few seconds.
+        shared = listing_count_key(community, filters) or ""
+        ideas = filter_by_text(ideas, community, filters.q, within=_card_queryset(), shared=shared, reader=user)
         if filters.sort == "relevance":
             return ideas.order_by("-rank", "-pk").defer(*NOT_ON_CARDS)
     return ideas.order_by(*SORTS.get(filters.sort, SORTS["hot"])).defer(*NOT_ON_CARDS)
@@ -207,15 +210,24 @@ class IdsFirstPaginator(Paginator):
     query past 10,000 ideas) is kept for a minute: "1,234 ideas" may lag behind by as much.
     With `shared` (community id, name), each page's ideas are kept under the community's
     listing version, for every reader: a listing that is the same for all (its counters
-    up to LISTING_COUNTS_SECONDS old; `reader`, when they just acted, reads afresh).
+    up to LISTING_COUNTS_SECONDS old; `reader`, when they just acted, reads afresh). With
+    `shared_seconds` (a search's pages: many variants, each asked for a short while), for
+    that long and in the shared cache only.
     """
 
     def __init__(
-        self, *args, count_key: str | None = None, shared: tuple[int, str] | None = None, reader=None, **kwargs
+        self,
+        *args,
+        count_key: str | None = None,
+        shared: tuple[int, str] | None = None,
+        shared_seconds: int | None = None,
+        reader=None,
+        **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.count_key = count_key
         self.shared = shared
+        self.shared_seconds = shared_seconds
         self.reader = reader
 
     @cached_property
@@ -247,17 +259,24 @@ class IdsFirstPaginator(Paginator):
         if self.shared is None:
             return self._get_page(load(), number, self)
         community_id, name = self.shared
-        page = listing_cached(community_id, f"{name}:{bottom}:{self.per_page}", load, reader=self.reader)
+        options = {} if self.shared_seconds is None else {"timeout": self.shared_seconds, "local": False}
+        page = listing_cached(community_id, f"{name}:{bottom}:{self.per_page}", load, reader=self.reader, **options)
         return self._get_page(page, number, self)
 
 
 def listing_page(community: Community, user: User, filters: ListingFilters, page_number: str | None) -> Page:
-    """A page of a listing. One that is the same for every reader (not "mine", "followed"
-    or a search) is read once per content version for all of them."""
+    """A page of a listing. One that is the same for every reader (not "mine" or
+    "followed") is read once per content version for all of them; a search's for
+    SEARCH_SHARED_SECONDS at most (0: never shared)."""
     count_key = listing_count_key(community, filters)
-    shared = (community.pk, f"{count_key}:{filters.sort}") if count_key and not filters.q else None
+    shared = (community.pk, f"{count_key}:{filters.sort}") if count_key else None
+    shared_seconds = settings.SEARCH_SHARED_SECONDS if filters.q else None
+    if shared_seconds is not None and shared_seconds <= 0:
+        shared = None
     ideas = ideas_for_listing(community, user, filters)
-    paginator = IdsFirstPaginator(ideas, PAGE_SIZE, count_key=count_key, shared=shared, reader=user)
+    paginator = IdsFirstPaginator(
+        ideas, PAGE_SIZE, count_key=count_key, shared=shared, shared_seconds=shared_seconds, reader=user
+    )
     return paginator.get_page(page_number)
 
 

@@ -129,7 +129,7 @@ def test_a_search_that_runs_too_long_is_cancelled_and_finds_nothing(community_a,
     make_idea(community_a, member_a, title="Un train de nuit")
     monkeypatch.setattr(search, "SEARCH_TIMEOUT_MS", 20)
     slow = Idea.objects.filter(pk__in=RawSQL("SELECT id FROM ideas_idea WHERE pg_sleep(0.5) IS NOT NULL", []))
-    assert search._guarded(slow) == []
+    assert search._guarded(lambda: list(slow)) is None
     assert "Search cancelled" in caplog.text
     assert Idea.objects.count() == 1  # the connection is usable afterwards
 
@@ -178,14 +178,20 @@ def count_search_queries(client, url: str) -> int:
     return len(queries)
 
 
-# The candidates (in a transaction of their own, for the timeout: 4 with BEGIN, SET LOCAL
-# and COMMIT), the page's ids, its cards and their tags; the count is cached for a minute.
-SEARCH_PAGE_BUDGET = 7
+# The candidates, in a transaction of their own for its settings, rolled back: in a test,
+# within the test's transaction, 6 queries (a savepoint, the settings, the ids matching the
+# term, the ranked candidates, the savepoint rolled back then released; 3 in production,
+# BEGIN and ROLLBACK aside). Then the page's ids, its cards and their tags; the count is
+# cached for a minute. Not shared between readers here (test_search_plan.py shares them).
+SEARCH_PAGE_BUDGET = 9
 
 
-def test_it_serves_a_search_page_in_the_same_queries_for_5_and_50_matches(client, community_a, member_a, monkeypatch):
+def test_it_serves_a_search_page_in_the_same_queries_for_5_and_50_matches(
+    client, community_a, member_a, monkeypatch, settings
+):
     from ideas import selectors
 
+    settings.SEARCH_SHARED_SECONDS = 0
     monkeypatch.setattr(selectors, "PAGE_SIZE", 50)
     url = reverse("ideas:list") + "?q=gare"
     for number in range(5):
