@@ -13,13 +13,14 @@ from functools import cached_property
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import CharField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
 from community.cache import idea_cached, listing_cached, versioned
-from community.models import Category, Community, Flag, Membership, Status
+from community.models import Category, Community, Membership, Status
 from community.selectors import role_query, role_remember
 from ideas import duplicates
 from ideas.models import (
@@ -404,25 +405,27 @@ class MemberState:
     commented: bool = False  # any comment of theirs on it, held or deleted ones included
 
 
+# What an idea page shows of the member's own doings, in one statement (parameters: the
+# idea and the member, four times). Written out rather than built by the ORM: building the
+# four-part union cost more CPU (about 3 ms) than the rest of a member's shared idea page.
+MEMBER_STATE_SQL = (
+    "SELECT 'vote', value FROM ideas_vote WHERE idea_id = %s AND user_id = %s"
+    " UNION ALL SELECT 'follow', NULL FROM ideas_follow WHERE idea_id = %s AND user_id = %s"
+    " UNION ALL SELECT 'flag', comment_id FROM community_flag WHERE idea_id = %s AND flagger_id = %s"
+    " UNION ALL SELECT 'comment', NULL WHERE EXISTS"
+    " (SELECT 1 FROM ideas_comment WHERE idea_id = %s AND author_id = %s)"
+)
+
+
 def member_state(user: User, idea: Idea) -> MemberState:
     """The member's vote, follow, reports (on the idea, on its comments) and whether they
     commented; one query."""
     if not user.is_authenticated:
         return MemberState()
 
-    def rows(model, kind: str, column, **mine):
-        marked = model.objects.filter(idea=idea, **mine).annotate(
-            kind=Value(kind, output_field=CharField()), number=column
-        )
-        return marked.order_by().values_list("kind", "number")  # no ORDER BY in a UNION (SQLite)
-
-    no_number = Value(None, output_field=IntegerField())
-    found = rows(Vote, "vote", F("value"), user=user).union(
-        rows(Follow, "follow", no_number, user=user),
-        rows(Flag, "flag", F("comment_id"), flagger=user),
-        rows(Comment, "comment", no_number, author=user),
-        all=True,
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(MEMBER_STATE_SQL, [idea.pk, user.pk] * 4)
+        found = cursor.fetchall()
     state = {"vote": None, "follow": False, "flags": set(), "comment": False}
     for kind, number in found:
         if kind == "vote":
