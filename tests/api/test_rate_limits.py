@@ -3,9 +3,22 @@ is down (the cache's local fallback), never a 500."""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
+
+import pytest
 from django.test import Client
 
 from tests.api.conftest import ApiClient
+
+
+@pytest.fixture(autouse=True)
+def start_of_a_minute(time_machine):
+    """The limits count per calendar minute (api/ratelimit.py): requests that straddled a
+    minute's end started a new count, which a slow, loaded machine made happen now and then.
+    Each test starts one second into the next minute, the clock running."""
+    start = (int(time.time() // 60) + 1) * 60 + 1
+    time_machine.move_to(datetime.fromtimestamp(start, UTC), tick=True)
 
 
 def test_a_key_over_its_limit_gets_429_with_retry_after(api_as, admin_a, community_a, settings):
