@@ -20,6 +20,7 @@ responses).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import re
 import secrets
@@ -45,6 +46,15 @@ KEPT_FOR = timedelta(days=1)
 def form_key_new() -> str:
     """A fresh key for one rendering of a form (192 random bits, URL-safe)."""
     return secrets.token_urlsafe(24)
+
+
+def form_key_series() -> Callable[[], str]:
+    """Keys for the forms of one rendering of a page: one random draw (form_key_new), then a
+    counter after it. An idea page has a reply and a report form per comment, a hundred
+    keys; each is still this rendering's own and distinct from the others on the page."""
+    base = form_key_new()
+    numbers = itertools.count()
+    return lambda: f"{base}{next(numbers):x}"
 
 
 def form_fingerprint(request: HttpRequest) -> str:

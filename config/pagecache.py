@@ -35,17 +35,18 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import NamedTuple, Protocol
 
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
-from django.template.loader import render_to_string
+from django.template import engines
+from django.template.backends.django import Template
 from django.utils.translation import get_language
 
-from accounts.submissions import form_key_new
+from accounts.submissions import form_key_series
 from community.cache import idea_versions, listing_versions
 from config.slots import Slots, fill
 
@@ -129,8 +130,9 @@ def csrf_slot(request: HttpRequest) -> dict:
 class MemberParts(Protocol):
     """A member's parts of a shared members' page: the values of its markers."""
 
-    def values(self, content: str, slots: Slots) -> dict[str, str]:
-        """Marker → value (HTML, escaped) for each of this member's parts in `content`."""
+    def values(self, content: bytes, slots: Slots) -> dict[str, str]:
+        """Marker → value (HTML, escaped) for each of this member's parts in `content` (the
+        shared rendering, UTF-8)."""
 
 
 def _shareable(request: HttpRequest, uncached_params: tuple[str, ...]) -> bool:
@@ -214,15 +216,20 @@ def _store(request: HttpRequest, key: str, entry: tuple, idea_id: int | None) ->
     cache.set(key, entry, PAGE_SECONDS)
 
 
+@lru_cache(maxsize=1)
+def _account_menu() -> Template:
+    """The signed-in header, from the tag that keeps it per member (accounts.templatetags.members)."""
+    return engines["django"].from_string("{% load members %}{% account_menu %}")
+
+
 def _filled(request: HttpRequest, content: bytes, slots: Slots, parts: MemberParts | None = None) -> bytes:
     token = get_token(request).encode()  # also sends the CSRF cookie, as the forms need it
-    values: dict = {slots["csrf"].encode(): token, slots["formkey"].encode(): lambda: form_key_new().encode()}
+    form_key = form_key_series()
+    values: dict = {slots["csrf"].encode(): token, slots["formkey"].encode(): lambda: form_key().encode()}
     if parts is not None:
         # The menu is rendered after the page's slots are gone: its own form gets the token.
-        account = render_to_string("includes/account_menu.html", request=request)
-        values[slots["account"].encode()] = account.encode()
-        text = content.decode()
-        values.update((marker.encode(), value.encode()) for marker, value in parts.values(text, slots).items())
+        values[slots["account"].encode()] = _account_menu().render(request=request).encode()
+        values.update((marker.encode(), value.encode()) for marker, value in parts.values(content, slots).items())
     return fill(content, values)
 
 

@@ -107,8 +107,8 @@ class ListingParts:
     def __init__(self, user) -> None:
         self.user = user
 
-    def values(self, content: str, slots: Slots) -> dict[str, str]:
-        ids = sorted({int(found) for found in re.findall(rf"{re.escape(slots['v'])}(\d+)c", content)})
+    def values(self, content: bytes, slots: Slots) -> dict[str, str]:
+        ids = sorted({int(found) for found in re.findall(rb"%b(\d+)c" % re.escape(slots["v"].encode()), content)})
         votes = selectors.member_votes_by_id(self.user, ids)
         values: dict[str, str] = {}
         for idea_id in ids:
@@ -127,7 +127,7 @@ class IdeaParts:
     idea_id: int
     state: MemberState
 
-    def values(self, content: str, slots: Slots) -> dict[str, str]:
+    def values(self, content: bytes, slots: Slots) -> dict[str, str]:
         values = _vote_values(slots, self.idea_id, self.state.vote)
         follow = follow_parts(self.state.following)
         values.update({slots[f"f{self.idea_id}{name}"]: part for name, part in zip(FOLLOW_PARTS, follow, strict=True)})

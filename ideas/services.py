@@ -749,7 +749,8 @@ def content_set_moderation_state(*, content: Idea | Comment, state: str) -> None
     if state in WITHDRAWN_STATES:
         content_notices_withdraw(content=locked)
     else:
-        content_changed(content.idea.community_id)
+        # A comment shows on its idea's page alone, and in the listings' comment counters.
+        idea_changed(content.idea.community_id, locked.idea_id, counts=counted_before != counted_after)
     if counted_after and not counted_before:
         comment_approved(comment=locked)
 

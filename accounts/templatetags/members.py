@@ -1,7 +1,13 @@
+import secrets
 from collections.abc import Mapping
+from functools import lru_cache
 
 from django import template
+from django.template.loader import get_template
+from django.urls import get_script_prefix
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from accounts.profiles import AVATAR_COLOURS, colour_of, initials_of
 
@@ -38,3 +44,47 @@ def _avatar(username: str, name: str, url: str, size: int):
         )
     colour = format_html(' data-colour="{}"', AVATAR_COLOURS.index(colour_of(username)))
     return format_html(INITIALS, size, colour, initials_of(name, fallback=username))
+
+
+# The CSRF token's place in a kept account menu: drawn per process, so no name or text a
+# member chose can be taken for it.
+_TOKEN_MARKER = f"csrf{secrets.token_hex(16)}"
+MENUS_KEPT = 4096  # about 3 KB each, per process
+
+
+@register.simple_tag(takes_context=True)
+def account_menu(context) -> str:
+    """The signed-in header (inbox link with the unread count, account menu), rendered once
+    per process for what it shows (includes/account_menu.html) and kept: every page of a
+    member, shared or their own, shows the same menu until their name, picture, unread
+    count or language changes, each of which is part of the key. Only the CSRF token of its
+    sign-out form is filled per request."""
+    user = context["user"]
+    unread = context.get("unread_notifications")
+    community = context.get("community")
+    menu = _account_menu(
+        user.username,
+        user.public_name,
+        user.avatar.url if user.avatar else "",
+        user.is_staff,
+        str(unread) if unread else "",
+        community is not None,
+        get_language(),
+        get_script_prefix(),
+    )
+    return mark_safe(menu.replace(_TOKEN_MARKER, str(context.get("csrf_token", ""))))  # noqa: S308 - rendered by the template
+
+
+@lru_cache(maxsize=MENUS_KEPT)
+def _account_menu(
+    username: str, name: str, picture: str, staff: bool, unread: str, in_community: bool, language: str, prefix: str
+) -> str:
+    # `language` and `prefix` are the active ones the template renders with: only the key reads them.
+    member = {"username": username, "public_name": name, "avatar": picture, "is_staff": staff}
+    context = {
+        "user": member,
+        "unread_notifications": unread,
+        "community": in_community,
+        "csrf_token": _TOKEN_MARKER,
+    }
+    return get_template("includes/account_menu.html").render(context)

@@ -11,7 +11,14 @@ from django.core.cache import cache
 from django.test import Client
 
 from community import cache as community_cache
-from ideas.services import comment_create, follow_toggle, idea_set_status, vote_toggle
+from ideas.models import Comment, ModerationState
+from ideas.services import (
+    comment_create,
+    content_set_moderation_state,
+    follow_toggle,
+    idea_set_status,
+    vote_toggle,
+)
 from tests.api.conftest import ApiClient
 from tests.factories import UserFactory, make_idea
 
@@ -74,7 +81,19 @@ CHANGES = {
     "vote": lambda idea, member: vote_toggle(idea=idea, user=member),
     "comment": lambda idea, member: comment_create(idea=idea, author=member, body="Un avis tout neuf sur ce quai"),
     "follow": lambda idea, member: follow_toggle(idea=idea, user=member),
+    "comment approved": lambda idea, member: content_set_moderation_state(
+        content=_held_comment(idea, member), state=ModerationState.APPROVED
+    ),
 }
+
+
+def _held_comment(idea, member):
+    """A comment waiting for the moderators, as the moderation check leaves it (a row that
+    no page shows yet: nothing is re-keyed by its creation)."""
+    body = "Un avis que les modérateurs relisent"
+    return Comment.objects.create(
+        idea=idea, author=member, body=body, body_html=f"<p>{body}</p>", moderation_state=ModerationState.PENDING
+    )
 
 
 @pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())

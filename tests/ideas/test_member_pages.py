@@ -13,11 +13,13 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from community.cache import local_forget
 from community.moderation.services import flag_create
 from ideas import member_pages
 from ideas.models import Follow, Idea
 from ideas.services import comment_create, follow_toggle, vote_toggle
 from notifications.models import Notification
+from notifications.services import unread_changed
 from tests.factories import UserFactory, make_idea
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
@@ -202,7 +204,11 @@ def test_a_shared_members_page_costs_the_same_few_queries_whatever_it_shows(
         person = UserFactory()
         for idea in ideas[::2]:
             vote_toggle(idea=idea, user=person)
+        # The shared cache and this process's copies of its versions: a copy of the listing
+        # version read before the clear would otherwise key the first reader's page apart
+        # from the next reader's, once it expires between the two.
         cache.clear()
+        local_forget()
         url = ideas[0].get_absolute_url() if path == "idea" else path
         signed_in(UserFactory()).get(url)
         client = signed_in(person)
@@ -223,3 +229,59 @@ def test_what_a_moderator_sees_never_reaches_a_member_nor_the_reverse(role, idea
     assert "seuls les modérateurs" in signed_in(person).get(url).content.decode()
     assert "seuls les modérateurs" not in signed_in(UserFactory()).get(url).content.decode()
     assert "seuls les modérateurs" in signed_in(person).get(url).content.decode()
+
+
+# --- The account menu, kept per process (accounts.templatetags.members.account_menu) ----------
+
+
+def _menu(page: str) -> str:
+    return page[page.index('data-testid="inbox-link"') : page.index("</details>", page.index("user-menu"))]
+
+
+@pytest.mark.parametrize("path", ["/ideas/", "idea", "/profile/"])
+def test_the_account_menu_follows_the_members_name_unread_count_and_role(path, ideas, reader, community_a):
+    path = ideas[1].get_absolute_url() if path == "idea" else path
+    path = reverse("profile_edit") if path == "/profile/" else path  # a page of their own
+    client = signed_in(reader)
+    before = _menu(client.get(path).content.decode())
+    assert "lectrice" in before and "unread-count" not in before and reverse("admin:index") not in before
+
+    reader.display_name = "Léa Dubois-Martin"
+    reader.save()
+    Notification.objects.create(recipient=reader, community=community_a, kind="comment", key="k1")
+    Notification.objects.create(recipient=reader, community=community_a, kind="comment", key="k2")
+    unread_changed([reader.pk])  # as notifications.services does when it records them
+    after = _menu(client.get(path).content.decode())
+    assert "Léa Dubois-Martin" in after
+    assert re.search(r'data-testid="unread-count">.*?2<', after, re.S)
+
+    reader.is_staff = True
+    reader.save()
+    assert reverse("admin:index") in _menu(signed_in(reader).get(reverse("profile_edit")).content.decode())
+
+
+def test_the_account_menu_speaks_the_readers_language(ideas, reader):
+    client = signed_in(reader)
+    assert "Se déconnecter" in _menu(client.get("/ideas/").content.decode())
+    client.cookies["django_language"] = "en"
+    assert "Sign out" in _menu(client.get("/ideas/").content.decode())
+
+
+@pytest.mark.parametrize("path", ["/ideas/", reverse("profile_edit")])
+def test_the_kept_menu_signs_out_with_this_requests_token(path, ideas, reader):
+    signed_in(UserFactory()).get(path)  # another member's menu and page rendered first
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(reader)
+    menu = _menu(client.get(path).content.decode())
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', menu).group(1)
+    assert client.post(reverse("account_logout"), {"csrfmiddlewaretoken": token}).status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_each_serving_of_a_shared_page_draws_new_form_keys(ideas, reader):
+    url = ideas[1].get_absolute_url()
+    signed_in(UserFactory()).get(url)
+    client = signed_in(reader)
+    first, second = (re.findall(r'name="form_key" value="([^"]+)"', client.get(url).content.decode()) for _ in "12")
+    assert len(first) == len(set(first)) >= 2
+    assert not set(first) & set(second)
