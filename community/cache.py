@@ -52,6 +52,8 @@ T = TypeVar("T")
 CACHE_VERSION_KEY = "community:version"
 CONTENT_VERSION_KEY = "community:{}:content-version"
 IDEA_VERSION_KEY = "community:{}:idea:{}:version"
+# Bumped with the idea's version when its comments change, not at a vote or a follow.
+THREAD_VERSION_KEY = "community:{}:idea:{}:thread"
 # Counted at each vote, comment or follow; the listing version is a copy of it taken at
 # most once per LISTING_COUNTS_SECONDS (see `listing_version`).
 ACTIVITY_KEY = "community:{}:activity"
@@ -165,6 +167,13 @@ def idea_versions(community_id: int, idea_id: int) -> str:
     return f"v{cache_version()}:{community_id}:c{content_version(community_id)}.i{idea_version(community_id, idea_id)}"
 
 
+def thread_versions(community_id: int, idea_id: int) -> str:
+    """What an idea's comment thread depends on: the community's settings and content
+    versions and the version of the idea's comments (see `idea_changed`, `comments`)."""
+    thread = _version(THREAD_VERSION_KEY.format(community_id, idea_id))
+    return f"v{cache_version()}:{community_id}:c{content_version(community_id)}.t{thread}"
+
+
 def listing_versions(community_id: int) -> str:
     """What a listing depends on: the community's settings and content versions and its
     listing version (counters at most LISTING_COUNTS_SECONDS old)."""
@@ -178,6 +187,15 @@ def idea_cached(
     history): never served after a change to it (`idea_changed`) or to the community's
     content (`content_changed`)."""
     return _read_through(lambda: f"community:{idea_versions(community_id, idea_id)}:{name}", load, timeout)
+
+
+def thread_cached(
+    community_id: int, idea_id: int, name: str, load: Callable[[], T], *, timeout: int = CONTENT_SECONDS
+) -> T:
+    """A read about one idea's comments that every reader shares (the rendered thread):
+    never served after a change to them (`idea_changed` with `comments`) or to the
+    community's content; a vote or a follow on the idea leaves it as it is."""
+    return _read_through(lambda: f"community:{thread_versions(community_id, idea_id)}:{name}", load, timeout)
 
 
 def listing_cached(
@@ -257,14 +275,18 @@ def listing_version(community_id: int) -> int:
     return version
 
 
-def idea_changed(community_id: int, idea_id: int, *, counts: bool = False, actors: Iterable[int] = ()) -> None:
+def idea_changed(
+    community_id: int, idea_id: int, *, counts: bool = False, comments: bool = False, actors: Iterable[int] = ()
+) -> None:
     """Something a visitor could see on one idea's page changed, and nothing elsewhere but
     the counters listings show (`counts`: a vote, a comment): that idea's pages and reads
-    are keyed anew, listings within LISTING_COUNTS_SECONDS, and the members who acted
-    (`actors`, their ids) read their listings afresh meanwhile. Bumped now and again once
-    committed, as `content_changed`."""
+    are keyed anew (its comment thread too if `comments` changed), listings within
+    LISTING_COUNTS_SECONDS, and the members who acted (`actors`, their ids) read their
+    listings afresh meanwhile. Bumped now and again once committed, as `content_changed`."""
     actors = tuple(actors)
     keys = [IDEA_VERSION_KEY.format(community_id, idea_id)]
+    if comments:
+        keys.append(THREAD_VERSION_KEY.format(community_id, idea_id))
     if counts:
         keys.append(ACTIVITY_KEY.format(community_id))
 

@@ -35,4 +35,5 @@ def idea_counters_changed(event: events.Event) -> None:
     subject = event.subject
     idea_id = subject.idea.pk if isinstance(subject, events.VoteFact) else subject.idea_id
     acted = {event.actor, getattr(subject, "recorded_by", None)} - {None}
-    idea_changed(event.community_id, idea_id, counts=True, actors=[member.pk for member in acted])
+    comments = not isinstance(subject, events.VoteFact)
+    idea_changed(event.community_id, idea_id, counts=True, comments=comments, actors=[member.pk for member in acted])

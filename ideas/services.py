@@ -750,7 +750,7 @@ def content_set_moderation_state(*, content: Idea | Comment, state: str) -> None
         content_notices_withdraw(content=locked)
     else:
         # A comment shows on its idea's page alone, and in the listings' comment counters.
-        idea_changed(content.idea.community_id, locked.idea_id, counts=counted_before != counted_after)
+        idea_changed(content.idea.community_id, locked.idea_id, counts=counted_before != counted_after, comments=True)
     if counted_after and not counted_before:
         comment_approved(comment=locked)
 

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -199,7 +200,8 @@ def _detail_context(request: HttpRequest, idea, comment_form: CommentForm) -> di
     return {
         "idea": idea,
         "images": selectors.idea_images(idea),
-        "thread": selectors.comment_thread(idea, user),
+        # Loaded only if the thread is rendered: its shared rendering is kept (comment_list).
+        "thread": SimpleLazyObject(lambda: selectors.comment_thread(idea, user)),
         "history": selectors.idea_history(idea),
         "my_vote": my_vote,
         "following": following,

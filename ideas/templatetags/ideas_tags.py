@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 
 from accounts.submissions import form_key_new
-from community.cache import cache_version, idea_cached
+from community.cache import cache_version, thread_cached
 from community.models import Flag
 from config.pagecache import csrf_token_for, member_slots_of
 from config.slots import Slots, fill
@@ -239,12 +239,14 @@ def editable_by(comment, user) -> bool:
 # --- A thread, rendered once for every reader who has no part in it ----------------------
 
 
-def _takes_part(user, idea, thread) -> bool:
+def _takes_part(request, user, idea, thread) -> bool:
     """Whether the reader sees tools of their own in the thread: a moderator, or the author
     of one of its comments (edit and delete links, their held comments)."""
     from ideas.services import is_moderator
 
     if not user.is_authenticated:
+        return False
+    if member_slots_of(request) is not None:  # a members' shared page: none of them takes part
         return False
     if is_moderator(user, idea.community):
         return True
@@ -260,7 +262,7 @@ def comment_list(context, thread) -> str:
     idea = context["idea"]
     user = request.user
     template = get_template("ideas/_comment_list.html")
-    if _takes_part(user, idea, thread) or context.get("flagged_comments"):
+    if _takes_part(request, user, idea, thread) or context.get("flagged_comments"):
         # (A member who reported comments sees "Reported" on them: their own rendering.)
         from ideas.services import is_moderator
 
@@ -282,7 +284,7 @@ def comment_list(context, thread) -> str:
 
     signed_in = user.is_authenticated
     name = f"thread:s:{get_language()}:{signed_in}:{idea.moderation_state}:{idea.merged_into_id}"
-    entry = idea_cached(idea.community_id, idea.pk, name, render)
+    entry = thread_cached(idea.community_id, idea.pk, name, render)
     # In a page shared by members, each form's key is the page's slot, filled per reader.
     form_key = context.get("form_key_slot") or form_key_new
     values = {"csrf": escape(csrf_token_for(request)), "next": escape(request.get_full_path()), "formkey": form_key}

@@ -200,3 +200,28 @@ def test_a_vote_recorded_while_redis_is_down_still_reaches_the_pages(
     window_passes(community_a.pk)
     path = ideas[0].get_absolute_url()
     assert listed_counts(client.get("/ideas/").content.decode())[path] == 1
+
+
+@pytest.mark.parametrize("change", ["vote", "follow"])
+def test_a_vote_or_a_follow_keeps_the_ideas_rendered_comments(client, ideas, voter, change):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    comment_create(idea=ideas[0], author=UserFactory(), body="Un premier avis sur ce quai")
+    url = ideas[0].get_absolute_url()
+    client.get(url)
+    CHANGES[change](ideas[0], voter)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url).content.decode()
+    assert "Un premier avis sur ce quai" in page
+    assert not [query for query in queries.captured_queries if "ideas_comment" in query["sql"]]
+
+
+def test_a_comment_approved_shows_on_its_idea_page_at_once(client, ideas, voter):
+    url = ideas[0].get_absolute_url()
+    held = _held_comment(ideas[0], voter)
+    assert "modérateurs relisent" not in client.get(url).content.decode()
+    content_set_moderation_state(content=held, state=ModerationState.APPROVED)
+    page = client.get(url).content.decode()
+    assert "Un avis que les modérateurs relisent" in page
+    assert re.search(r'id="comments-title"[^>]*>1 ', page)
