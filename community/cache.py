@@ -54,6 +54,8 @@ CONTENT_VERSION_KEY = "community:{}:content-version"
 IDEA_VERSION_KEY = "community:{}:idea:{}:version"
 # Bumped with the idea's version when its comments change, not at a vote or a follow.
 THREAD_VERSION_KEY = "community:{}:idea:{}:thread"
+# What listings hold (an idea posted, approved, held, hidden), where no other idea's page changes.
+LISTED_VERSION_KEY = "community:{}:listed"
 # Counted at each vote, comment or follow; the listing version is a copy of it taken at
 # most once per LISTING_COUNTS_SECONDS (see `listing_version`).
 ACTIVITY_KEY = "community:{}:activity"
@@ -177,7 +179,8 @@ def thread_versions(community_id: int, idea_id: int) -> str:
 def listing_versions(community_id: int) -> str:
     """What a listing depends on: the community's settings and content versions and its
     listing version (counters at most LISTING_COUNTS_SECONDS old)."""
-    return f"v{cache_version()}:{community_id}:c{content_version(community_id)}.l{listing_version(community_id)}"
+    content = f"c{content_version(community_id)}.n{_version(LISTED_VERSION_KEY.format(community_id))}"
+    return f"v{cache_version()}:{community_id}:{content}.l{listing_version(community_id)}"
 
 
 def idea_cached(
@@ -249,6 +252,23 @@ def content_changed(community_id: int) -> None:
     _bump(key)
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(lambda: _bump(key))
+
+
+def ideas_listed_changed(community_id: int, idea_ids: Iterable[int]) -> None:
+    """These ideas changed where listings show them (posted, approved, held, hidden) and on
+    their own pages, and nowhere else: listings and those ideas' pages and reads are keyed
+    anew, every other idea's page stays (`content_changed` re-keys them all). Bumped now and
+    again once committed, as `content_changed`."""
+    keys = [LISTED_VERSION_KEY.format(community_id)]
+    keys += [IDEA_VERSION_KEY.format(community_id, idea_id) for idea_id in idea_ids]
+
+    def bump() -> None:
+        for key in keys:
+            _bump(key)
+
+    bump()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(bump)
 
 
 def idea_version(community_id: int, idea_id: int) -> int:

@@ -3,8 +3,8 @@
 A vote or a comment changes one idea's page and the counters of the listings that show it:
 that idea's pages and reads are keyed anew, listings within LISTING_COUNTS_SECONDS, and the
 member who acted reads their listings afresh meanwhile (`community.cache.idea_changed`). A new
-idea changes listings everywhere: every shared page and read is dropped
-(`community.cache.content_changed`, at once and again after the commit).
+idea changes listings everywhere, and no other idea's page: listings are keyed anew, idea
+pages stay (`community.cache.ideas_listed_changed`, at once and again after the commit).
 
 Writes that change a page without a fact of their own (a follow, a thumbnail, a status's
 listing columns) bump the version where they happen.
@@ -13,7 +13,7 @@ listing columns) bump the version where they happen.
 from __future__ import annotations
 
 import events
-from community.cache import content_changed, idea_changed
+from community.cache import idea_changed, ideas_listed_changed
 
 IDEA_FACTS = (
     "vote.cast",
@@ -27,7 +27,7 @@ IDEA_FACTS = (
 
 @events.subscribe("idea.posted")
 def idea_posted(event: events.Event) -> None:
-    content_changed(event.community_id)
+    ideas_listed_changed(event.community_id, [event.subject.pk])  # no other idea's page shows it
 
 
 @events.subscribe(*IDEA_FACTS)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 import events
 from accounts.models import User
-from community.cache import content_changed, idea_changed
+from community.cache import content_changed, idea_changed, ideas_listed_changed
 from community.models import (
     Category,
     Community,
@@ -146,15 +146,31 @@ def _refresh_search_vector(idea: Idea) -> None:
     idea_terms_refresh(idea)
 
 
-def _sync_stats_columns(idea: Idea) -> None:
+def _sync_stats_columns(idea: Idea, *, elsewhere: bool = True) -> None:
     """Copy the idea's listing columns into its stats row (after any change to the idea:
-    visitors' cached pages are keyed anew)."""
+    visitors' cached pages are keyed anew; all of them unless the change shows nowhere
+    but on listings and its own page: `elsewhere=False`)."""
     IdeaStats.objects.filter(pk=idea.pk).update(
         status=idea.status_id,
         category=idea.category_id,
         is_listed=idea.moderation_state == ModerationState.APPROVED and idea.merged_into_id is None,
     )
-    content_changed(idea.community_id)
+    if elsewhere:
+        content_changed(idea.community_id)
+    else:
+        _ideas_shown_changed(idea.community_id, [idea])
+
+
+def _ideas_shown_changed(community_id: int, ideas: Sequence[Idea]) -> None:
+    """Ideas published, held or hidden: listings and their own pages change, and another
+    idea's page only through a merge (a duplicate's page names its target and the reverse),
+    where every page is keyed anew."""
+    ids = [idea.pk for idea in ideas]
+    merged = any(idea.merged_into_id for idea in ideas) or Idea.objects.filter(merged_into__in=ids).exists()
+    if merged:
+        content_changed(community_id)
+    else:
+        ideas_listed_changed(community_id, ids)
 
 
 def _images_add(idea: Idea, uploads: Sequence[UploadedFile]) -> list[IdeaImage]:
@@ -732,7 +748,7 @@ def content_set_moderation_state(*, content: Idea | Comment, state: str) -> None
     if isinstance(content, Idea):
         Idea.objects.filter(pk=content.pk).update(moderation_state=state)
         content.moderation_state = state
-        _sync_stats_columns(content)
+        _sync_stats_columns(content, elsewhere=False)
         if state == ModerationState.APPROVED:
             ideas_published(ideas=[content])
         elif state in WITHDRAWN_STATES:
@@ -808,7 +824,7 @@ def ideas_set_moderation_state(*, ideas: Sequence[Idea], state: str) -> None:
     elif state == ModerationState.APPROVED:
         ideas_published(ideas=ideas)
     for community_id in {idea.community_id for idea in ideas}:
-        content_changed(community_id)
+        _ideas_shown_changed(community_id, [idea for idea in ideas if idea.community_id == community_id])
 
 
 # --- Counters ----------------------------------------------------------------------------

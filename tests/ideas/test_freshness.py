@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from community import cache as community_cache
-from ideas.models import Comment, ModerationState
+from ideas.models import Comment, Idea, ModerationState
 from ideas.services import (
     comment_create,
     content_set_moderation_state,
@@ -225,3 +225,57 @@ def test_a_comment_approved_shows_on_its_idea_page_at_once(client, ideas, voter)
     page = client.get(url).content.decode()
     assert "Un avis que les modérateurs relisent" in page
     assert re.search(r'id="comments-title"[^>]*>1 ', page)
+
+
+# --- A new idea, published, held or hidden: listings and its own page, no other idea's ------
+
+
+def _moderate(idea, state):
+    content_set_moderation_state(content=idea, state=state)
+
+
+def _moderate_batch(idea, state):
+    from ideas.services import ideas_set_moderation_state
+
+    ideas_set_moderation_state(ideas=[idea], state=state)
+
+
+@pytest.mark.parametrize("moderate", [_moderate, _moderate_batch], ids=["one", "batch"])
+def test_a_new_idea_reaches_the_listings_and_leaves_other_idea_pages_cached(
+    client, ideas, voter, community_a, moderate, django_assert_num_queries
+):
+    pages = [idea.get_absolute_url() for idea in ideas]
+    for url in [*pages, "/ideas/?sort=new"]:
+        client.get(url)
+    posted = make_idea(community_a, voter, title="Un abri pour les vélos au quai 3")
+    assert "Un abri pour les vélos au quai 3" in client.get("/ideas/?sort=new").content.decode()
+    for url in pages:
+        with django_assert_num_queries(0):
+            assert client.get(url).status_code == 200
+
+    moderate(posted, ModerationState.HIDDEN)
+    assert "Un abri pour les vélos au quai 3" not in client.get("/ideas/?sort=new").content.decode()
+    assert client.get(posted.get_absolute_url()).status_code == 404
+    for url in pages:
+        with django_assert_num_queries(0):
+            assert client.get(url).status_code == 200
+
+    moderate(posted, ModerationState.APPROVED)
+    assert "Un abri pour les vélos au quai 3" in client.get("/ideas/?sort=new").content.decode()
+    assert client.get(posted.get_absolute_url()).status_code == 200
+
+
+def test_hiding_an_idea_with_a_duplicate_renders_the_duplicates_page_anew(client, ideas, moderator_a):
+    """A duplicate's page names the idea it was merged into: no page of its own for that."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ideas.services import idea_merge
+
+    idea_merge(duplicate=ideas[1], original=ideas[0], user=moderator_a)
+    duplicate = Idea.objects.get(pk=ideas[1].pk).get_absolute_url()
+    client.get(duplicate)
+    _moderate(Idea.objects.get(pk=ideas[0].pk), ModerationState.HIDDEN)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(duplicate).status_code == 200
+    assert len(queries) > 0
