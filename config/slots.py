@@ -43,10 +43,23 @@ class Slots:
         return f"slot{self.nonce}{name}"
 
 
+# A marker as `Slots` draws it: "slot", 32 hexadecimal digits (128 bits), a name.
+_DRAWN = re.compile(r"slot[0-9a-f]{32}[A-Za-z0-9]+")
+_NAME_AT = len("slot") + 32
+
+
 @lru_cache(maxsize=256)
 def _pattern(markers: tuple) -> re.Pattern:
     bar = "|" if isinstance(markers[0], str) else b"|"
     return re.compile(bar.join(re.escape(marker) for marker in markers))
+
+
+@lru_cache(maxsize=256)
+def _names_pattern(names: tuple, binary: bool) -> re.Pattern:
+    """The markers of any rendering for these names: compiled once for every rendering
+    (each draws its nonce, so a pattern of whole markers would be compiled at each fill)."""
+    text = r"slot[0-9a-f]{32}(?:" + "|".join(re.escape(name) for name in names) + ")"
+    return re.compile(text.encode() if binary else text)
 
 
 def fill(content: AnyStr, values: Mapping[AnyStr, AnyStr | Callable[[], AnyStr]]) -> AnyStr:
@@ -55,10 +68,20 @@ def fill(content: AnyStr, values: Mapping[AnyStr, AnyStr | Callable[[], AnyStr]]
     idempotency key, accounts.submissions)."""
     if not values:
         return content
+    markers = tuple(values)
+    binary = isinstance(markers[0], bytes)
 
     def value_of(match: re.Match) -> AnyStr:
-        value = values[match.group()]
+        found = match.group()
+        value = values.get(found)
+        if value is None:  # another rendering's marker (or text shaped like one): left as it is
+            return found
         return value() if callable(value) else value
 
-    markers = tuple(sorted(values, key=len, reverse=True))  # the longest first, should one begin another
+    if all(_DRAWN.fullmatch(marker.decode() if binary else marker) for marker in markers):
+        # The longest name first, should one begin another.
+        names = tuple(sorted({marker[_NAME_AT:] for marker in markers}, key=len, reverse=True))
+        names = tuple(name.decode() for name in names) if binary else names
+        return _names_pattern(names, binary).sub(value_of, content)
+    markers = tuple(sorted(markers, key=len, reverse=True))  # the longest first, should one begin another
     return _pattern(markers).sub(value_of, content)
