@@ -126,6 +126,10 @@ SCENARIOS = (
     Scenario("idea page, signed in", signed_in=True),
     Scenario("search, selective"),
     Scenario("search, broad"),
+    # Issue 18: a term in about 1 % of the community's ideas, chosen at each run from the
+    # database (`one_percent_term`): selective by the plan's measure at either size, and a
+    # full first page of results at both, so that 10,000 and 100,000 ideas compare like with like.
+    Scenario("search, one percent"),
     Scenario("similar", kind="json"),
     Scenario("similar, close titles", kind="json"),
     Scenario("similar, other words", kind="json"),
@@ -182,6 +186,7 @@ def scenario_paths(facts: dict) -> dict[str, str]:
         "idea page": f"/ideas/{detail['id']}-{detail['slug']}/",
         "search, selective": "/ideas/?" + urlencode({"q": facts["selective"]["term"]}),
         "search, broad": "/ideas/?" + urlencode({"q": facts["broad"]["term"]}),
+        "search, one percent": "/ideas/?" + urlencode({"q": facts.get("one_percent", {}).get("term", "")}),
         "similar": similar_path(facts["similar_title"]),
     } | {name: similar_path(similar_titles(kind)[0]) for name, kind in SIMILAR_KINDS.items()}
 
@@ -285,6 +290,42 @@ NEW_IDEAS = (
 
 def zipf_weights(count: int) -> list[float]:
     return [1 / rank**ZIPF_EXPONENT for rank in range(1, count + 1)]
+
+
+def one_percent_term(facts: dict) -> dict:
+    """The word of the French community's ideas whose search matches closest to 1 % of them
+    (among words of 4 letters or more matching 0.5 % to 2 %): its lexemes from ts_stat, each
+    candidate checked with the query the search itself runs."""
+    from django.db import connection
+
+    from community.models import Community
+
+    community = Community.objects.get(domain=facts["host"])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM ideas_idea WHERE community_id = %s", [community.pk])
+        ideas = cursor.fetchone()[0]
+        target = ideas / 100
+        cursor.execute(
+            "SELECT word, ndoc FROM ts_stat(%s) WHERE ndoc BETWEEN %s AND %s AND word ~ '^[a-z]{4,}$'"
+            " ORDER BY abs(ndoc - %s) LIMIT 20",
+            [
+                f"SELECT search_vector FROM ideas_idea WHERE community_id = {int(community.pk)}",  # noqa: S608 - an integer
+                int(target / 2),
+                int(target * 2),
+                target,
+            ],
+        )
+        candidates = cursor.fetchall()
+        for word, _ndoc in candidates:
+            cursor.execute(
+                "SELECT count(*) FROM ideas_idea WHERE community_id = %s"
+                " AND search_vector @@ websearch_to_tsquery('cluetrain_fr', %s)",
+                [community.pk, word],
+            )
+            matches = cursor.fetchone()[0]
+            if target / 2 <= matches <= target * 2:
+                return {"term": word, "matches": matches, "ideas": ideas}
+    raise RuntimeError(f"No word matches about 1 % of {ideas:,} ideas")
 
 
 def mixed_facts(facts: dict) -> dict:
@@ -997,7 +1038,14 @@ def describe(facts: dict) -> str:
         f"({facts['database_mb']:,} MB; built in {facts['seconds']:.0f} s); list: status `{facts['list_status']}` "
         f"({facts['list_status_ideas']:,} ideas in the community); search: `{facts['selective']['term']}` "
         f"({facts['selective']['matches']} matches), `{facts['broad']['term']}` "
-        f"({facts['broad']['matches']:,} matches); similar: “{facts['similar_title']}”"
+        f"({facts['broad']['matches']:,} matches)"
+        + (
+            f", `{facts['one_percent']['term']}` ({facts['one_percent']['matches']:,} of "
+            f"{facts['one_percent']['ideas']:,} ideas)"
+            if "one_percent" in facts
+            else ""
+        )
+        + f"; similar: “{facts['similar_title']}”"
     )
 
 
@@ -1109,6 +1157,10 @@ def run_size(
         wanted |= {"baseline", "mixed-read-only"}  # what its figures are compared with
     if not wanted or "mixed-read-only" in wanted:
         facts["mixed"] = mixed_facts(facts)
+    if not wanted or "search-one-percent" in wanted:
+        facts["one_percent"] = one_percent_term(facts)
+        chosen = facts["one_percent"]
+        print(f"  search, one percent: '{chosen['term']}' matches {chosen['matches']:,} of {chosen['ideas']:,} ideas")
     load_before = os.getloadavg()
     server = start_server(
         bench_url,
