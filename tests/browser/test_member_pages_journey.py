@@ -86,3 +86,23 @@ def test_without_script_a_vote_from_a_shared_listing_works(browser, live_server,
     finally:
         context.close()
         other.context.close()
+
+
+def test_the_account_menu_opens_with_the_members_name_readable(browser, live_server, ideas, output_dir):
+    """The menu is kept per process and filled into shared pages; open, its header names the
+    member in the panel's own text colour (it inherited the site header's white, on white)."""
+    alice = signed_in_page(browser, live_server, UserFactory(username="alice", display_name="Alice Aiguilleuse"))
+    try:
+        for path in ("/ideas/", ideas[0].get_absolute_url()):
+            alice.goto(live_server.url + path)
+            alice.locator("summary.user-menu__button").click()
+            name = alice.locator(".user-menu .menu__header strong")
+            expect(name).to_have_text("Alice Aiguilleuse")
+            colours = name.evaluate(
+                "element => [getComputedStyle(element).color,"
+                " getComputedStyle(element.closest('.menu__panel')).backgroundColor]"
+            )
+            assert colours[0] != colours[1], colours
+        alice.screenshot(path=str(output_dir / "member-pages-account-menu.png"))
+    finally:
+        alice.context.close()
