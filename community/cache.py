@@ -165,8 +165,13 @@ CONTENT_SECONDS = 300
 
 def idea_versions(community_id: int, idea_id: int) -> str:
     """What a page or read about one idea depends on: the community's settings and content
-    versions and the idea's own (see `idea_changed`)."""
-    return f"v{cache_version()}:{community_id}:c{content_version(community_id)}.i{idea_version(community_id, idea_id)}"
+    versions, the idea's own (see `idea_changed`) and its thread's. The thread's is read here
+    and again by the thread it shows (`thread_cached`), from the same or a newer copy: a page
+    is never kept under a key newer than its thread (each process re-reads each version on
+    its own schedule, so a key without it could be the idea's new one with the old thread)."""
+    thread = _version(THREAD_VERSION_KEY.format(community_id, idea_id))
+    idea = idea_version(community_id, idea_id)
+    return f"v{cache_version()}:{community_id}:c{content_version(community_id)}.i{idea}.t{thread}"
 
 
 def thread_versions(community_id: int, idea_id: int) -> str:

@@ -279,3 +279,29 @@ def test_hiding_an_idea_with_a_duplicate_renders_the_duplicates_page_anew(client
     with CaptureQueriesContext(connection) as queries:
         assert client.get(duplicate).status_code == 200
     assert len(queries) > 0
+
+
+def test_a_page_is_never_kept_with_a_thread_older_than_its_key(client, ideas, voter, clock, settings):
+    """Each process re-reads each version on its own schedule: when its copy of the idea's
+    version is new and its copy of the thread's still old, the page it renders shows the old
+    thread; that page must not stay under the key every process reads once both are new."""
+    settings.LOCAL_CACHE_SECONDS = 1
+    idea, url = ideas[0], ideas[0].get_absolute_url()
+    community_id = idea.community_id
+    client.get(url)  # both copies read at t=1000
+    clock[0] += 1.2
+    community_cache.thread_versions(community_id, idea.pk)  # the thread's copy read again at t=1001.2
+    # Another process records a comment: the versions move in Redis, not in this process.
+    Comment.objects.create(
+        idea=idea,
+        author=voter,
+        body="Un avis d'un autre processus",
+        body_html="<p>Un avis d'un autre processus</p>",
+        moderation_state=ModerationState.APPROVED,
+    )
+    cache.incr(community_cache.IDEA_VERSION_KEY.format(community_id, idea.pk))
+    cache.incr(community_cache.THREAD_VERSION_KEY.format(community_id, idea.pk))
+    clock[0] += 0.9  # t=1002.1: the idea's copy is re-read (new), the thread's is not (old)
+    client.get(url)
+    clock[0] += 1.0  # both copies are new everywhere
+    assert "Un avis d'un autre processus" in client.get(url).content.decode()
