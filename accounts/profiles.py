@@ -77,6 +77,7 @@ def avatar_make(user_id: int) -> bool:
     user.avatar_source.delete(save=False)
     User.objects.filter(pk=user.pk).update(avatar=user.avatar.name, avatar_source="")
     member_changed(user.pk)  # an update() sends no signal: the header's avatar is cached
+    member_content_changed(user)  # their picture shows beside their ideas and comments
     return True
 
 

@@ -273,3 +273,20 @@ def test_points_are_written_the_readers_way(client, community_a, member_a, langu
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     page = client.get(reverse("member", args=[member_a.username])).content.decode()
     assert f'<strong data-testid="member-points">{shown}</strong>' in page
+
+
+def test_the_new_avatar_reaches_the_shared_pages_once_made(client, member_a, community_a):
+    """The picture is made by a task, after the profile's save has re-keyed the pages: a
+    visitor's cached idea page rendered in between (with the initials) is not served once
+    the picture exists."""
+    from django.core.files.base import ContentFile
+
+    from accounts.profiles import avatar_make
+
+    idea = make_idea(community_a, member_a, title="Des abris pour les vélos en gare")
+    comment_create(idea=idea, author=member_a, body="Et des arceaux couverts.")
+    member_a.avatar_source.save("moi.jpg", ContentFile(jpeg_with_exif()))  # the upload, waiting
+    assert "avatars/" not in client.get(idea.get_absolute_url()).content.decode()  # kept, with initials
+    assert avatar_make(member_a.pk)
+    member_a.refresh_from_db()
+    assert member_a.avatar.url in client.get(idea.get_absolute_url()).content.decode()
