@@ -253,10 +253,22 @@ def content_changed(community_id: int) -> None:
     again once committed: a page rendered meanwhile from the state before the commit is
     dropped with that second bump.
     """
-    key = CONTENT_VERSION_KEY.format(community_id)
-    _bump(key)
+    _bump_now_and_once_committed([CONTENT_VERSION_KEY.format(community_id)])
+
+
+def _bump_now_and_once_committed(keys: list[str], then: Callable[[], None] | None = None) -> None:
+    """Bump `keys` (and run `then`) at once, and again after the commit if a transaction is
+    open: a page rendered meanwhile from the state before the commit is dropped too."""
+
+    def bump() -> None:
+        for key in keys:
+            _bump(key)
+        if then is not None:
+            then()
+
+    bump()
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: _bump(key))
+        transaction.on_commit(bump)
 
 
 def ideas_listed_changed(community_id: int, idea_ids: Iterable[int]) -> None:
@@ -266,14 +278,7 @@ def ideas_listed_changed(community_id: int, idea_ids: Iterable[int]) -> None:
     again once committed, as `content_changed`."""
     keys = [LISTED_VERSION_KEY.format(community_id)]
     keys += [IDEA_VERSION_KEY.format(community_id, idea_id) for idea_id in idea_ids]
-
-    def bump() -> None:
-        for key in keys:
-            _bump(key)
-
-    bump()
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(bump)
+    _bump_now_and_once_committed(keys)
 
 
 def idea_version(community_id: int, idea_id: int) -> int:
@@ -315,17 +320,13 @@ def idea_changed(
     if counts:
         keys.append(ACTIVITY_KEY.format(community_id))
 
-    def bump() -> None:
-        for key in keys:
-            _bump(key)
+    def then() -> None:
         if counts:  # this process asks Redis for the listing version at its next read
             _versions.pop(LISTING_VERSION_KEY.format(community_id), None)
         for user_id in actors:  # (again once committed: the delay counts from then)
             _mark_acted(community_id, user_id)
 
-    bump()
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(bump)
+    _bump_now_and_once_committed(keys, then)
 
 
 def _mark_acted(community_id: int, user_id: int) -> None:
