@@ -35,15 +35,13 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from functools import lru_cache, wraps
+from functools import wraps
 from typing import NamedTuple, Protocol
 
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
-from django.template import engines
-from django.template.backends.django import Template
 from django.utils.translation import get_language
 
 from accounts.submissions import form_key_series
@@ -216,19 +214,24 @@ def _store(request: HttpRequest, key: str, entry: tuple, idea_id: int | None) ->
     cache.set(key, entry, PAGE_SECONDS)
 
 
-@lru_cache(maxsize=1)
-def _account_menu() -> Template:
-    """The signed-in header, from the tag that keeps it per member (accounts.templatetags.members)."""
-    return engines["django"].from_string("{% load members %}{% account_menu %}")
+# How a members' shared page's account menu is written for its reader (the request and its
+# CSRF token → HTML): set at start-up by notifications.apps, as the menu shows the unread
+# count, which this layer does not read.
+_account_menu_of: Callable[[HttpRequest, str], str] | None = None
+
+
+def write_account_menus_with(writer: Callable[[HttpRequest, str], str]) -> None:
+    global _account_menu_of
+    _account_menu_of = writer
 
 
 def _filled(request: HttpRequest, content: bytes, slots: Slots, parts: MemberParts | None = None) -> bytes:
-    token = get_token(request).encode()  # also sends the CSRF cookie, as the forms need it
+    token = get_token(request)  # also sends the CSRF cookie, as the forms need it
     form_key = form_key_series()
-    values: dict = {slots["csrf"].encode(): token, slots["formkey"].encode(): lambda: form_key().encode()}
+    values: dict = {slots["csrf"].encode(): token.encode(), slots["formkey"].encode(): lambda: form_key().encode()}
     if parts is not None:
-        # The menu is rendered after the page's slots are gone: its own form gets the token.
-        values[slots["account"].encode()] = _account_menu().render(request=request).encode()
+        # Its sign-out form gets the page's token (masking another costs 32 random draws).
+        values[slots["account"].encode()] = _account_menu_of(request, token).encode()
         values.update((marker.encode(), value.encode()) for marker, value in parts.values(content, slots).items())
     return fill(content, values)
 

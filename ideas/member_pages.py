@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.template import engines
 from django.utils.html import escape
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from community.cache import acted_recently
@@ -60,6 +62,12 @@ class FollowView(NamedTuple):
 
 def vote_parts(value: int | None) -> VoteView:
     """What the vote button shows of the member's vote (escaped)."""
+    return _vote_parts(value, get_language())
+
+
+@lru_cache(maxsize=64)
+def _vote_parts(value: int | None, language: str) -> VoteView:
+    # `language`, the active one, is only part of the key (a listing asks for 20 at a time).
     voted = value == 1
     return VoteView(
         current=str(value or 0),
@@ -71,6 +79,11 @@ def vote_parts(value: int | None) -> VoteView:
 
 def follow_parts(following: bool) -> FollowView:
     """What the follow button shows of the member's follow (escaped)."""
+    return _follow_parts(following, get_language())
+
+
+@lru_cache(maxsize=64)
+def _follow_parts(following: bool, language: str) -> FollowView:
     return FollowView(
         pressed="true" if following else "false", label=escape(_("Following") if following else _("Follow"))
     )
@@ -119,6 +132,12 @@ class ListingParts:
 _AVATAR = engines["django"].from_string("{% load members %}{% avatar user 36 %}")
 
 
+@lru_cache(maxsize=4096)
+def _avatar(username: str, name: str, picture: str) -> str:
+    """The member's picture by the comment form, kept per process for what it shows."""
+    return _AVATAR.render({"user": {"username": username, "public_name": name, "avatar": picture}})
+
+
 @dataclass(frozen=True)
 class IdeaParts:
     """The member's vote and follow on the idea of a shared idea page, and their picture."""
@@ -131,7 +150,8 @@ class IdeaParts:
         values = _vote_values(slots, self.idea_id, self.state.vote)
         follow = follow_parts(self.state.following)
         values.update({slots[f"f{self.idea_id}{name}"]: part for name, part in zip(FOLLOW_PARTS, follow, strict=True)})
-        values[slots["avatar"]] = _AVATAR.render({"user": self.user})
+        user = self.user
+        values[slots["avatar"]] = _avatar(user.username, user.public_name, user.avatar.url if user.avatar else "")
         return values
 
 

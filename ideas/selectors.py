@@ -34,7 +34,6 @@ from ideas.models import (
     OfficialResponse,
     ResponseState,
     StatusChange,
-    Vote,
 )
 from ideas.search import filter_by_text
 from ideas.services import MODERATOR_ROLES, is_moderator
@@ -385,7 +384,15 @@ def member_votes_by_id(user: User, idea_ids: list[int]) -> dict[int, int]:
     """{idea id: the member's vote} for these ideas; one query, none for no idea."""
     if not user.is_authenticated or not idea_ids:
         return {}
-    return dict(Vote.objects.filter(user=user, idea_id__in=idea_ids).values_list("idea_id", "value"))
+    # Written out (as MEMBER_STATE_SQL): built by the ORM, it was a quarter of the CPU of a
+    # member's shared listing.
+    places = ", ".join(["%s"] * len(idea_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT idea_id, value FROM ideas_vote WHERE user_id = %s AND idea_id IN ({places})",  # noqa: S608 - placeholders only
+            [user.pk, *idea_ids],
+        )
+        return dict(cursor.fetchall())
 
 
 def member_follows(user: User, ideas: list[Idea]) -> set[int]:

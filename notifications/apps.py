@@ -8,4 +8,8 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        from config.pagecache import write_account_menus_with
         from notifications import subscribers  # noqa: F401  (members hear the facts)
+        from notifications.context_processors import account_menu
+
+        write_account_menus_with(account_menu)

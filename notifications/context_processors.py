@@ -2,6 +2,7 @@ from functools import cached_property
 
 from django.http import HttpRequest
 
+from accounts.templatetags.members import account_menu_html
 from notifications.services import UNREAD_CAP, unread_count
 
 
@@ -28,3 +29,16 @@ def unread_notifications(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     return {"unread_notifications": UnreadCount(user, getattr(request, "community", None))}
+
+
+def account_menu(request: HttpRequest, csrf_token: str) -> str:
+    """The account menu of a members' shared page, as base.html's `{% account_menu %}`
+    writes it with this processor's count: filled for each reader by config.pagecache,
+    without running a template and every context processor for it."""
+    unread = UnreadCount(request.user, getattr(request, "community", None))
+    return account_menu_html(
+        request.user,
+        str(unread) if unread else "",
+        in_community=getattr(request, "community", None) is not None,
+        csrf_token=csrf_token,
+    )

@@ -59,20 +59,29 @@ def account_menu(context) -> str:
     member, shared or their own, shows the same menu until their name, picture, unread
     count or language changes, each of which is part of the key. Only the CSRF token of its
     sign-out form is filled per request."""
-    user = context["user"]
     unread = context.get("unread_notifications")
-    community = context.get("community")
+    return account_menu_html(
+        context["user"],
+        str(unread) if unread else "",
+        in_community=context.get("community") is not None,
+        csrf_token=str(context.get("csrf_token", "")),
+    )
+
+
+def account_menu_html(user, unread: str, *, in_community: bool, csrf_token: str) -> str:
+    """The account menu as the tag writes it, for `unread` ("" for none, "3", "99+"): also
+    what fills a members' shared page's menu (notifications.apps), with no template to run."""
     menu = _account_menu(
         user.username,
         user.public_name,
         user.avatar.url if user.avatar else "",
         user.is_staff,
-        str(unread) if unread else "",
-        community is not None,
+        unread,
+        in_community,
         get_language(),
         get_script_prefix(),
     )
-    return mark_safe(menu.replace(_TOKEN_MARKER, str(context.get("csrf_token", ""))))  # noqa: S308 - rendered by the template
+    return mark_safe(menu.replace(_TOKEN_MARKER, csrf_token))  # noqa: S308 - rendered by the template
 
 
 @lru_cache(maxsize=MENUS_KEPT)
