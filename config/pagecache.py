@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import wraps
 from typing import NamedTuple, Protocol
 
@@ -46,7 +46,7 @@ from django.utils.translation import get_language
 
 from accounts.submissions import form_key_series
 from community.cache import idea_versions, listing_versions
-from config.slots import Slots, fill
+from config.slots import Slots, cut, fill_cut
 
 logger = logging.getLogger(__name__)
 
@@ -126,11 +126,11 @@ def csrf_slot(request: HttpRequest) -> dict:
 
 
 class MemberParts(Protocol):
-    """A member's parts of a shared members' page: the values of its markers."""
+    """A member's parts of a shared members' page: the values of its slots."""
 
-    def values(self, content: bytes, slots: Slots) -> dict[str, str]:
-        """Marker → value (HTML, escaped) for each of this member's parts in `content` (the
-        shared rendering, UTF-8)."""
+    def values(self, names: Collection[str]) -> dict[str, str]:
+        """Slot name → value (HTML, escaped) for each of this member's parts among the slots
+        of the shared rendering (`names`, config.slots.Slots)."""
 
 
 def _shareable(request: HttpRequest, uncached_params: tuple[str, ...]) -> bool:
@@ -187,7 +187,8 @@ def page_key(request: HttpRequest, query: str, *, idea_id: int | None = None, au
     (visitors or members), and the address (scheme, host, path and canonical query)."""
     address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     digest = hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
-    return f"shared-page:{_versions(request, idea_id)}:{get_language()}:{audience}:{request.method}:{digest}"
+    # "2": pages kept cut at their slots (config.slots.cut), not as one text.
+    return f"shared-page:2:{_versions(request, idea_id)}:{get_language()}:{audience}:{request.method}:{digest}"
 
 
 def _variants_key(request: HttpRequest, idea_id: int | None) -> str:
@@ -225,15 +226,16 @@ def write_account_menus_with(writer: Callable[[HttpRequest, str], str]) -> None:
     _account_menu_of = writer
 
 
-def _filled(request: HttpRequest, content: bytes, slots: Slots, parts: MemberParts | None = None) -> bytes:
+def _filled(request: HttpRequest, pieces: tuple, nonce: str, parts: MemberParts | None = None) -> bytes:
+    """The page cut at its slots (config.slots.cut), filled for this reader."""
     token = get_token(request)  # also sends the CSRF cookie, as the forms need it
     form_key = form_key_series()
-    values: dict = {slots["csrf"].encode(): token.encode(), slots["formkey"].encode(): lambda: form_key().encode()}
+    values: dict = {"csrf": token.encode(), "formkey": lambda: form_key().encode()}
     if parts is not None:
         # Its sign-out form gets the page's token (masking another costs 32 random draws).
-        values[slots["account"].encode()] = _account_menu_of(request, token).encode()
-        values.update((marker.encode(), value.encode()) for marker, value in parts.values(content, slots).items())
-    return fill(content, values)
+        values["account"] = _account_menu_of(request, token).encode()
+        values.update((name, value.encode()) for name, value in parts.values(frozenset(pieces[1::2])).items())
+    return fill_cut(pieces, nonce, values)
 
 
 def _render_as(
@@ -289,8 +291,8 @@ def shared_page(
                 logger.warning("Cache unavailable for shared pages", exc_info=True)
                 return view(request, *args, **kwargs)
             if cached is not None:
-                content, content_type, nonce = cached
-                return HttpResponse(_filled(request, content, Slots(nonce), parts), content_type=content_type)
+                pieces, content_type, nonce = cached
+                return HttpResponse(_filled(request, pieces, nonce, parts), content_type=content_type)
             for_members = audience == "member"
             try:
                 response = _render_as(request, query, lambda: view(request, *args, **kwargs), members=for_members)
@@ -299,12 +301,13 @@ def shared_page(
                 delattr(request, _SLOTS)
             if response.streaming:
                 return response
+            pieces = cut(response.content, slots)
             if response.status_code == 200 and not response.cookies and _worth_keeping(request, accepted):
                 try:
-                    _store(request, key, (response.content, response["Content-Type"], slots.nonce), idea_id)
+                    _store(request, key, (pieces, response["Content-Type"], slots.nonce), idea_id)
                 except Exception:
                     logger.warning("Cache unavailable for shared pages", exc_info=True)
-            response.content = _filled(request, response.content, slots, parts)
+            response.content = _filled(request, pieces, slots.nonce, parts)
             return response
 
         return wrapper

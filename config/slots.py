@@ -35,11 +35,13 @@ class Slots:
         self.nonce = nonce or secrets.token_hex(16)
         if not (self.nonce.isascii() and self.nonce.isalnum()):
             raise ValueError("A slot nonce is letters and digits.")
+        self.names: set[str] = set()  # those asked for: the markers this rendering can hold
 
     def __getitem__(self, name: str) -> str:
         """The marker that stands for `name` (letters and digits) in this rendering."""
         if not (name.isascii() and name.isalnum()):
             raise ValueError("A slot name is letters and digits.")
+        self.names.add(name)
         return f"slot{self.nonce}{name}"
 
 
@@ -85,3 +87,29 @@ def fill(content: AnyStr, values: Mapping[AnyStr, AnyStr | Callable[[], AnyStr]]
         return _names_pattern(names, binary).sub(value_of, content)
     markers = tuple(sorted(markers, key=len, reverse=True))  # the longest first, should one begin another
     return _pattern(markers).sub(value_of, content)
+
+
+def cut(content: bytes, slots: Slots) -> tuple[bytes | str, ...]:
+    """`content` cut at the markers of `slots`' rendering (the names asked of it): text,
+    name, text, name, ..., text. `fill_cut` fills it without searching the text again, so a
+    page kept for many readers is searched once, when it is kept (searching a 200 KB idea
+    page took 0.45 ms at each reading). Other renderings' markers stay in the text."""
+    if not slots.names:
+        return (content,)
+    # The longest name first, should one begin another.
+    names = sorted(slots.names, key=len, reverse=True)
+    pattern = re.compile(b"slot%b(%b)" % (slots.nonce.encode(), b"|".join(re.escape(name.encode()) for name in names)))
+    return tuple(piece.decode() if index % 2 else piece for index, piece in enumerate(pattern.split(content)))
+
+
+def fill_cut(pieces: tuple[bytes | str, ...], nonce: str, values: Mapping[str, bytes | Callable[[], bytes]]) -> bytes:
+    """The text `cut` gave, each name replaced by its value in `values` (a function is
+    called at each place, as in `fill`); a name without a value is written back as it was."""
+    filled = list(pieces)
+    for index in range(1, len(filled), 2):
+        value = values.get(filled[index])
+        if value is None:
+            filled[index] = f"slot{nonce}{filled[index]}".encode()
+        else:
+            filled[index] = value() if callable(value) else value
+    return b"".join(filled)

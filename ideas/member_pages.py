@@ -16,6 +16,7 @@ listings must show it at once, community.cache).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -102,8 +103,8 @@ def follow_view(mine) -> FollowView:
     return follow_parts(bool(mine))
 
 
-def _vote_values(slots: Slots, idea_id: int, value: int | None) -> dict[str, str]:
-    return {slots[f"v{idea_id}{name}"]: part for name, part in zip(VOTE_PARTS, vote_parts(value), strict=True)}
+def _vote_values(idea_id: int, value: int | None) -> dict[str, str]:
+    return {f"v{idea_id}{name}": part for name, part in zip(VOTE_PARTS, vote_parts(value), strict=True)}
 
 
 def plain_member(request) -> bool:
@@ -114,18 +115,21 @@ def plain_member(request) -> bool:
     return role_in(user, request.community) in (None, "member")
 
 
+_VOTE_SLOT = re.compile(r"v(\d+)c")  # the current value of the vote on an idea shown
+
+
 class ListingParts:
     """The member's votes on the ideas of a shared listing (list, home, roadmap)."""
 
     def __init__(self, user) -> None:
         self.user = user
 
-    def values(self, content: bytes, slots: Slots) -> dict[str, str]:
-        ids = sorted({int(found) for found in re.findall(rb"%b(\d+)c" % re.escape(slots["v"].encode()), content)})
+    def values(self, names: Collection[str]) -> dict[str, str]:
+        ids = sorted(int(found.group(1)) for found in map(_VOTE_SLOT.fullmatch, names) if found)
         votes = selectors.member_votes_by_id(self.user, ids)
         values: dict[str, str] = {}
         for idea_id in ids:
-            values.update(_vote_values(slots, idea_id, votes.get(idea_id)))
+            values.update(_vote_values(idea_id, votes.get(idea_id)))
         return values
 
 
@@ -146,12 +150,12 @@ class IdeaParts:
     idea_id: int
     state: MemberState
 
-    def values(self, content: bytes, slots: Slots) -> dict[str, str]:
-        values = _vote_values(slots, self.idea_id, self.state.vote)
+    def values(self, names: Collection[str]) -> dict[str, str]:
+        values = _vote_values(self.idea_id, self.state.vote)
         follow = follow_parts(self.state.following)
-        values.update({slots[f"f{self.idea_id}{name}"]: part for name, part in zip(FOLLOW_PARTS, follow, strict=True)})
+        values.update({f"f{self.idea_id}{name}": part for name, part in zip(FOLLOW_PARTS, follow, strict=True)})
         user = self.user
-        values[slots["avatar"]] = _avatar(user.username, user.public_name, user.avatar.url if user.avatar else "")
+        values["avatar"] = _avatar(user.username, user.public_name, user.avatar.url if user.avatar else "")
         return values
 
 

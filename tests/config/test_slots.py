@@ -13,7 +13,7 @@ from django.core import mail
 from django.test import Client
 
 from community.models import Membership, Role
-from config.slots import Slots, fill
+from config.slots import Slots, cut, fill, fill_cut
 from ideas.services import comment_create
 from notifications.emails import personalise, render_notification
 from notifications.models import Kind
@@ -170,3 +170,26 @@ def test_names_that_begin_one_another_and_other_renderings_markers(kind):
 def test_a_nonce_of_another_shape_is_still_filled():
     slots = Slots("keptbyanolderrelease42")
     assert fill(f"<{slots['csrf']}>", {slots["csrf"]: "T"}) == "<T>"
+
+
+def test_a_page_cut_at_its_slots_fills_as_the_search_does():
+    """A kept page is cut once at its slots (config.slots.cut) and filled by joining: the same
+    text as `fill` gives, names that begin one another included, another rendering's
+    markers and a name given no value written back as they were, a function called at
+    each place."""
+    slots, other = Slots(), Slots()
+    content = (
+        f"<p>{slots['v1']}|{slots['v12c']}|{slots['v1c']}|{other['v12c']}|{slots['v12']}"
+        f"|{slots['key']}|{slots['key']}|{slots['unfilled']}|{GUESSED}</p>"
+    ).encode()
+    drawn = iter([b"first", b"second"])
+    values = {name: name.upper().encode() for name in ("v1", "v12c", "v1c", "v12")}
+
+    pieces = cut(content, slots)
+
+    assert pieces[1::2] == ("v1", "v12c", "v1c", "v12", "key", "key", "unfilled")
+    assert fill_cut(pieces, slots.nonce, {**values, "key": lambda: next(drawn)}) == (
+        f"<p>V1|V12C|V1C|{other['v12c']}|V12|first|second|{slots['unfilled']}|{GUESSED}</p>".encode()
+    )
+    assert fill_cut(cut(b"no slot here", slots), slots.nonce, values) == b"no slot here"
+    assert cut(content, Slots()) == (content,)  # a rendering that asked for no slot
