@@ -14,6 +14,7 @@ or deleting others' content) need the same: `staff_power_allowed` says whether t
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from allauth.account.authentication import get_authentication_records
@@ -21,7 +22,7 @@ from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from community.models import STAFF_ROLES, Membership
@@ -50,16 +51,24 @@ def session_used_mfa(request: HttpRequest) -> bool:
 
 
 def is_staff_page(path: str) -> bool:
-    admin = reverse("admin:index")
+    """Whether `path` (the request's, script prefix included, as reversed addresses) is a
+    staff page."""
+    admin, sign_in_and_out, console = _staff_addresses(get_script_prefix())
     if path.startswith(admin):
         # Signing in and out lead to allauth's own pages (config/urls.py).
-        return path not in (reverse("admin:login"), reverse("admin:logout"))
-    return path.startswith(reverse("manage:console"))
+        return path not in sign_in_and_out
+    return path.startswith(console)
+
+
+@lru_cache(maxsize=16)
+def _staff_addresses(prefix: str) -> tuple[str, tuple[str, str], str]:
+    # Per script prefix (`reverse` writes the active one): asked at every request.
+    return reverse("admin:index"), (reverse("admin:login"), reverse("admin:logout")), reverse("manage:console")
 
 
 def staff_mfa_redirect(request: HttpRequest) -> str | None:
     """Where a request for a staff page must go first, or None when it may proceed."""
-    if not is_staff_page(request.path_info):
+    if not is_staff_page(request.path):
         return None
     if session_used_mfa(request):  # read from the session: no query on staff's every page
         request.session.pop(PENDING_NEXT_SESSION_KEY, None)  # arrived: no more "continue" link

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 from allauth.mfa.models import Authenticator
-from django.urls import reverse
+from django.urls import clear_script_prefix, reverse, set_script_prefix
 
 from community.models import Role
 from tests.factories import (
@@ -63,6 +63,23 @@ def test_staff_without_an_authenticator_are_sent_from_the_admin_to_enrol(client,
     assert "Double authentification requise" in content  # French first
     assert reverse("mfa_activate_totp") in content
     assert reverse("mfa_add_webauthn") in content
+
+
+@pytest.mark.parametrize("path", ["/admin/ideas/", "/manage/"])
+def test_staff_pages_need_a_second_factor_under_a_script_prefix_too(client, moderator_a, path):
+    """Served under a sub-path (`SCRIPT_NAME`), the staff pages are still recognised: the
+    request's path carries the prefix, as every reversed address does."""
+    client.force_login(moderator_a)
+    # Django's WSGI handler sets the prefix from SCRIPT_NAME; its test client does not.
+    set_script_prefix("/communaute/")
+    try:
+        response = client.get(path, SCRIPT_NAME="/communaute")
+        required = with_next("mfa_required", f"/communaute{path}")
+    finally:
+        clear_script_prefix()
+    assert response.status_code == 302
+    assert response["Location"] == required
+    assert required.startswith("/communaute/accounts/")
 
 
 @pytest.mark.parametrize("persona", STAFF)
