@@ -339,6 +339,12 @@ def _mark_acted(community_id: int, user_id: int) -> None:
         logger.warning("Could not mark member %s as having acted", user_id, exc_info=True)
 
 
+def acted_key(community_id: int, user_id: int) -> str:
+    """The cache key present while the member's listings are read afresh (`acted_recently`),
+    for a caller that reads it along with other keys."""
+    return ACTED_KEY.format(community_id, user_id)
+
+
 def acted_recently(community_id: int, user) -> bool:
     """Whether the member voted, commented or followed here within LISTING_COUNTS_SECONDS:
     their listings must show it, so they are read afresh."""

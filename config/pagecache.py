@@ -126,7 +126,12 @@ def csrf_slot(request: HttpRequest) -> dict:
 
 
 class MemberParts(Protocol):
-    """A member's parts of a shared members' page: the values of its slots."""
+    """A member's parts of a shared members' page: the values of its slots.
+
+    `unless_cached`: cache keys read along with the page (one round trip), any of which,
+    present, means this member needs a page of their own after all."""
+
+    unless_cached: tuple[str, ...]
 
     def values(self, names: Collection[str]) -> dict[str, str]:
         """Slot name → value (HTML, escaped) for each of this member's parts among the slots
@@ -286,10 +291,14 @@ def shared_page(
                     return view(request, *args, **kwargs)
                 audience, parts = shared
                 key = page_key(request, query, idea_id=idea_id, audience=audience)
-                cached = cache.get(key)
+                vetoes = parts.unless_cached if parts is not None else ()
+                found = cache.get_many([key, *vetoes]) if vetoes else {key: cache.get(key)}
             except Exception:  # no cache: every page is rendered
                 logger.warning("Cache unavailable for shared pages", exc_info=True)
                 return view(request, *args, **kwargs)
+            if any(veto in found for veto in vetoes):
+                return view(request, *args, **kwargs)
+            cached = found.get(key)
             if cached is not None:
                 pieces, content_type, nonce = cached
                 return HttpResponse(_filled(request, pieces, nonce, parts), content_type=content_type)

@@ -26,7 +26,7 @@ from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from community.cache import acted_recently
+from community.cache import acted_key
 from community.selectors import role_in
 from config.pagecache import MemberParts, member_slots_of
 from config.slots import Slots
@@ -119,10 +119,13 @@ _VOTE_SLOT = re.compile(r"v(\d+)c")  # the current value of the vote on an idea 
 
 
 class ListingParts:
-    """The member's votes on the ideas of a shared listing (list, home, roadmap)."""
+    """The member's votes on the ideas of a shared listing (list, home, roadmap); a member
+    who acted within LISTING_COUNTS_SECONDS gets their own (`unless_cached`, read with the
+    page)."""
 
-    def __init__(self, user) -> None:
+    def __init__(self, user, community_id: int) -> None:
         self.user = user
+        self.unless_cached = (acted_key(community_id, user.pk),)
 
     def values(self, names: Collection[str]) -> dict[str, str]:
         ids = sorted(int(found.group(1)) for found in map(_VOTE_SLOT.fullmatch, names) if found)
@@ -149,6 +152,7 @@ class IdeaParts:
     user: object
     idea_id: int
     state: MemberState
+    unless_cached: tuple[str, ...] = ()
 
     def values(self, names: Collection[str]) -> dict[str, str]:
         values = _vote_values(self.idea_id, self.state.vote)
@@ -160,10 +164,11 @@ class IdeaParts:
 
 
 def listing_reader(request) -> MemberParts | None:
-    """The member's parts of a shared listing, or None if they need their own."""
-    if not plain_member(request) or acted_recently(request.community.pk, request.user):
+    """The member's parts of a shared listing, or None if they need their own (whether
+    they acted lately is read with the page: ListingParts)."""
+    if not plain_member(request):
         return None
-    return ListingParts(request.user)
+    return ListingParts(request.user, request.community.pk)
 
 
 def idea_reader(request) -> MemberParts | None:
