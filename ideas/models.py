@@ -16,10 +16,35 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from taggit.managers import TaggableManager
+from taggit.managers import TaggableManager, _TaggableManager
 
 from community.models import Category, Community, Status
 from ideas.storage import idea_image_name, idea_media_storage, idea_thumbnail_name
+
+
+class IdeaTags(_TaggableManager):
+    """taggit's manager of an idea's tags, whose query for that idea's tags is built only if
+    it is read. Django's prefetch of the tags of a page of ideas asks each idea's manager for
+    that query, then sets the prefetched tags in its place without reading it: taggit built
+    its three joins' filters for every idea shown (a fifth of a search page's CPU)."""
+
+    def get_queryset(self, extra_filters=None):
+        prefetched = getattr(self.instance, "_prefetched_objects_cache", {}).get(self.prefetch_cache_name)
+        if prefetched is not None:
+            return prefetched
+        if extra_filters:
+            return super().get_queryset(extra_filters)
+        related = self.through.tag_relname()
+        # The order is only named here: its join is the filter's, as in taggit's query.
+        tags = self.through.tag_model().objects.distinct().order_by(*self.ordering)
+        tags._defer_next_filter = True  # as Django's related managers do for a prefetch
+        return tags.filter(  # the filters of taggit's `tags_for`
+            **{
+                f"{related}__content_type__app_label": self.model._meta.app_label,
+                f"{related}__content_type__model": self.model._meta.model_name,
+                f"{related}__object_id": self.instance.pk,
+            }
+        )
 
 
 class ModerationState(models.TextChoices):
@@ -67,7 +92,7 @@ class Idea(models.Model):
         related_name="merged_ideas",
         verbose_name=_("merged into"),
     )
-    tags = TaggableManager(_("tags"), blank=True)
+    tags = TaggableManager(_("tags"), blank=True, manager=IdeaTags)
     # Filled on PostgreSQL only (title weighted A over body B, in the community's language).
     search_vector = SearchVectorField(null=True, editable=False)
     # What duplicate detection compares (`ideas.similarity.terms`): the title's and the

@@ -212,3 +212,25 @@ def test_posting_and_editing_an_idea_are_confirmed_in_words(client, community_a,
     idea.refresh_from_db()
     assert idea.body == "Pour travailler et recharger."
     assert ("Vos modifications sont enregistrées." in edited) == (mode == "post")
+
+
+def test_an_ideas_tags_read_alone_or_prefetched_are_its_own_in_the_order_given(
+    community_a, member_a, django_assert_num_queries
+):
+    """ideas.models.IdeaTags builds an idea's tag query only when read: read alone, it is
+    taggit's (its tags, in the order they were given); prefetched for a page, one query."""
+    from ideas.models import Idea
+
+    first = make_idea(community_a, member_a, title="Des vélos dans le train", tags=["vélo", "accessibilité", "gares"])
+    make_idea(community_a, member_a, title="Du Wi-Fi à bord", tags=["wifi"])
+    second = make_idea(community_a, member_a, title="Des prises électriques", tags=[])
+
+    assert [tag.name for tag in Idea.objects.get(pk=first.pk).tags.all()] == ["vélo", "accessibilité", "gares"]
+    assert list(Idea.objects.get(pk=second.pk).tags.all()) == []
+    with django_assert_num_queries(2):
+        shown = {idea.title: [tag.name for tag in idea.tags.all()] for idea in Idea.objects.prefetch_related("tags")}
+    assert shown == {
+        "Des vélos dans le train": ["vélo", "accessibilité", "gares"],
+        "Du Wi-Fi à bord": ["wifi"],
+        "Des prises électriques": [],
+    }
