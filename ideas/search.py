@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -154,33 +155,31 @@ class PkInArray(Func):
 
 
 class KnownRank(Func):
-    """The rank already computed for each of these ideas (`known_rank`), as a column:
-    ranks[position of id].
-
-    Sorting a page of search results then reads no search vector and joins nothing.
-    """
+    """The rank already computed for each of these ideas (`known_rank`), as a column read
+    from a JSON object {id: rank}. Sorting a page of search results then reads no search
+    vector and joins nothing; and each row's rank is found by a binary search of the
+    object's keys: found by its position in an array of 500 ids, sorting 500 candidates
+    made 250,000 comparisons (5 ms a page at 100,000 ideas)."""
 
     output_field = FloatField()
 
-    def __init__(self, ids: str, ranks: str) -> None:
-        self.ids = ids
+    def __init__(self, ranks: str) -> None:
         self.ranks = ranks
         super().__init__(F("pk"))
 
     def as_sql(self, compiler, connection, **extra_context):
         pk_sql, pk_params = compiler.compile(self.source_expressions[0])
-        sql = f"(%s::float8[])[array_position(%s::bigint[], {pk_sql})]"
-        return sql, (self.ranks, self.ids, *pk_params)
+        return f"(%s::jsonb ->> ({pk_sql})::text)::float8", (self.ranks, *pk_params)
 
 
-# Array literals as the expressions' arguments: Django hashes those, and hashing a list or
+# Text (an array literal, a JSON object) as the expressions' arguments: Django hashes those, and hashing a list or
 # a dict of 500 items cost a few ms per page.
 def pk_in(ids, *, column: str = "pk") -> PkInArray:
     return PkInArray(_array_literal(ids), column)
 
 
 def known_rank(ranks: dict[int, float]) -> KnownRank:
-    return KnownRank(_array_literal(ranks), _array_literal(ranks.values()))
+    return KnownRank(json.dumps({str(pk): rank for pk, rank in ranks.items()}, allow_nan=False))
 
 
 def filter_by_text(
