@@ -253,7 +253,16 @@ def _candidates(ideas: QuerySet, community: Community, query: SearchQuery) -> li
     ranked = matching.annotate(rank=SearchRank(F("search_vector"), query)).values_list("pk", "rank")
     # Every match of the community, from the full-text index alone (no order, no join).
     # The listing's filters are not applied here: what counts is how common the term is.
-    found = Idea.objects.filter(community=community, search_vector=query).order_by().values_list("pk", flat=True)
+    # The community is checked on each match, not taken from its index: the planner ANDed
+    # the matches with a bitmap of every idea of the community (5 of the probe's 6 ms at
+    # 100,000 ideas), as it reads more with the community's size. The ranked query below
+    # reads the term's matches in every community too.
+    found = (
+        Idea.objects.alias(in_community=F("community_id") + 0)
+        .filter(in_community=community.pk, search_vector=query)
+        .order_by()
+        .values_list("pk", flat=True)
+    )
     ids = list(found[: SELECTIVE_MATCHES + 1])
     if len(ids) > SELECTIVE_MATCHES:
         return list(ranked[:SEARCH_CANDIDATES])
