@@ -15,6 +15,8 @@ password, so a password change signs out the other sessions at their next reques
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user, load_backend
 from django.contrib.auth.backends import ModelBackend
@@ -45,9 +47,36 @@ def _load(user_id: int) -> tuple[User, dict[int, str]] | None:
     return user, dict(Membership.objects.filter(user_id=user_id).values_list("community_id", "role"))
 
 
-def member_cached(user_id: int) -> User | None:
-    """The account with every role it holds remembered (`role_in` asks nothing), or None."""
-    found = rowcache.cached_row(_marker(user_id), lambda: _load(user_id), marker=_marker(user_id))
+# Rows that a signed-in request reads besides the member, given by the apps that own them
+# (notifications.apps: the header's unread count): read in the member's round trip and
+# left on the request (`read_ahead`) for their readers.
+_READ_ALONG: list[Callable[[HttpRequest, int], rowcache.Row | None]] = []
+_READ_AHEAD = "_rows_read_ahead"
+
+
+def read_along(row_of: Callable[[HttpRequest, int], rowcache.Row | None]) -> None:
+    """Read `row_of(request, user id)` (a Row, or None) with each request's member."""
+    if row_of not in _READ_ALONG:
+        _READ_ALONG.append(row_of)
+
+
+def read_ahead(request: HttpRequest | None) -> rowcache.ReadAhead | None:
+    """What was read along with the request's member, if anything."""
+    return getattr(request, _READ_AHEAD, None)
+
+
+def member_cached(user_id: int, request: HttpRequest | None = None) -> User | None:
+    """The account with every role it holds remembered (`role_in` asks nothing), or None;
+    with `request`, the rows `read_along` asks for are read in the same round trip."""
+    along = [row for row in (row_of(request, user_id) for row_of in _READ_ALONG) if row is not None] if request else []
+    along = [row._replace(load=None) for row in along]  # what is cached only: their readers may never come
+    found, *others = rowcache.cached_rows(
+        [rowcache.Row(_marker(user_id), lambda: _load(user_id), _marker(user_id)), *along]
+    )
+    if along:
+        setattr(
+            request, _READ_AHEAD, rowcache.ReadAhead({row.key: value for row, value in zip(along, others, strict=True)})
+        )
     if found is None:
         return None
     user, roles = found
@@ -74,7 +103,7 @@ def _session_user(request: HttpRequest) -> User | AnonymousUser:
     backend = load_backend(backend_path)
     if not isinstance(backend, ModelBackend) or type(backend).get_user is not ModelBackend.get_user:
         return get_user(request)  # a backend that finds its users its own way: Django's path
-    user = member_cached(user_id)
+    user = member_cached(user_id, request)
     if user is None or not backend.user_can_authenticate(user):
         return AnonymousUser()
     if not _session_verified(request, user):

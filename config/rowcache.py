@@ -26,8 +26,8 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Callable, Iterable
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
@@ -43,7 +43,8 @@ OUTAGE_SECONDS = 5
 MAX_PENDING = 10_000
 
 FAILED = object()
-_MISSING = object()
+MISSING = object()
+_changes = 0  # markers this process replaced (ReadAhead)
 
 _down_until = 0.0
 _outage_logged = False
@@ -115,43 +116,81 @@ def _marker_key(marker: str) -> str:
     return f"row-marker:{marker}"
 
 
+class Row(NamedTuple):
+    """A cached read: what `load()` reads, kept under `key` while `marker` is current
+    (without `load`, only what the cache holds: MISSING if nothing)."""
+
+    key: str
+    load: Callable[[], object] | None
+    marker: str
+
+
 def cached_row(key: str, load: Callable[[], T], *, marker: str) -> T:
     """What `load()` reads from the database, kept under `key` for ROW_SECONDS and served
     while `marker` has not changed (`markers_changed`). With the cache down, `load()`."""
-    marker_key, value_key = _marker_key(marker), f"row:{key}"
-    found = attempt(lambda: _read(marker_key, value_key))
+    return cached_rows([Row(key, load, marker)])[0]
+
+
+def cached_rows(rows: Sequence[Row]) -> list:
+    """`cached_row` for each of `rows`, read from the cache in one round trip (when their
+    markers exist)."""
+    keys = [(_marker_key(row.marker), f"row:{row.key}") for row in rows]
+    found = attempt(lambda: _read(keys))
     if found is FAILED:
-        return load()
-    current, value = found
-    if value is not _MISSING:
-        return value
-    value = load()
-    if current is not None:
-        attempt(lambda: cache.set(value_key, (current, value), timeout=ROW_SECONDS))
-    return value
+        return [row.load() if row.load is not None else MISSING for row in rows]
+    values, fresh = [], {}
+    for row, (_marker, value_key), (current, value) in zip(rows, keys, found, strict=True):
+        if value is MISSING and row.load is not None:
+            value = row.load()
+            if current is not None:
+                fresh[value_key] = (current, value)
+        values.append(value)
+    if fresh:
+        attempt(lambda: cache.set_many(fresh, timeout=ROW_SECONDS))
+    return values
 
 
-def _read(marker_key: str, value_key: str) -> tuple[str | None, object]:
-    """(the current marker, the value stored under it or _MISSING), in one round trip when
-    the marker exists."""
-    found = cache.get_many([marker_key, value_key])
-    current = found.get(marker_key)
-    if current is None:
-        cache.add(marker_key, _token(), timeout=MARKER_SECONDS)  # SET NX: one reader's wins
-        return cache.get(marker_key), _MISSING
-    stored = found.get(value_key)
-    if stored is not None and stored[0] == current:
-        return current, stored[1]
-    return current, _MISSING
+def _read(keys: list[tuple[str, str]]) -> list[tuple[str | None, object]]:
+    """For each (marker key, value key): the current marker and the value stored under it,
+    or MISSING. One round trip when the markers exist."""
+    found = cache.get_many([key for pair in keys for key in pair])
+    read = []
+    for marker_key, value_key in keys:
+        current = found.get(marker_key)
+        if current is None:
+            cache.add(marker_key, _token(), timeout=MARKER_SECONDS)  # SET NX: one reader's wins
+            read.append((cache.get(marker_key), MISSING))
+            continue
+        stored = found.get(value_key)
+        read.append((current, stored[1] if stored is not None and stored[0] == current else MISSING))
+    return read
+
+
+class ReadAhead:
+    """Values of `cached_rows` read early (with the member, accounts.member_cache) for a
+    later reader of the same request; given only while this process has changed no marker
+    since, else that reader reads afresh."""
+
+    def __init__(self, values: dict[str, object]) -> None:
+        self.values = values
+        self.changes = _changes
+
+    def get(self, key: str) -> object:
+        """The value read for `key`, or MISSING."""
+        if self.changes != _changes:
+            return MISSING
+        return self.values.get(key, MISSING)
 
 
 def markers_changed(markers: Iterable[str]) -> None:
     """The rows behind these markers changed: what was cached under them is not served
     again. Done now, so that the rest of this transaction reads afresh, and again once it
     commits: a value read meanwhile from the state before the commit is dropped too."""
+    global _changes
     keys = [_marker_key(marker) for marker in markers]
     if not keys:
         return
+    _changes += 1
     _replace(keys)
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(lambda: _replace(keys))

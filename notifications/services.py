@@ -374,15 +374,29 @@ def unread_changed(user_ids: Iterable[int]) -> None:
     rowcache.markers_changed(_unread_marker(user_id) for user_id in set(user_ids))
 
 
-def unread_count(user: User, community: Community) -> int:
-    """Unread notifications in this community, counted up to UNREAD_CAP + 1 (the header
-    shows "99+"). Cached per member and community until `unread_changed`."""
-    if not user.is_authenticated or community is None:
-        return 0
-    return rowcache.cached_row(
-        f"unread:{user.pk}:{community.pk}",
-        lambda: Notification.objects.filter(recipient=user, community=community, read_at__isnull=True)[
+def unread_row(user_id: int, community_id: int) -> rowcache.Row:
+    """The cached read of a member's unread count in a community (`unread_count`)."""
+    return rowcache.Row(
+        f"unread:{user_id}:{community_id}",
+        lambda: Notification.objects.filter(recipient_id=user_id, community_id=community_id, read_at__isnull=True)[
             : UNREAD_CAP + 1
         ].count(),
-        marker=_unread_marker(user.pk),
+        _unread_marker(user_id),
     )
+
+
+def unread_count(user: User, community: Community, *, ahead: rowcache.ReadAhead | None = None) -> int:
+    """Unread notifications in this community, counted up to UNREAD_CAP + 1 (the header
+    shows "99+"). Cached per member and community until `unread_changed`; `ahead`: what the
+    request read with its member (accounts.member_cache.read_along), used if there."""
+    if not user.is_authenticated or community is None:
+        return 0
+    row = unread_row(user.pk, community.pk)
+    found = ahead.get(row.key) if ahead is not None else rowcache.MISSING
+    return rowcache.cached_rows([row])[0] if found is rowcache.MISSING else found
+
+
+def unread_read_along(request, user_id: int) -> rowcache.Row | None:
+    """The unread count of the request's community, read with its member (notifications.apps)."""
+    community = getattr(request, "community", None)
+    return unread_row(user_id, community.pk) if community is not None else None

@@ -7,6 +7,7 @@ and members stay signed in.
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -223,3 +224,43 @@ def test_a_deactivation_during_an_outage_counts_when_redis_comes_back(client, me
     member_a.save()
     settings.CACHES = working
     assert not current_user(client).is_authenticated
+
+
+def redis_commands(monkeypatch) -> list[tuple]:
+    """Every command sent to Redis from now on, with its arguments (bytes decoded)."""
+    import redis
+
+    sent: list[tuple] = []
+    send = redis.Redis.execute_command
+
+    def recorded(self, *args, **options):
+        sent.append(tuple(arg.decode() if isinstance(arg, bytes) else str(arg) for arg in args))
+        return send(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", recorded)
+    return sent
+
+
+@pytest.mark.parametrize("url", ["/", "/ideas/"])
+def test_the_unread_count_is_read_with_the_member_in_one_round_trip(client, member_a, community_a, url, monkeypatch):
+    from notifications.models import Notification
+
+    Notification.objects.create(recipient=member_a, community=community_a, kind="comment", key="k1")
+    signed_in(client, member_a)
+    client.get(url, HTTP_HOST=HOST)  # this page's cache warm too
+    sent = redis_commands(monkeypatch)
+
+    page = client.get(url, HTTP_HOST=HOST).content.decode()
+
+    about_unread = [command for command in sent if any(f"unread:{member_a.pk}" in arg for arg in command)]
+    assert len(about_unread) == 1
+    assert any(f"row:member:{member_a.pk}" in arg for arg in about_unread[0])
+    assert re.search(r'data-testid="unread-count">.*?1<', page, re.S)
+
+
+def test_a_count_read_ahead_is_not_given_once_this_process_changed_a_marker():
+    ahead = rowcache.ReadAhead({"unread:1:1": 3})
+    assert ahead.get("unread:1:1") == 3
+    assert ahead.get("unread:1:2") is rowcache.MISSING
+    rowcache.markers_changed(["unread:1"])
+    assert ahead.get("unread:1:1") is rowcache.MISSING
