@@ -70,12 +70,15 @@ def member_cached(user_id: int, request: HttpRequest | None = None) -> User | No
     with `request`, the rows `read_along` asks for are read in the same round trip."""
     along = [row for row in (row_of(request, user_id) for row_of in _READ_ALONG) if row is not None] if request else []
     along = [row._replace(load=None) for row in along]  # what is cached only: their readers may never come
+    since = rowcache.changes()
     found, *others = rowcache.cached_rows(
         [rowcache.Row(_marker(user_id), lambda: _load(user_id), _marker(user_id)), *along]
     )
     if along:
         setattr(
-            request, _READ_AHEAD, rowcache.ReadAhead({row.key: value for row, value in zip(along, others, strict=True)})
+            request,
+            _READ_AHEAD,
+            rowcache.ReadAhead({row.key: value for row, value in zip(along, others, strict=True)}, since),
         )
     if found is None:
         return None

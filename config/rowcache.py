@@ -166,14 +166,19 @@ def _read(keys: list[tuple[str, str]]) -> list[tuple[str | None, object]]:
     return read
 
 
+def changes() -> int:
+    """How many times this process changed markers so far (ReadAhead)."""
+    return _changes
+
+
 class ReadAhead:
     """Values of `cached_rows` read early (with the member, accounts.member_cache) for a
     later reader of the same request; given only while this process has changed no marker
     since, else that reader reads afresh."""
 
-    def __init__(self, values: dict[str, object]) -> None:
+    def __init__(self, values: dict[str, object], since: int) -> None:
         self.values = values
-        self.changes = _changes
+        self.changes = since  # `changes()` before they were read
 
     def get(self, key: str) -> object:
         """The value read for `key`, or MISSING."""

@@ -32,7 +32,7 @@ class IdeaTags(_TaggableManager):
         prefetched = getattr(self.instance, "_prefetched_objects_cache", {}).get(self.prefetch_cache_name)
         if prefetched is not None:
             return prefetched
-        if extra_filters:
+        if extra_filters or self.instance is None:  # (the model's tags: taggit's query)
             return super().get_queryset(extra_filters)
         related = self.through.tag_relname()
         # The order is only named here: its join is the filter's, as in taggit's query.
@@ -40,8 +40,8 @@ class IdeaTags(_TaggableManager):
         tags._defer_next_filter = True  # as Django's related managers do for a prefetch
         return tags.filter(  # the filters of taggit's `tags_for`
             **{
-                f"{related}__content_type__app_label": self.model._meta.app_label,
-                f"{related}__content_type__model": self.model._meta.model_name,
+                f"{related}__content_type__app_label": self.model._meta.concrete_model._meta.app_label,
+                f"{related}__content_type__model": self.model._meta.concrete_model._meta.model_name,
                 f"{related}__object_id": self.instance.pk,
             }
         )

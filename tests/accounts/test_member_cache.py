@@ -259,8 +259,12 @@ def test_the_unread_count_is_read_with_the_member_in_one_round_trip(client, memb
 
 
 def test_a_count_read_ahead_is_not_given_once_this_process_changed_a_marker():
-    ahead = rowcache.ReadAhead({"unread:1:1": 3})
+    ahead = rowcache.ReadAhead({"unread:1:1": 3}, rowcache.changes())
     assert ahead.get("unread:1:1") == 3
     assert ahead.get("unread:1:2") is rowcache.MISSING
     rowcache.markers_changed(["unread:1"])
     assert ahead.get("unread:1:1") is rowcache.MISSING
+    # Read before a change made meanwhile by another thread of the process: not given either.
+    since = rowcache.changes()
+    rowcache.markers_changed(["unread:2"])
+    assert rowcache.ReadAhead({"unread:1:1": 3}, since).get("unread:1:1") is rowcache.MISSING

@@ -227,6 +227,7 @@ def test_an_ideas_tags_read_alone_or_prefetched_are_its_own_in_the_order_given(
 
     assert [tag.name for tag in Idea.objects.get(pk=first.pk).tags.all()] == ["vélo", "accessibilité", "gares"]
     assert list(Idea.objects.get(pk=second.pk).tags.all()) == []
+    assert sorted(tag.name for tag in Idea.tags.all()) == ["accessibilité", "gares", "vélo", "wifi"]  # the model's
     with django_assert_num_queries(2):
         shown = {idea.title: [tag.name for tag in idea.tags.all()] for idea in Idea.objects.prefetch_related("tags")}
     assert shown == {
