@@ -6,7 +6,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
@@ -202,9 +202,9 @@ def filter_by_text(
     """
     if on_postgres():
         query = SearchQuery(typed_query(text), config=search_config(community), search_type="websearch")
-        ranks = _shared_candidates(ideas, community, query, shared=shared, reader=reader)
-        narrowed = (ideas if within is None else within).filter(pk_in(ranks))
-        return narrowed.annotate(rank=known_rank(ranks))
+        found = _shared_candidates(ideas, community, query, shared=shared, reader=reader)
+        narrowed = (ideas if within is None else within).filter(PkInArray(found.ids))
+        return narrowed.annotate(rank=KnownRank(found.ranks))
     folded = fold(text)
     words = words_of(folded, minimum=1) or [folded]
     ideas = ideas.alias(folded_title=Folded("title"), folded_body=Folded("body"))
@@ -225,12 +225,25 @@ class _Cancelled(Exception):
     """A search stopped by its timeout: it finds nothing, and that is never shared."""
 
 
-def _shared_candidates(ideas: QuerySet, community: Community, query: SearchQuery, *, shared: str, reader) -> dict:
-    def find() -> dict[int, float]:
+class _Found(NamedTuple):
+    """A search's candidates as its queries take them (`pk_in`, `known_rank`), written out
+    once per search found or shared, not at each reading of a shared one (500 of them: about
+    1 ms a page)."""
+
+    ids: str
+    ranks: str
+
+
+_NOTHING = _Found("{}", "{}")
+
+
+def _shared_candidates(ideas: QuerySet, community: Community, query: SearchQuery, *, shared: str, reader) -> _Found:
+    def find() -> _Found:
         found = _guarded(lambda: _candidates(ideas, community, query))
         if found is None:
             raise _Cancelled
-        return dict(found)
+        ranks = dict(found)
+        return _Found(pk_in(ranks).ids, known_rank(ranks).ranks)
 
     seconds = settings.SEARCH_SHARED_SECONDS
     try:
@@ -238,9 +251,9 @@ def _shared_candidates(ideas: QuerySet, community: Community, query: SearchQuery
             return find()
         # Not kept in each process's own copy as well: the texts people type are many, and
         # would push the community's rows and pages out of it.
-        return listing_cached(community.pk, f"search:{shared}", find, reader=reader, timeout=seconds, local=False)
+        return listing_cached(community.pk, f"search-found:{shared}", find, reader=reader, timeout=seconds, local=False)
     except _Cancelled:
-        return {}
+        return _NOTHING
 
 
 def _candidates(ideas: QuerySet, community: Community, query: SearchQuery) -> list[tuple[int, float]]:
