@@ -64,8 +64,10 @@ COLOUR_RULES = ["color-contrast", "link-in-text-block"]
 # are the French pages'.
 ENGLISH_ROLES = ("visitor", "member")
 ENGLISH_WIDTHS = (390,)
-# A guard against a crawl that grows out of hand: alone on the machine it takes about two minutes.
-BUDGET_SECONDS = 420
+# A guard against a crawl that grows out of hand: alone on the machine it takes about two minutes;
+# beside the three other suites of `make test` on a slow hour of the VM it took 446 s (2026-12-07,
+# no problem found), so the guard sits above that: it is not a speed test.
+BUDGET_SECONDS = 600
 # CRAWL_SCREENSHOTS=all (or page names: "idea-new,profile") also saves full-page screenshots.
 SCREENSHOTS = {name for name in os.environ.get("CRAWL_SCREENSHOTS", "").split(",") if name}
 
