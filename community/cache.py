@@ -46,6 +46,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from config.fill_once import fill_once
+
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -134,24 +136,34 @@ def _keep_here(key: str, value) -> None:
     _entries[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _read_through(key_of: Callable[[], str], load: Callable[[], T], timeout: int, *, local: bool = True) -> T:
+def _read_through(
+    key_of: Callable[[], str], load: Callable[[], T], timeout: int, *, local: bool = True, once: bool = False
+) -> T:
     """The value under `key_of()`: this process's copy, else the shared cache's, else
-    `load()` (then kept in both; in the shared cache only without `local`). With the shared
-    cache down, `load()` (logged): a cache outage must not take the site down."""
+    `load()` (then kept in both; in the shared cache only without `local`). With `once`, for
+    reads that many readers miss together and that cost more than a wait (listings,
+    searches), `load()` runs in one process while the others wait for its value
+    (config.fill_once). With the shared cache down, `load()` (logged): a cache outage must
+    not take the site down."""
     try:
         key = key_of()
         value = _read(key) if local else cache.get(key, _MISSING)
     except Exception:
         logger.warning("Cache unavailable for community reads", exc_info=True)
         return load()
-    if value is _MISSING:
+    if value is not _MISSING:
+        return value
+    if once:
+        value = fill_once(key, load, timeout=timeout)
+    else:
         value = load()
         try:
             cache.set(key, value, timeout=timeout)
-            if local:
-                _keep_here(key, value)
         except Exception:
             logger.warning("Cache unavailable for community reads", exc_info=True)
+            return value
+    if local:
+        _keep_here(key, value)
     return value
 
 
@@ -222,7 +234,9 @@ def listing_cached(
     variants (searches), which would push the rest out of each process's copy."""
     if reader is not None and acted_recently(community_id, reader):
         return load()
-    return _read_through(lambda: f"community:{listing_versions(community_id)}:{name}", load, timeout, local=local)
+    return _read_through(
+        lambda: f"community:{listing_versions(community_id)}:{name}", load, timeout, local=local, once=True
+    )
 
 
 def community_cache_clear() -> None:

@@ -24,7 +24,6 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import AnyStr
 
 
 class Slots:
@@ -51,40 +50,37 @@ _NAME_AT = len("slot") + 32
 
 
 @lru_cache(maxsize=256)
-def _pattern(markers: tuple) -> re.Pattern:
-    bar = "|" if isinstance(markers[0], str) else b"|"
-    return re.compile(bar.join(re.escape(marker) for marker in markers))
+def _pattern(markers: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(re.escape(marker) for marker in markers))
 
 
 @lru_cache(maxsize=256)
-def _names_pattern(names: tuple, binary: bool) -> re.Pattern:
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern:
     """The markers of any rendering for these names: compiled once for every rendering
     (each draws its nonce, so a pattern of whole markers would be compiled at each fill)."""
-    text = r"slot[0-9a-f]{32}(?:" + "|".join(re.escape(name) for name in names) + ")"
-    return re.compile(text.encode() if binary else text)
+    return re.compile(r"slot[0-9a-f]{32}(?:" + "|".join(re.escape(name) for name in names) + ")")
 
 
-def fill(content: AnyStr, values: Mapping[AnyStr, AnyStr | Callable[[], AnyStr]]) -> AnyStr:
-    """`content` with each marker (a key of `values`, of the same type) replaced by its value.
-    A value that is a function is called for each occurrence: each gets its own (a form's
-    idempotency key, accounts.submissions)."""
+def fill(content: str, values: Mapping[str, str | Callable[[], str]]) -> str:
+    """`content` with each marker (a key of `values`) replaced by its value. A value that is
+    a function is called for each occurrence: each gets its own (a form's idempotency key,
+    accounts.submissions). Pages kept for many readers are `cut` once and filled by
+    `fill_cut` instead."""
     if not values:
         return content
     markers = tuple(values)
-    binary = isinstance(markers[0], bytes)
 
-    def value_of(match: re.Match) -> AnyStr:
+    def value_of(match: re.Match) -> str:
         found = match.group()
         value = values.get(found)
         if value is None:  # another rendering's marker (or text shaped like one): left as it is
             return found
         return value() if callable(value) else value
 
-    if all(_DRAWN.fullmatch(marker.decode() if binary else marker) for marker in markers):
+    if all(_DRAWN.fullmatch(marker) for marker in markers):
         # The longest name first, should one begin another.
         names = tuple(sorted({marker[_NAME_AT:] for marker in markers}, key=len, reverse=True))
-        names = tuple(name.decode() for name in names) if binary else names
-        return _names_pattern(names, binary).sub(value_of, content)
+        return _names_pattern(names).sub(value_of, content)
     markers = tuple(sorted(markers, key=len, reverse=True))  # the longest first, should one begin another
     return _pattern(markers).sub(value_of, content)
 
