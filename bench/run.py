@@ -130,6 +130,9 @@ SCENARIOS = (
     # database (`one_percent_term`): selective by the plan's measure at either size, and a
     # full first page of results at both, so that 10,000 and 100,000 ideas compare like with like.
     Scenario("search, one percent"),
+    # A term with about FIFTY_MATCHES matches at any size (`term_matching`): the same work
+    # for the search but the ranking of its matches, in a database ten times larger.
+    Scenario("search, fifty matches"),
     Scenario("similar", kind="json"),
     Scenario("similar, close titles", kind="json"),
     Scenario("similar, other words", kind="json"),
@@ -187,6 +190,7 @@ def scenario_paths(facts: dict) -> dict[str, str]:
         "search, selective": "/ideas/?" + urlencode({"q": facts["selective"]["term"]}),
         "search, broad": "/ideas/?" + urlencode({"q": facts["broad"]["term"]}),
         "search, one percent": "/ideas/?" + urlencode({"q": facts.get("one_percent", {}).get("term", "")}),
+        "search, fifty matches": "/ideas/?" + urlencode({"q": facts.get("fifty_matches", {}).get("term", "")}),
         "similar": similar_path(facts["similar_title"]),
     } | {name: similar_path(similar_titles(kind)[0]) for name, kind in SIMILAR_KINDS.items()}
 
@@ -292,10 +296,19 @@ def zipf_weights(count: int) -> list[float]:
     return [1 / rank**ZIPF_EXPONENT for rank in range(1, count + 1)]
 
 
+FIFTY_MATCHES = 50
+
+
 def one_percent_term(facts: dict) -> dict:
-    """The word of the French community's ideas whose search matches closest to 1 % of them
-    (among words of 4 letters or more matching 0.5 % to 2 %): its lexemes from ts_stat, each
-    candidate checked with the query the search itself runs."""
+    """The word of the French community's ideas whose search matches closest to 1 % of them."""
+    return term_matching(facts, lambda ideas: ideas / 100)
+
+
+def term_matching(facts: dict, target_of) -> dict:
+    """The word of the French community's ideas whose search matches closest to
+    `target_of(ideas in the community)` of them (among words of 4 letters or more matching
+    half to twice that): its lexemes from ts_stat, each candidate checked with the query the
+    search itself runs."""
     from django.db import connection
 
     from community.models import Community
@@ -304,7 +317,7 @@ def one_percent_term(facts: dict) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM ideas_idea WHERE community_id = %s", [community.pk])
         ideas = cursor.fetchone()[0]
-        target = ideas / 100
+        target = target_of(ideas)
         cursor.execute(
             "SELECT word, ndoc FROM ts_stat(%s) WHERE ndoc BETWEEN %s AND %s AND word ~ '^[a-z]{4,}$'"
             " ORDER BY abs(ndoc - %s) LIMIT 20",
@@ -325,7 +338,7 @@ def one_percent_term(facts: dict) -> dict:
             matches = cursor.fetchone()[0]
             if target / 2 <= matches <= target * 2:
                 return {"term": word, "matches": matches, "ideas": ideas}
-    raise RuntimeError(f"No word matches about 1 % of {ideas:,} ideas")
+    raise RuntimeError(f"No word matches about {target:,.0f} of {ideas:,} ideas")
 
 
 def mixed_facts(facts: dict) -> dict:
@@ -1045,6 +1058,12 @@ def describe(facts: dict) -> str:
             if "one_percent" in facts
             else ""
         )
+        + (
+            f", `{facts['fifty_matches']['term']}` ({facts['fifty_matches']['matches']:,} of "
+            f"{facts['fifty_matches']['ideas']:,} ideas)"
+            if "fifty_matches" in facts
+            else ""
+        )
         + f"; similar: “{facts['similar_title']}”"
     )
 
@@ -1161,6 +1180,10 @@ def run_size(
         facts["one_percent"] = one_percent_term(facts)
         chosen = facts["one_percent"]
         print(f"  search, one percent: '{chosen['term']}' matches {chosen['matches']:,} of {chosen['ideas']:,} ideas")
+    if not wanted or "search-fifty-matches" in wanted:
+        facts["fifty_matches"] = term_matching(facts, lambda ideas: FIFTY_MATCHES)
+        chosen = facts["fifty_matches"]
+        print(f"  search, fifty matches: '{chosen['term']}' matches {chosen['matches']:,} of {chosen['ideas']:,} ideas")
     load_before = os.getloadavg()
     server = start_server(
         bench_url,
