@@ -1,7 +1,7 @@
 """Between the crawl's two widths (390 and 1,280 px): the site header's parts never overlap,
 and the listing's filters show their whole labels, for a visitor and each signed-in role.
 
-The header: Between 961 and 1,090 px the full row (brand, nav, search, "Post an idea",
+The header: between 961 and 1,090 px the full row (brand, nav, search, "Post an idea",
 account) was wider than the window and "Post an idea" covered the bell and the account menu;
 below 1,152 px the header now folds nav, search and "Post an idea" into its menu, as on
 tablets (static/css/site.css)."""
