@@ -46,7 +46,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from config.fill_once import fill_once
+from config.fill_once import READ_AGAIN, fill_once
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -137,14 +137,21 @@ def _keep_here(key: str, value) -> None:
 
 
 def _read_through(
-    key_of: Callable[[], str], load: Callable[[], T], timeout: int, *, local: bool = True, once: bool = False
+    key_of: Callable[[], str],
+    load: Callable[[], T],
+    timeout: int,
+    *,
+    local: bool = True,
+    once: bool = False,
+    if_failed=READ_AGAIN,
 ) -> T:
     """The value under `key_of()`: this process's copy, else the shared cache's, else
-    `load()` (then kept in both; in the shared cache only without `local`). With `once`, for
-    reads that many readers miss together and that cost more than a wait (listings,
-    searches), `load()` runs in one process while the others wait for its value
-    (config.fill_once). With the shared cache down, `load()` (logged): a cache outage must
-    not take the site down."""
+    `load()` (then kept in both; in the shared cache only without `local`; here only once
+    the shared cache took it). With `once`, for reads that many readers miss together and
+    that cost more than a wait (listings, searches), `load()` runs in one process while the
+    others wait for its value (config.fill_once; `if_failed`: what they get if it fails).
+    With the shared cache down, `load()` (logged): a cache outage must not take the site
+    down."""
     try:
         key = key_of()
         value = _read(key) if local else cache.get(key, _MISSING)
@@ -153,17 +160,23 @@ def _read_through(
         return load()
     if value is not _MISSING:
         return value
+
+    def keep_here(value: T) -> None:
+        if local:
+            try:
+                _keep_here(key, value)
+            except Exception:
+                logger.warning("Could not keep a community read in this process", exc_info=True)
+
     if once:
-        value = fill_once(key, load, timeout=timeout)
-    else:
-        value = load()
-        try:
-            cache.set(key, value, timeout=timeout)
-        except Exception:
-            logger.warning("Cache unavailable for community reads", exc_info=True)
-            return value
-    if local:
-        _keep_here(key, value)
+        return fill_once(key, load, timeout=timeout, if_failed=if_failed, stored=keep_here)
+    value = load()
+    try:
+        cache.set(key, value, timeout=timeout)
+    except Exception:
+        logger.warning("Cache unavailable for community reads", exc_info=True)
+        return value
+    keep_here(value)
     return value
 
 
@@ -226,17 +239,19 @@ def listing_cached(
     reader=None,
     timeout: int = CONTENT_SECONDS,
     local: bool = True,
+    if_failed=READ_AGAIN,
 ) -> T:
     """A listing every reader shares (a page of ideas, the hot ideas, the roadmap, a
     search's candidates): its counters may be up to LISTING_COUNTS_SECONDS old, anything
     else is never served after a change. A `reader` who voted, commented or followed in that
     time gets it afresh. Without `local`, kept in the shared cache only: for reads of many
-    variants (searches), which would push the rest out of each process's copy."""
+    variants (searches), which would push the rest out of each process's copy. Readers who
+    miss it together wait for the first one's `load()` (config.fill_once); if that fails,
+    they get `if_failed` when given, else load it themselves."""
     if reader is not None and acted_recently(community_id, reader):
         return load()
-    return _read_through(
-        lambda: f"community:{listing_versions(community_id)}:{name}", load, timeout, local=local, once=True
-    )
+    key_of = lambda: f"community:{listing_versions(community_id)}:{name}"  # noqa: E731
+    return _read_through(key_of, load, timeout, local=local, once=True, if_failed=if_failed)
 
 
 def community_cache_clear() -> None:

@@ -494,9 +494,9 @@ LISTING_COUNTS_SECONDS = env.read_int("LISTING_COUNTS_SECONDS", 10)
 # its readers (ideas/search.py), under the listing version as the listings are; 0 keeps none.
 SEARCH_SHARED_SECONDS = env.read_int("SEARCH_SHARED_SECONDS", 30)
 # How long readers who missed a shared listing or search together wait for the one process
-# computing it (config/fill_once.py) before computing it themselves: above the search's
-# statement timeout (2 s), so that a slow search is run once, not once per reader.
-SHARED_FILL_WAIT_MS = env.read_int("SHARED_FILL_WAIT_MS", 2500)
+# computing it (config/fill_once.py) before computing it themselves: above a search's two
+# statements at their timeout (2 s each), so that a slow search is run once, not once per reader.
+SHARED_FILL_WAIT_MS = env.read_int("SHARED_FILL_WAIT_MS", 4500)
 
 # --- REST API (docs/api.md) -----------------------------------------------------------
 # Requests per minute per API key, and per member for the site's scripts (429 beyond).

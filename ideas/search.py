@@ -251,7 +251,17 @@ def _shared_candidates(ideas: QuerySet, community: Community, query: SearchQuery
             return find()
         # Not kept in each process's own copy as well: the texts people type are many, and
         # would push the community's rows and pages out of it.
-        return listing_cached(community.pk, f"search-found:{shared}", find, reader=reader, timeout=seconds, local=False)
+        # A search stopped by its timeout finds nothing for those who waited for it, too:
+        # each running it again would only load the busy database further.
+        return listing_cached(
+            community.pk,
+            f"search-found:{shared}",
+            find,
+            reader=reader,
+            timeout=seconds,
+            local=False,
+            if_failed=_NOTHING,
+        )
     except _Cancelled:
         return _NOTHING
 

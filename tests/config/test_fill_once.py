@@ -69,21 +69,36 @@ def test_a_reader_who_acted_does_not_wait_for_the_shared_copy(monkeypatch):
     assert load.runs == READERS
 
 
-def test_when_the_one_computing_fails_the_others_compute_it_without_waiting_out_the_delay(settings):
-    settings.SHARED_FILL_WAIT_MS = 10_000
-    failing = _Counting(seconds=0.2, fails=True)
-    fine = _Counting(seconds=0)
-    first_started = threading.Event()
+class _FailingOnceStarted(_Counting):
+    """A slow read that fails, telling when it has started (the key is claimed by then)."""
+
+    def __init__(self) -> None:
+        super().__init__(seconds=0.2, fails=True)
+        self.started = threading.Event()
+
+    def __call__(self):
+        self.started.set()
+        return super().__call__()
+
+
+def _fails_in_another_thread(key: str) -> tuple[threading.Thread, _FailingOnceStarted]:
+    failing = _FailingOnceStarted()
 
     def first():
-        first_started.set()
         with pytest.raises(RuntimeError):
-            fill_once("fill-once:test", failing, timeout=30)
+            fill_once(key, failing, timeout=30)
 
     thread = threading.Thread(target=first)
     thread.start()
-    first_started.wait()
-    time.sleep(0.05)  # the first has claimed the key and is computing
+    assert failing.started.wait(5)
+    return thread, failing
+
+
+def test_when_the_one_computing_fails_the_others_compute_it_without_waiting_out_the_delay(settings):
+    settings.SHARED_FILL_WAIT_MS = 10_000
+    thread, failing = _fails_in_another_thread("fill-once:test")
+    fine = _Counting(seconds=0)
+
     began = time.monotonic()
     assert fill_once("fill-once:test", fine, timeout=30) == [3, 1, 2]
     waited = time.monotonic() - began
@@ -91,7 +106,46 @@ def test_when_the_one_computing_fails_the_others_compute_it_without_waiting_out_
 
     assert failing.runs == 1 and fine.runs == 1
     assert waited < 2, "the second waited for a value that could not come"
-    assert not cache.has_key(claim_key("fill-once:test"))  # the failed one let go of its claim
+
+
+def test_when_the_one_computing_fails_the_others_get_the_callers_answer_for_it_without_computing(settings):
+    """A search stopped by its timeout: those who waited for it find nothing too, and so do
+    those who ask just after, instead of each running it again on a busy database."""
+    settings.SHARED_FILL_WAIT_MS = 10_000
+    thread, failing = _fails_in_another_thread("fill-once:search")
+    not_run = _Counting(seconds=0)
+
+    assert fill_once("fill-once:search", not_run, timeout=30, if_failed="nothing") == "nothing"
+    thread.join()
+    assert fill_once("fill-once:search", not_run, timeout=30, if_failed="nothing") == "nothing"
+
+    assert failing.runs == 1 and not_run.runs == 0
+    assert not cache.has_key("fill-once:search")
+
+
+def test_a_stored_count_of_zero_is_a_value_not_a_failure():
+    def count() -> int:
+        time.sleep(0.1)
+        return 0
+
+    values = _all_at_once(lambda: fill_once("fill-once:zero", count, timeout=30, if_failed="failed"))
+
+    assert values == [0] * READERS
+
+
+def test_a_value_the_shared_cache_refused_is_not_kept_in_the_process_either(monkeypatch):
+    """Redis answering reads but failing a write: this process must not keep a copy no other
+    process has (it could outlive a change whose version bump failed as well)."""
+    load = _Counting(seconds=0)
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("Redis refused the write")
+
+    monkeypatch.setattr("config.fill_once.cache.set", refuse)
+    assert listing_cached(COMMUNITY_ID, "page:refused", load) == [3, 1, 2]
+    assert listing_cached(COMMUNITY_ID, "page:refused", load) == [3, 1, 2]
+
+    assert load.runs == 2
 
 
 def test_a_reader_computes_it_after_the_delay_when_the_one_computing_is_too_slow(settings):
