@@ -14,7 +14,7 @@ SHARED_FILL_WAIT_MS, or as soon as the claim is gone without a value (the filler
 could not store it). Waiting costs a thread of a gthread worker and no CPU. The claim lasts a
 second longer than that wait, so that a filler that died does not hold it for long.
 
-A filler whose read fails marks its claim as failed for that long instead of letting it go. A
+A filler whose read fails marks its claim as failed for FAILED_SECONDS instead of letting it go. A
 caller that has an answer for that case (`if_failed`: a search stopped by its timeout finds
 nothing) gives it to the waiters and to those who come meanwhile, rather than have each of
 them run the read that just failed on a database too busy for it; without one, they read
@@ -42,6 +42,9 @@ READ_AGAIN = object()
 # shared reads take a few milliseconds), then no more than 25 ms apart.
 _PAUSES = (0.002, 0.004, 0.008, 0.016)
 _LONGEST_PAUSE = 0.025
+# How long a failed read's answer (`if_failed`) is given without reading again: long enough for
+# the readers who came together, short enough that a database busy for a moment is soon asked again.
+FAILED_SECONDS = 2
 
 
 _CLAIMED = 1
@@ -88,7 +91,7 @@ def fill_once(
         value = load()
     except BaseException:
         if claimed:
-            _mark_failed(claim, claim_seconds)
+            _mark_failed(claim, FAILED_SECONDS)
         raise
     if _store(key, value, timeout) and stored is not None:
         stored(value)
