@@ -250,8 +250,14 @@ def listing_cached(
     they get `if_failed` when given, else load it themselves."""
     if reader is not None and acted_recently(community_id, reader):
         return load()
-    key_of = lambda: f"community:{listing_versions(community_id)}:{name}"  # noqa: E731
-    return _read_through(key_of, load, timeout, local=local, once=True, if_failed=if_failed)
+    return _read_through(
+        lambda: f"community:{listing_versions(community_id)}:{name}",
+        load,
+        timeout,
+        local=local,
+        once=True,
+        if_failed=if_failed,
+    )
 
 
 def community_cache_clear() -> None:

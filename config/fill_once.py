@@ -45,8 +45,7 @@ _LONGEST_PAUSE = 0.025
 # How long a failed read's answer (`if_failed`) is given without reading again: long enough for
 # the readers who came together, short enough that a database busy for a moment is soon asked again.
 FAILED_SECONDS = 2
-
-
+# What a claim holds: being filled, or its read failed.
 _CLAIMED = 1
 _FAILED = 0
 
